@@ -1,0 +1,64 @@
+#pragma once
+// Every setting of a run, as plain data. Knows nothing of how the command line is parsed.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "poller/duration.hpp"
+
+namespace poller {
+
+// A bad option or option value: exit status 2, nothing fetched.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class OutputFormat { body, none };
+enum class Verbosity { quiet, normal, verbose };
+
+// --resolve HOST:PORT:ADDR
+struct ResolveOverride {
+  std::string host;  // lower case
+  std::uint16_t port = 0;
+  std::string address;
+};
+
+// -H 'Name: value'; an empty value removes the header (as in curl).
+struct HeaderOption {
+  std::string name;
+  std::string value;
+};
+
+struct Options {
+  std::string url_file;
+
+  Duration interval = std::chrono::seconds(5);
+  std::optional<std::uint64_t> count;  // rounds; unset = until stopped
+
+  Duration connect_timeout = std::chrono::seconds(10);
+  Duration max_time = std::chrono::seconds(30);
+  bool follow_redirects = false;
+  unsigned max_redirects = 10;
+  std::vector<ResolveOverride> resolve;
+  std::vector<HeaderOption> headers;
+  std::string user_agent = "poller/" POLLER_VERSION;
+  std::uint64_t max_filesize = 64ull * 1024 * 1024;
+
+  std::optional<std::string> cacert;
+  bool insecure = false;
+
+  OutputFormat format = OutputFormat::body;
+  Verbosity verbosity = Verbosity::normal;
+};
+
+// Parsers for option values; each throws UsageError naming what is wrong.
+HeaderOption parse_header_option(std::string_view text);
+ResolveOverride parse_resolve_option(std::string_view text);
+
+}  // namespace poller

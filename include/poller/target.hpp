@@ -1,0 +1,49 @@
+#pragma once
+// One URL to fetch, taken apart once at load time so every round reuses the pieces.
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace poller {
+
+enum class Scheme { http, https };
+
+// What a pooled connection is keyed by.
+struct Origin {
+  Scheme scheme = Scheme::http;
+  std::string host;  // lower case, percent-decoded; an IPv6 literal without brackets
+  std::uint16_t port = 80;
+
+  bool is_https() const { return scheme == Scheme::https; }
+  std::string to_string() const;  // "https://example.com:443"
+  auto operator<=>(const Origin&) const = default;
+};
+
+struct Target {
+  std::string url;             // as it will be fetched (fragment dropped); may hold credentials
+  std::string display_url;     // as listed, with any password removed: safe for every output
+  Origin origin;
+  std::string host_header;     // "example.com", "example.com:8080", "[::1]:8080"
+  std::string request_target;  // "/path?query"
+  std::string authorization;   // "Basic ..." when the URL carried user:pass, else empty
+};
+
+struct ParsedTarget {
+  std::optional<Target> target;
+  std::string error;  // why `text` is not a target, when target is empty
+};
+
+// Accepts absolute http and https URLs only.
+ParsedTarget parse_target(std::string_view text);
+
+// The target a Location header points to, resolved against `base`. Credentials from the URL
+// follow only to the same origin.
+ParsedTarget resolve_redirect(const Target& base, std::string_view location);
+
+// `url` with the password of its userinfo removed, for output. Unparsable text is returned as is.
+std::string redact_password(std::string_view url);
+
+}  // namespace poller

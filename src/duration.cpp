@@ -1,0 +1,85 @@
+#include "poller/duration.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace poller {
+namespace {
+
+struct NumberAndUnit {
+  double number;
+  std::string_view unit;
+};
+
+// Splits "12.5ms" into 12.5 and "ms". std::from_chars keeps this locale-independent.
+std::optional<NumberAndUnit> split_number(std::string_view text) {
+  double number = 0;
+  auto const* first = text.data();
+  auto const* last = text.data() + text.size();
+  auto [end, ec] = std::from_chars(first, last, number, std::chars_format::fixed);
+  if (ec != std::errc{} || end == first || !std::isfinite(number) || number < 0) {
+    return std::nullopt;
+  }
+  // from_chars accepts a leading '-'; a leading '+' or space it already refuses.
+  if (text.front() == '-') return std::nullopt;
+  return NumberAndUnit{number, std::string_view(end, static_cast<std::size_t>(last - end))};
+}
+
+}  // namespace
+
+std::optional<Duration> parse_duration(std::string_view text) {
+  auto parts = split_number(text);
+  if (!parts) return std::nullopt;
+  double seconds_per_unit = 0;
+  if (parts->unit.empty() || parts->unit == "s") {
+    seconds_per_unit = 1;
+  } else if (parts->unit == "ms") {
+    seconds_per_unit = 1e-3;
+  } else if (parts->unit == "m") {
+    seconds_per_unit = 60;
+  } else if (parts->unit == "h") {
+    seconds_per_unit = 3600;
+  } else {
+    return std::nullopt;
+  }
+  double const nanoseconds = parts->number * seconds_per_unit * 1e9;
+  // Beyond ~292 years the count would overflow; no schedule needs that.
+  if (nanoseconds >= static_cast<double>(std::numeric_limits<Duration::rep>::max())) {
+    return std::nullopt;
+  }
+  return Duration(static_cast<Duration::rep>(std::llround(nanoseconds)));
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  auto parts = split_number(text);
+  if (!parts) return std::nullopt;
+  std::string_view unit = parts->unit;
+  if (unit.size() == 2 && (unit[1] == 'B' || unit[1] == 'b')) unit.remove_suffix(1);
+  double multiplier = 0;
+  if (unit.empty() || unit == "B" || unit == "b") {
+    multiplier = 1;
+  } else if (unit == "k" || unit == "K") {
+    multiplier = 1024.0;
+  } else if (unit == "m" || unit == "M") {
+    multiplier = 1024.0 * 1024;
+  } else if (unit == "g" || unit == "G") {
+    multiplier = 1024.0 * 1024 * 1024;
+  } else {
+    return std::nullopt;
+  }
+  double const bytes = std::floor(parts->number * multiplier);
+  if (bytes >= static_cast<double>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+  return static_cast<std::uint64_t>(bytes);
+}
+
+std::string format_duration(Duration d) {
+  using namespace std::chrono;
+  if (d < 1ms) return fmt::format("{}us", duration_cast<microseconds>(d).count());
+  if (d < 1s) return fmt::format("{:.3g}ms", duration<double, std::milli>(d).count());
+  return fmt::format("{:g}s", duration<double>(d).count());
+}
+
+}  // namespace poller

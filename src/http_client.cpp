@@ -1,0 +1,337 @@
+#include "poller/http_client.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "poller/connection.hpp"
+#include "poller/pool.hpp"
+#include "poller/tls.hpp"
+
+namespace poller {
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+constexpr std::uint32_t header_limit = 64 * 1024;
+
+using Clock = std::chrono::steady_clock;
+
+bool is_redirect(unsigned status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+struct OpenedConnection {
+  std::unique_ptr<Connection> connection;
+  std::string error;  // set when connection is null
+};
+
+}  // namespace
+
+struct HttpClient::Impl {
+  Impl(net::io_context& io, const Options& options);
+
+  net::awaitable<FetchResult> fetch(const Target& listed, std::uint64_t round);
+  net::awaitable<std::string> exchange(const Target& target, bool to_listed_origin,
+                                       Deadline deadline, FetchResult& result);
+  net::awaitable<error_code> send_and_receive(Connection& connection, const Request& request,
+                                              Deadline deadline);
+  net::awaitable<OpenedConnection> open(const Origin& origin, Deadline fetch_deadline);
+  net::awaitable<error_code> resolve(const Origin& origin, Deadline deadline,
+                                     tcp::resolver::results_type& endpoints);
+
+  Request make_request(const Target& target, bool to_listed_origin) const;
+  ResponseParser& fresh_parser();
+  std::string describe_exchange_error(const error_code& ec) const;
+  std::string describe_timeout(Deadline connect_deadline, const std::string& during) const;
+
+  net::io_context& io;
+  const Options& options;
+  net::ssl::context tls;
+  ConnectionPool pool;
+  tcp::resolver resolver;
+  std::map<std::pair<std::string, std::uint16_t>, net::ip::address> resolve_overrides;
+
+  // The response being read. Its body string is handed back and forth with `body`, so the one
+  // allocation is reused by every fetch.
+  std::optional<ResponseParser> parser;
+  std::string body;
+
+  Connection* in_flight = nullptr;  // what cancel() must abort
+  Deadline fetch_deadline{};
+  bool cancelled = false;
+};
+
+HttpClient::Impl::Impl(net::io_context& io, const Options& options)
+    : io(io), options(options), tls(make_tls_context(options)), resolver(io) {
+  for (auto const& entry : options.resolve) {
+    resolve_overrides[{entry.host, entry.port}] = net::ip::make_address(entry.address);
+  }
+}
+
+net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::uint64_t round) {
+  FetchResult result;
+  result.target = &listed;
+  result.round = round;
+  result.started = std::chrono::system_clock::now();
+  auto const start = Clock::now();
+  fetch_deadline = start + options.max_time;
+
+  const Target* current = &listed;
+  std::optional<Target> redirected;
+  for (;;) {
+    result.url_effective = current->display_url;
+    result.status.reset();
+    result.error = co_await exchange(*current, current->origin == listed.origin, fetch_deadline, result);
+    if (cancelled) {
+      result.cancelled = true;
+      break;
+    }
+    if (!result.error.empty()) break;
+
+    auto const& response = parser->get();
+    result.status = response.result_int();
+    auto const location = response[http::field::location];
+    if (!options.follow_redirects || !is_redirect(*result.status) || location.empty()) {
+      result.ok = true;
+      break;
+    }
+    if (result.redirects == options.max_redirects) {
+      result.error = fmt::format("maximum number of redirects ({}) followed", options.max_redirects);
+      break;
+    }
+    auto next = resolve_redirect(*current, location);
+    if (!next.target) {
+      result.error = std::move(next.error);
+      break;
+    }
+    ++result.redirects;
+    spdlog::debug("{}: redirected ({}) to {}", current->display_url, *result.status,
+                  next.target->display_url);
+    redirected = std::move(*next.target);
+    current = &*redirected;
+  }
+
+  if (parser) body = std::move(parser->get().body());
+  if (result.ok) {
+    result.body = body;
+    result.bytes = body.size();
+  }
+  result.time_total = Clock::now() - start;
+  co_return result;
+}
+
+// One request and its final response, over the origin's pooled connection or a new one. A pooled
+// connection that the server closed while it sat idle fails before any byte of a response; that
+// earns one retry on a fresh connection (safe: GET is idempotent), as cpp-httplib does.
+// Returns the reason of a failure, empty on success.
+net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, bool to_listed_origin,
+                                                       Deadline deadline, FetchResult& result) {
+  Request const request = make_request(target, to_listed_origin);
+  auto connection = pool.take(target.origin);
+  bool reused = connection != nullptr;
+  for (int attempt = 0;; ++attempt) {
+    if (!connection) {
+      auto opened = co_await open(target.origin, deadline);
+      if (!opened.connection) co_return opened.error;
+      connection = std::move(opened.connection);
+      reused = false;
+      ++result.connects;
+    } else {
+      spdlog::debug("{}: reusing the connection to {}", target.display_url,
+                    target.origin.to_string());
+    }
+    result.reused = reused;
+    result.remote_ip = connection->remote_ip();
+
+    in_flight = connection.get();
+    auto const ec = co_await send_and_receive(*connection, request, deadline);
+    in_flight = nullptr;
+    if (cancelled) co_return "cancelled";
+
+    if (!ec) {
+      if (parser->keep_alive()) pool.put(std::move(connection));
+      co_return std::string();
+    }
+    bool const stale = reused && !parser->got_some() && ec != beast::error::timeout;
+    if (stale && attempt == 0) {
+      spdlog::debug("{}: pooled connection to {} was closed by the server ({}); retrying on a new one",
+                    target.display_url, target.origin.to_string(), ec.message());
+      connection.reset();
+      continue;
+    }
+    co_return describe_exchange_error(ec);
+  }
+}
+
+net::awaitable<error_code> HttpClient::Impl::send_and_receive(Connection& connection,
+                                                              const Request& request,
+                                                              Deadline deadline) {
+  fresh_parser();
+  if (auto ec = co_await connection.write(request, deadline)) co_return ec;
+  for (;;) {
+    if (auto ec = co_await connection.read(*parser, deadline)) co_return ec;
+    auto const status = parser->get().result_int();
+    if (status / 100 != 1 || status == 101) co_return error_code{};
+    // An interim response (100 Continue, 103 Early Hints): the final one follows.
+    fresh_parser();
+  }
+}
+
+ResponseParser& HttpClient::Impl::fresh_parser() {
+  if (parser) body = std::move(parser->get().body());
+  body.clear();  // keeps the capacity
+  parser.emplace();
+  parser->get().body() = std::move(body);
+  parser->body_limit(options.max_filesize);
+  parser->header_limit(header_limit);
+  return *parser;
+}
+
+net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, Deadline fetch_deadline) {
+  auto const connect_deadline = std::min(fetch_deadline, Clock::now() + options.connect_timeout);
+  auto const started = Clock::now();
+  tcp::resolver::results_type endpoints;
+  if (auto ec = co_await resolve(origin, connect_deadline, endpoints)) {
+    if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
+    if (ec == net::error::operation_aborted) {
+      co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "resolving " + origin.host)};
+    }
+    co_return OpenedConnection{nullptr, fmt::format("cannot resolve {}: {}", origin.host, ec.message())};
+  }
+
+  auto connection = std::make_unique<Connection>(io.get_executor(), tls, origin);
+  in_flight = connection.get();
+  auto const ec = co_await connection->open(endpoints, connect_deadline);
+  in_flight = nullptr;
+  if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
+  if (ec == beast::error::timeout) {
+    co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "connecting to " + origin.to_string())};
+  }
+  if (ec) co_return OpenedConnection{nullptr, connection->describe_open_error(ec)};
+  spdlog::debug("connected to {} ({}) in {}", origin.to_string(), connection->remote_ip(),
+                format_duration(Clock::now() - started));
+  co_return OpenedConnection{std::move(connection), {}};
+}
+
+net::awaitable<error_code> HttpClient::Impl::resolve(const Origin& origin, Deadline deadline,
+                                                     tcp::resolver::results_type& endpoints) {
+  auto const port = std::to_string(origin.port);
+  if (auto found = resolve_overrides.find({origin.host, origin.port}); found != resolve_overrides.end()) {
+    endpoints = tcp::resolver::results_type::create(tcp::endpoint(found->second, origin.port),
+                                                    origin.host, port);
+    co_return error_code{};
+  }
+  error_code ec;
+  auto const literal = net::ip::make_address(origin.host, ec);
+  if (!ec) {
+    endpoints = tcp::resolver::results_type::create(tcp::endpoint(literal, origin.port), origin.host, port);
+    co_return error_code{};
+  }
+  // getaddrinfo cannot be interrupted; cancelling the resolver abandons its answer instead.
+  net::steady_timer timer(io, deadline);
+  timer.async_wait([this](error_code timer_ec) {
+    if (!timer_ec) resolver.cancel();
+  });
+  auto [resolve_ec, results] = co_await resolver.async_resolve(origin.host, port, use_tuple);
+  timer.cancel();
+  endpoints = std::move(results);
+  co_return resolve_ec;
+}
+
+Request HttpClient::Impl::make_request(const Target& target, bool to_listed_origin) const {
+  Request request{http::verb::get, target.request_target, 11};
+  request.set(http::field::host, target.host_header);
+  if (!options.user_agent.empty()) request.set(http::field::user_agent, options.user_agent);
+  request.set(http::field::accept, "*/*");
+  if (!target.authorization.empty()) request.set(http::field::authorization, target.authorization);
+  for (auto const& header : options.headers) {
+    // Credentials given with -H stay with the listed origin, as in curl: a redirect elsewhere
+    // must not carry them along.
+    bool const credential = iequals(header.name, "authorization") || iequals(header.name, "cookie");
+    if (credential && !to_listed_origin) continue;
+    if (header.value.empty()) {
+      request.erase(header.name);
+    } else {
+      request.set(header.name, header.value);
+    }
+  }
+  return request;
+}
+
+std::string HttpClient::Impl::describe_timeout(Deadline connect_deadline,
+                                               const std::string& during) const {
+  if (connect_deadline == fetch_deadline) {
+    return fmt::format("timed out after --max-time {} while {}", format_duration(options.max_time),
+                       during);
+  }
+  return fmt::format("timed out after --connect-timeout {} while {}",
+                     format_duration(options.connect_timeout), during);
+}
+
+std::string HttpClient::Impl::describe_exchange_error(const error_code& ec) const {
+  if (ec == beast::error::timeout) {
+    return fmt::format("timed out after --max-time {}", format_duration(options.max_time));
+  }
+  if (ec == http::error::body_limit) {
+    return fmt::format("body larger than --max-filesize ({} bytes)", options.max_filesize);
+  }
+  if (ec == http::error::header_limit) {
+    return fmt::format("response header larger than {} KiB", header_limit / 1024);
+  }
+  if (ec == http::error::end_of_stream) return "server closed the connection without a response";
+  if (ec == http::error::partial_message) return "connection closed before the whole body arrived";
+  if (ec.category() == make_error_code(http::error::end_of_stream).category()) {
+    return fmt::format("malformed response: {}", ec.message());
+  }
+  return ec.message();
+}
+
+HttpClient::HttpClient(net::io_context& io, const Options& options)
+    : impl_(std::make_unique<Impl>(io, options)) {}
+
+HttpClient::~HttpClient() = default;
+
+net::awaitable<FetchResult> HttpClient::fetch(const Target& target, std::uint64_t round) {
+  if (impl_->cancelled) {
+    FetchResult result;
+    result.target = &target;
+    result.round = round;
+    result.cancelled = true;
+    co_return result;
+  }
+  co_return co_await impl_->fetch(target, round);
+}
+
+void HttpClient::cancel() {
+  impl_->cancelled = true;
+  impl_->resolver.cancel();
+  if (impl_->in_flight != nullptr) impl_->in_flight->cancel();
+}
+
+void HttpClient::keep_only(const std::vector<Target>& targets) {
+  std::set<Origin> listed;
+  for (auto const& target : targets) listed.insert(target.origin);
+  impl_->pool.close_unless([&](const Origin& origin) { return listed.contains(origin); });
+}
+
+void HttpClient::close_idle_connections() { impl_->pool.close_all(); }
+
+}  // namespace poller

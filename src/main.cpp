@@ -1,0 +1,115 @@
+// poller: fetch a list of URLs in fixed-rate rounds. This file only turns the command line into
+// Options; everything else lives in poller_core.
+
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "poller/duration.hpp"
+#include "poller/options.hpp"
+#include "poller/poller.hpp"
+
+namespace {
+
+// CLI11 hands option values over as text; these turn them into poller's types or explain why not.
+poller::Duration to_duration(const std::string& option, const std::string& text) {
+  auto value = poller::parse_duration(text);
+  if (!value) {
+    throw CLI::ValidationError(option, "\"" + text +
+                                           "\" is not a duration (a number of seconds, or a number "
+                                           "with ms, s, m or h, e.g. 5, 0.25, 250ms, 2m)");
+  }
+  return *value;
+}
+
+std::uint64_t to_size(const std::string& option, const std::string& text) {
+  auto value = poller::parse_size(text);
+  if (!value) {
+    throw CLI::ValidationError(option, "\"" + text + "\" is not a size (e.g. 65536, 512k, 64M, 1G)");
+  }
+  return *value;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  poller::Options options;
+  CLI::App app{"Fetch every URL of URLFILE in rounds on a fixed schedule, over keep-alive "
+               "connections, and print the bodies.",
+               "poller"};
+  app.set_version_flag("--version", "poller " POLLER_VERSION);
+  app.get_formatter()->column_width(34);
+
+  std::string interval = "5s", connect_timeout = "10s", max_time = "30s", max_filesize = "64M";
+  std::vector<std::string> headers, resolves;
+  std::string format = "body";
+  bool once = false, verbose = false, quiet = false;
+
+  app.add_option("URLFILE", options.url_file, "File with one URL per line, or - for standard input")
+      ->required();
+  app.add_option("-i,--interval", interval,
+                 "Period between round starts: 5, 0.25, 250ms, 2m (0 = back to back)")
+      ->capture_default_str();
+  app.add_option("-n,--count", options.count, "Stop after N rounds (default: until stopped)")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--once", once, "Same as --count 1");
+  app.add_option("--connect-timeout", connect_timeout, "Bound on resolve + connect + TLS handshake")
+      ->capture_default_str();
+  app.add_option("-m,--max-time", max_time, "Bound on one whole fetch, redirects included")
+      ->capture_default_str();
+  app.add_flag("-L,--location", options.follow_redirects, "Follow redirects");
+  app.add_option("--max-redirs", options.max_redirects, "Most redirects followed with -L")
+      ->capture_default_str();
+  app.add_option("--resolve", resolves, "HOST:PORT:ADDR: connect to ADDR for HOST:PORT (repeatable)");
+  app.add_option("-H,--header", headers,
+                 "'Name: value' added to every request, replacing a default; 'Name:' removes it "
+                 "(repeatable)");
+  app.add_option("-A,--user-agent", options.user_agent, "User-Agent header")->capture_default_str();
+  app.add_option("--max-filesize", max_filesize,
+                 "Largest body accepted, with k, M, G suffixes (powers of 1024)")
+      ->capture_default_str();
+  app.add_option("--cacert", options.cacert, "CA certificates (PEM) to verify servers with")
+      ->check(CLI::ExistingFile);
+  app.add_flag("-k,--insecure", options.insecure, "Do not verify TLS certificates (warns once)");
+  app.add_option("--format", format, "What to print per fetch: body or none")
+      ->check(CLI::IsMember({"body", "none"}))
+      ->capture_default_str();
+  auto* verbose_flag = app.add_flag("-v,--verbose", verbose, "Log per-request detail to stderr");
+  app.add_flag("-q,--quiet", quiet, "Log errors only")->excludes(verbose_flag);
+  app.footer(
+      "Exit status: 0 every fetch succeeded (or stdout's reader went away), 1 at least one fetch "
+      "failed, 2 usage or input error.\nSignals: SIGINT/SIGTERM stop cleanly, SIGHUP re-reads "
+      "URLFILE before the next round.");
+
+  try {
+    app.parse(argc, argv);
+    options.interval = to_duration("--interval", interval);
+    options.connect_timeout = to_duration("--connect-timeout", connect_timeout);
+    options.max_time = to_duration("--max-time", max_time);
+    options.max_filesize = to_size("--max-filesize", max_filesize);
+    if (once) options.count = 1;
+    for (auto const& header : headers) options.headers.push_back(poller::parse_header_option(header));
+    for (auto const& entry : resolves) options.resolve.push_back(poller::parse_resolve_option(entry));
+    options.format = format == "none" ? poller::OutputFormat::none : poller::OutputFormat::body;
+    options.verbosity = verbose ? poller::Verbosity::verbose
+                        : quiet ? poller::Verbosity::quiet
+                                : poller::Verbosity::normal;
+  } catch (const CLI::ParseError& error) {
+    // --help and --version exit 0; every other parse error is a usage error.
+    return app.exit(error) == 0 ? 0 : poller::exit_usage;
+  } catch (const poller::UsageError& error) {
+    std::cerr << "poller: " << error.what() << "\nRun with --help for more information.\n";
+    return poller::exit_usage;
+  }
+
+  try {
+    return poller::run(options);
+  } catch (const poller::UsageError& error) {
+    std::cerr << "poller: " << error.what() << '\n';
+    return poller::exit_usage;
+  } catch (const std::exception& error) {
+    std::cerr << "poller: fatal: " << error.what() << '\n';
+    return poller::exit_fetch_failed;
+  }
+}

@@ -1,0 +1,168 @@
+#include "poller/target.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+namespace poller {
+namespace {
+
+namespace urls = boost::urls;
+
+bool is_space_or_control(unsigned char c) { return c <= 0x20 || c == 0x7f; }
+
+std::string to_lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int const n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<unsigned char const*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string without_password(urls::url_view url) {
+  if (!url.has_password()) return std::string(url.buffer());
+  urls::url copy(url);
+  copy.remove_password();
+  return std::string(copy.buffer());
+}
+
+ParsedTarget make_target(urls::url_view url) {
+  ParsedTarget result;
+  Target target;
+  auto const scheme = url.scheme_id();
+  if (scheme == urls::scheme::http) {
+    target.origin.scheme = Scheme::http;
+    target.origin.port = 80;
+  } else if (scheme == urls::scheme::https) {
+    target.origin.scheme = Scheme::https;
+    target.origin.port = 443;
+  } else {
+    result.error = fmt::format("unsupported scheme \"{}\" (only http and https)", url.scheme());
+    return result;
+  }
+
+  switch (url.host_type()) {
+    case urls::host_type::name:
+    case urls::host_type::ipv4:
+    case urls::host_type::ipv6:
+      break;
+    case urls::host_type::ipvfuture:
+      result.error = "unsupported IP literal";
+      return result;
+    case urls::host_type::none:
+      result.error = "no host";
+      return result;
+  }
+  target.origin.host = to_lower(url.host_address());
+  if (target.origin.host.empty()) {
+    result.error = "no host";
+    return result;
+  }
+
+  auto const port_text = url.port();
+  if (!port_text.empty()) {
+    unsigned port = 0;
+    auto const [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+      result.error = fmt::format("bad port \"{}\"", std::string_view(port_text));
+      return result;
+    }
+    target.origin.port = static_cast<std::uint16_t>(port);
+  }
+
+  std::uint16_t const default_port = target.origin.is_https() ? 443 : 80;
+  target.host_header = std::string(url.encoded_host_address());
+  if (url.host_type() == urls::host_type::ipv6) target.host_header = "[" + target.host_header + "]";
+  target.host_header = to_lower(std::move(target.host_header));
+  if (target.origin.port != default_port) target.host_header += fmt::format(":{}", target.origin.port);
+
+  target.request_target = std::string(url.encoded_target());
+  if (target.request_target.empty() || target.request_target.front() != '/') {
+    target.request_target.insert(0, "/");
+  }
+
+  if (url.has_userinfo()) {
+    target.authorization = "Basic " + base64(url.userinfo());
+  }
+
+  urls::url fetched(url);
+  fetched.remove_fragment();
+  target.url = std::string(fetched.buffer());
+  target.display_url = without_password(url);
+  result.target = std::move(target);
+  return result;
+}
+
+}  // namespace
+
+std::string Origin::to_string() const {
+  bool const ipv6 = host.find(':') != std::string::npos;
+  return fmt::format("{}://{}{}{}:{}", is_https() ? "https" : "http", ipv6 ? "[" : "", host,
+                     ipv6 ? "]" : "", port);
+}
+
+ParsedTarget parse_target(std::string_view text) {
+  if (std::any_of(text.begin(), text.end(),
+                  [](char c) { return is_space_or_control(static_cast<unsigned char>(c)); })) {
+    return {std::nullopt, "space or control character in URL"};
+  }
+  auto parsed = urls::parse_uri(text);
+  if (!parsed) {
+    if (text.find("://") == std::string_view::npos) {
+      return {std::nullopt, "not an absolute URL (expected http:// or https://)"};
+    }
+    return {std::nullopt, fmt::format("unparsable URL ({})", parsed.error().message())};
+  }
+  return make_target(*parsed);
+}
+
+ParsedTarget resolve_redirect(const Target& base, std::string_view location) {
+  // Servers do send raw spaces in Location; curl percent-encodes them rather than failing.
+  std::string cleaned;
+  for (char c : location) {
+    if (c == ' ') {
+      cleaned += "%20";
+    } else if (is_space_or_control(static_cast<unsigned char>(c))) {
+      return {std::nullopt, "control character in Location header"};
+    } else {
+      cleaned += c;
+    }
+  }
+  auto reference = urls::parse_uri_reference(cleaned);
+  if (!reference) {
+    return {std::nullopt, fmt::format("unparsable Location \"{}\"", redact_password(location))};
+  }
+  auto base_url = urls::parse_uri(base.url);
+  urls::url resolved;
+  if (!base_url || !urls::resolve(*base_url, *reference, resolved)) {
+    return {std::nullopt, fmt::format("cannot resolve Location \"{}\"", redact_password(location))};
+  }
+  auto next = make_target(resolved);
+  if (next.target && next.target->authorization.empty() && next.target->origin == base.origin) {
+    next.target->authorization = base.authorization;
+  }
+  if (next.error.find("unsupported scheme") == 0) {
+    next.error = "redirect to " + next.error;
+  }
+  return next;
+}
+
+std::string redact_password(std::string_view url) {
+  auto parsed = urls::parse_uri_reference(url);
+  if (!parsed) return std::string(url);
+  return without_password(*parsed);
+}
+
+}  // namespace poller

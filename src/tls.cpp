@@ -1,0 +1,47 @@
+#include "poller/tls.hpp"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+
+namespace poller {
+
+namespace ssl = boost::asio::ssl;
+
+boost::asio::ssl::context make_tls_context(const Options& options) {
+  // tls_client, not tlsv12_client: the latter pins TLS 1.2 and shuts out TLS 1.3.
+  ssl::context context(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+  context.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
+
+  // Servers that speak HTTP/2 must still pick HTTP/1.1 when they negotiate with ALPN.
+  static constexpr unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  SSL_CTX_set_alpn_protos(context.native_handle(), alpn, sizeof alpn);
+
+  if (options.insecure) {
+    context.set_verify_mode(ssl::verify_none);
+    return context;
+  }
+  context.set_verify_mode(ssl::verify_peer);
+
+  std::optional<std::string> ca_file = options.cacert;
+  std::string ca_source = "--cacert";
+  if (!ca_file) {
+    if (char const* env = std::getenv("SSL_CERT_FILE"); env != nullptr && *env != '\0') {
+      ca_file = env;
+      ca_source = "SSL_CERT_FILE";
+    }
+  }
+  boost::system::error_code ec;
+  if (ca_file) {
+    context.load_verify_file(*ca_file, ec);
+    if (ec) throw UsageError(fmt::format("{} {}: cannot load CA certificates", ca_source, *ca_file));
+  } else {
+    context.set_default_verify_paths(ec);
+    if (ec) throw UsageError("cannot load the system's CA certificates: " + ec.message());
+  }
+  return context;
+}
+
+}  // namespace poller

@@ -1,0 +1,412 @@
+#include "support/test_server.hpp"
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+namespace poller::test {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+// Expected network failures come back as values: `auto [ec, n] = co_await ...`.
+using DefaultToken = asio::as_tuple_t<asio::use_awaitable_t<>>;
+using Acceptor = DefaultToken::as_default_on_t<tcp::acceptor>;
+using Socket = DefaultToken::as_default_on_t<tcp::socket>;
+using TcpStream = DefaultToken::as_default_on_t<beast::tcp_stream>;
+using TlsStream = ssl::stream<TcpStream>;
+using Timer = DefaultToken::as_default_on_t<asio::steady_timer>;
+using Request = http::request<http::string_body>;
+
+constexpr std::chrono::milliseconds idle_close_delay{50};
+constexpr std::chrono::seconds handshake_timeout{10};
+
+// What the server shares with its coroutines; they hold it by shared_ptr because their frames
+// are destroyed by ~io_context, after the TestServer itself has begun to go away.
+struct State {
+  bool close_idle_connections = false;
+  std::optional<ssl::context> tls;
+
+  mutable std::mutex mutex;
+  std::size_t connections_accepted = 0;
+  std::size_t counter = 0;
+  std::vector<RecordedRequest> requests;
+};
+
+// The response a route asks for, as data; the coroutines below only carry it out.
+struct Reply {
+  unsigned status = 200;
+  std::string body;
+  std::string location;
+  std::chrono::milliseconds delay{0};
+  std::optional<std::uint64_t> pattern_length;  // streamed /bytes body of this Content-Length
+  std::uint64_t pattern_sent = 0;               // ... of which this much is actually sent
+  bool hang_up = false;                         // close without replying
+  bool close_after = false;                     // hard close after the (partial) reply
+};
+
+std::optional<std::uint64_t> parse_number(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+// RFC 3986 percent-decoding; an invalid escape is kept as it is.
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned value = 0;
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2])) &&
+        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ec == std::errc()) {
+      out += static_cast<char>(value);
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> query_parameter(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name)
+      return percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+std::map<std::string, std::string> lower_case_headers(const Request& request) {
+  std::map<std::string, std::string> headers;
+  for (const auto& field : request) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auto [it, inserted] = headers.try_emplace(std::move(name), field.value());
+    if (!inserted) (it->second += ", ") += field.value();
+  }
+  return headers;
+}
+
+Reply route(const RecordedRequest& request, State& state) {
+  const std::string_view target = request.target;
+  const auto question = target.find('?');
+  const std::string_view path = target.substr(0, question);
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  const auto number_after = [&](std::string_view prefix) -> std::optional<std::uint64_t> {
+    if (!path.starts_with(prefix)) return std::nullopt;
+    return parse_number(path.substr(prefix.size()));
+  };
+  const auto text = [](unsigned status, std::string body) {
+    Reply reply;
+    reply.status = status;
+    reply.body = std::move(body);
+    return reply;
+  };
+
+  if (path.starts_with("/status/")) {
+    const auto status = number_after("/status/");
+    if (!status || *status < 200 || *status > 999) return text(400, "bad status\n");
+    const auto code = static_cast<unsigned>(*status);
+    const bool bodiless = code == 204 || code == 304;
+    return text(code, bodiless ? "" : "status " + std::to_string(code) + "\n");
+  }
+  if (const auto size = number_after("/bytes/")) {
+    Reply reply;
+    reply.pattern_length = reply.pattern_sent = *size;
+    return reply;
+  }
+  if (const auto size = number_after("/truncate/")) {
+    Reply reply;
+    reply.pattern_length = *size;
+    reply.pattern_sent = *size / 2;
+    reply.close_after = true;
+    return reply;
+  }
+  if (const auto ms = number_after("/sleep/")) {
+    Reply reply = text(200, "slept " + std::to_string(*ms) + "\n");
+    reply.delay = std::chrono::milliseconds(*ms);
+    return reply;
+  }
+  if (const auto hops = number_after("/redirect/")) {
+    if (*hops == 0) return text(200, "redirected\n");
+    Reply reply = text(302, "redirect " + std::to_string(*hops) + "\n");
+    reply.location = "/redirect/" + std::to_string(*hops - 1);
+    return reply;
+  }
+  if (path == "/redirect-to") {
+    const auto url = query_parameter(query, "url");
+    if (!url) return text(400, "missing url parameter\n");
+    const auto status = parse_number(query_parameter(query, "status").value_or("302"));
+    if (!status || *status < 300 || *status > 399) return text(400, "bad status\n");
+    Reply reply = text(static_cast<unsigned>(*status), "redirect to " + *url + "\n");
+    reply.location = *url;
+    return reply;
+  }
+  if (path == "/headers") {
+    std::string body;
+    for (const auto& [name, value] : request.headers) body += name + ": " + value + "\n";
+    return text(200, std::move(body));
+  }
+  if (path == "/counter") {
+    std::lock_guard lock(state.mutex);
+    return text(200, "count " + std::to_string(++state.counter) + "\n");
+  }
+  if (path == "/close") {
+    Reply reply;
+    reply.hang_up = true;
+    return reply;
+  }
+  return text(200, std::string(target) + "\n");
+}
+
+template <class Message>
+void set_common_fields(Message& message, const Reply& reply, bool keep_alive) {
+  message.set(http::field::server, "poller-test-server");
+  message.set(http::field::content_type, "text/plain");
+  if (!reply.location.empty()) message.set(http::field::location, reply.location);
+  if (http::obsolete_reason(message.result()) == "<unknown-status>") message.reason("Whatever");
+  message.keep_alive(keep_alive);
+}
+
+// The body of /bytes/N without holding N bytes: chunks that each start at a multiple of 26.
+template <class AsyncStream>
+asio::awaitable<bool> write_pattern(AsyncStream& stream, std::uint64_t length) {
+  static const std::string chunk = [] {
+    std::string s(26 * 2048, '\0');
+    for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<char>('a' + i % 26);
+    return s;
+  }();
+  for (std::uint64_t sent = 0; sent < length;) {
+    const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length - sent));
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(chunk.data(), size));
+    if (ec) co_return false;
+    sent += n;
+  }
+  co_return true;
+}
+
+template <class AsyncStream>
+asio::awaitable<bool> write_streamed_reply(AsyncStream& stream, const Request& request,
+                                           const Reply& reply, bool keep_alive) {
+  http::response<http::empty_body> response{static_cast<http::status>(reply.status),
+                                            request.version()};
+  set_common_fields(response, reply, keep_alive);
+  response.content_length(*reply.pattern_length);
+  auto [ec, n] = co_await http::async_write(stream, response);
+  if (ec) co_return false;
+  if (request.method() == http::verb::head) co_return keep_alive;
+  const bool sent = co_await write_pattern(stream, reply.pattern_sent);
+  co_return sent && keep_alive;
+}
+
+// Returns whether the connection stays open for another request.
+template <class AsyncStream>
+asio::awaitable<bool> write_reply(AsyncStream& stream, const Request& request, const Reply& reply) {
+  if (reply.delay.count() > 0) {
+    Timer timer(co_await asio::this_coro::executor, reply.delay);
+    co_await timer.async_wait();
+  }
+  const bool keep_alive = request.keep_alive() && !reply.close_after;
+  if (reply.pattern_length) co_return co_await write_streamed_reply(stream, request, reply, keep_alive);
+
+  http::response<http::string_body> response{static_cast<http::status>(reply.status),
+                                             request.version()};
+  set_common_fields(response, reply, keep_alive);
+  if (request.method() == http::verb::head) {
+    response.content_length(reply.body.size());
+  } else {
+    response.body() = reply.body;
+    response.prepare_payload();
+  }
+  auto [ec, n] = co_await http::async_write(stream, response);
+  co_return !ec && keep_alive;
+}
+
+// One request-response exchange per iteration, on a fresh parser, until either side ends it.
+// Returns whether the connection ended in an orderly way (worth a TLS close_notify).
+template <class AsyncStream>
+asio::awaitable<bool> serve_requests(AsyncStream& stream, std::shared_ptr<State> state,
+                                     std::size_t connection_id, std::string tls_server_name) {
+  beast::flat_buffer buffer;
+  auto& tcp_stream = beast::get_lowest_layer(stream);
+  for (bool first = true;; first = false) {
+    // A Beast stream timeout closes the socket: exactly a keep-alive timeout's hard close.
+    if (state->close_idle_connections && !first)
+      tcp_stream.expires_after(idle_close_delay);
+    else
+      tcp_stream.expires_never();
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(64 * 1024);
+    parser.body_limit(16 * 1024 * 1024);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser);
+    if (ec) co_return false;
+    tcp_stream.expires_never();
+
+    Request request = parser.release();
+    RecordedRequest record{connection_id, std::string(request.method_string()),
+                           std::string(request.target()), lower_case_headers(request),
+                           tls_server_name};
+    const Reply reply = route(record, *state);
+    {
+      std::lock_guard lock(state->mutex);
+      state->requests.push_back(std::move(record));
+    }
+    if (reply.hang_up) co_return false;
+    const bool keep_open = co_await write_reply(stream, request, reply);
+    if (!keep_open) co_return !reply.close_after;
+  }
+}
+
+void shut_down_tcp(TcpStream& stream) {
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+asio::awaitable<void> serve_plain(TcpStream stream, std::shared_ptr<State> state, std::size_t id) {
+  const bool orderly = co_await serve_requests(stream, state, id, {});
+  if (orderly) shut_down_tcp(stream);
+}
+
+asio::awaitable<void> serve_tls(TcpStream tcp_stream, std::shared_ptr<State> state,
+                                std::size_t id) {
+  TlsStream stream(std::move(tcp_stream), *state->tls);
+  beast::get_lowest_layer(stream).expires_after(handshake_timeout);
+  auto [ec] = co_await stream.async_handshake(ssl::stream_base::server);
+  if (ec) co_return;
+  const char* sni = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+  const bool orderly = co_await serve_requests(stream, state, id, sni ? sni : "");
+  if (!orderly) co_return;
+  // close_notify; the client need not answer it, hence the short bound.
+  beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(500));
+  auto [shutdown_ec] = co_await stream.async_shutdown();
+  shut_down_tcp(beast::get_lowest_layer(stream));
+}
+
+asio::awaitable<void> accept_connections(Acceptor acceptor, std::shared_ptr<State> state) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept();
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) continue;
+    // Small writes (a header, then a body) must not wait for the client's delayed ACK.
+    socket.set_option(tcp::no_delay(true), ec);
+    std::size_t id;
+    {
+      std::lock_guard lock(state->mutex);
+      id = ++state->connections_accepted;
+    }
+    TcpStream stream(std::move(socket));
+    if (state->tls)
+      asio::co_spawn(acceptor.get_executor(), serve_tls(std::move(stream), state, id),
+                     asio::detached);
+    else
+      asio::co_spawn(acceptor.get_executor(), serve_plain(std::move(stream), state, id),
+                     asio::detached);
+  }
+}
+
+void report_exception(std::exception_ptr error) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "TestServer: %s\n", e.what());
+  }
+}
+
+}  // namespace
+
+struct TestServer::Impl {
+  TestServerOptions options;
+  std::shared_ptr<State> state = std::make_shared<State>();
+  std::uint16_t port = 0;
+  asio::io_context io_context{1};  // after `state`: its destruction ends the coroutines first
+  std::thread thread;
+};
+
+TestServer::TestServer(TestServerOptions options) : impl_(std::make_unique<Impl>()) {
+  Impl& impl = *impl_;
+  impl.options = std::move(options);
+  State& state = *impl.state;
+  state.close_idle_connections = impl.options.close_idle_connections;
+  if (impl.options.tls) {
+    auto& context = state.tls.emplace(ssl::context::tls_server);
+    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+    context.use_certificate_chain(asio::buffer(impl.options.tls->cert_pem));
+    context.use_private_key(asio::buffer(impl.options.tls->key_pem), ssl::context::pem);
+  }
+
+  Acceptor acceptor(impl.io_context);
+  const tcp::endpoint endpoint(asio::ip::make_address(impl.options.address), impl.options.port);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen();
+  impl.port = acceptor.local_endpoint().port();
+  asio::co_spawn(impl.io_context, accept_connections(std::move(acceptor), impl.state),
+                 report_exception);
+  impl.thread = std::thread([&context = impl.io_context] { context.run(); });
+}
+
+TestServer::~TestServer() {
+  impl_->io_context.stop();
+  impl_->thread.join();
+}
+
+std::uint16_t TestServer::port() const { return impl_->port; }
+
+std::string TestServer::url(std::string_view path) const {
+  const std::string& address = impl_->options.address;
+  const bool ipv6 = address.find(':') != std::string::npos;
+  return std::string(impl_->options.tls ? "https://" : "http://") + (ipv6 ? "[" : "") + address +
+         (ipv6 ? "]" : "") + ":" + std::to_string(impl_->port) + std::string(path);
+}
+
+std::size_t TestServer::connections_accepted() const {
+  std::lock_guard lock(impl_->state->mutex);
+  return impl_->state->connections_accepted;
+}
+
+std::size_t TestServer::requests_served() const {
+  std::lock_guard lock(impl_->state->mutex);
+  return impl_->state->requests.size();
+}
+
+std::vector<RecordedRequest> TestServer::requests() const {
+  std::lock_guard lock(impl_->state->mutex);
+  return impl_->state->requests;
+}
+
+}  // namespace poller::test
