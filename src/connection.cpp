@@ -38,8 +38,8 @@ beast::tcp_stream& Connection::socket_layer() {
                     stream_);
 }
 
-net::awaitable<error_code> Connection::open(const tcp::resolver::results_type& endpoints,
-                                            Deadline deadline) {
+net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type& endpoints,
+                                               Deadline deadline) {
   auto& socket = socket_layer();
   socket.expires_at(deadline);
   auto [ec, endpoint] = co_await socket.async_connect(endpoints, use_tuple);
@@ -47,12 +47,13 @@ net::awaitable<error_code> Connection::open(const tcp::resolver::results_type& e
   remote_ip_ = endpoint.address().to_string();
   // Requests are small and sent whole; Nagle would only hold them back.
   socket.socket().set_option(tcp::no_delay(true), ec);
-
-  if (auto* tls = std::get_if<TlsStream>(&stream_)) co_return co_await handshake(*tls, deadline);
   co_return error_code{};
 }
 
-net::awaitable<error_code> Connection::handshake(TlsStream& stream, Deadline deadline) {
+net::awaitable<error_code> Connection::handshake(Deadline deadline) {
+  auto* tls = std::get_if<TlsStream>(&stream_);
+  if (tls == nullptr) co_return error_code{};
+  auto& stream = *tls;
   SSL* ssl = stream.native_handle();
   // SNI carries host names only (RFC 6066 section 3); an IP literal is checked against the
   // certificate's IP addresses instead.
@@ -71,31 +72,48 @@ net::awaitable<error_code> Connection::handshake(TlsStream& stream, Deadline dea
   co_return ec;
 }
 
+// The lambdas below are not coroutines: each starts the operation on whichever stream this is and
+// returns its awaitable, of one type for both streams, for the caller to co_await.
 net::awaitable<error_code> Connection::write(const Request& request, Deadline deadline) {
   socket_layer().expires_at(deadline);
-  error_code result;
-  if (auto* tls = std::get_if<TlsStream>(&stream_)) {
-    auto [ec, n] = co_await http::async_write(*tls, request, use_tuple);
-    result = ec;
-  } else {
-    auto [ec, n] = co_await http::async_write(std::get<PlainStream>(stream_), request, use_tuple);
-    result = ec;
-  }
-  co_return result;
+  auto [ec, n] = co_await std::visit(
+      [&](auto& stream) { return http::async_write(stream, request, use_tuple); }, stream_);
+  co_return ec;
+}
+
+net::awaitable<error_code> Connection::read_header(ResponseParser& parser, Deadline deadline) {
+  socket_layer().expires_at(deadline);
+  auto [ec, n] = co_await std::visit(
+      [&](auto& stream) { return http::async_read_header(stream, buffer_, parser, use_tuple); },
+      stream_);
+  co_return ec;
 }
 
 net::awaitable<error_code> Connection::read(ResponseParser& parser, Deadline deadline) {
   socket_layer().expires_at(deadline);
-  error_code result;
-  if (auto* tls = std::get_if<TlsStream>(&stream_)) {
-    auto [ec, n] = co_await http::async_read(*tls, buffer_, parser, use_tuple);
-    result = ec;
-  } else {
-    auto [ec, n] =
-        co_await http::async_read(std::get<PlainStream>(stream_), buffer_, parser, use_tuple);
-    result = ec;
+  auto [ec, n] = co_await std::visit(
+      [&](auto& stream) { return http::async_read(stream, buffer_, parser, use_tuple); }, stream_);
+  co_return ec;
+}
+
+void Connection::offer_tls_session(SSL_SESSION* session) {
+  if (auto* tls = std::get_if<TlsStream>(&stream_)) SSL_set_session(tls->native_handle(), session);
+}
+
+bool Connection::tls_resumed() {
+  auto* tls = std::get_if<TlsStream>(&stream_);
+  return tls != nullptr && SSL_session_reused(tls->native_handle()) == 1;
+}
+
+SSL_SESSION* Connection::resumable_tls_session() {
+  auto* tls = std::get_if<TlsStream>(&stream_);
+  if (tls == nullptr) return nullptr;
+  SSL_SESSION* session = SSL_get1_session(tls->native_handle());
+  if (session != nullptr && SSL_SESSION_is_resumable(session) != 1) {
+    SSL_SESSION_free(session);
+    return nullptr;
   }
-  co_return result;
+  return session;
 }
 
 bool Connection::is_alive_while_idle() {

@@ -57,7 +57,10 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   auto parts = split_number(text);
   if (!parts) return std::nullopt;
   std::string_view unit = parts->unit;
-  if (unit.size() == 2 && (unit[1] == 'B' || unit[1] == 'b')) unit.remove_suffix(1);
+  // "64MB" means "64M"; "5BB" means nothing.
+  if (unit.size() == 2 && (unit[1] == 'B' || unit[1] == 'b') && unit[0] != 'B' && unit[0] != 'b') {
+    unit.remove_suffix(1);
+  }
   double multiplier = 0;
   if (unit.empty() || unit == "B" || unit == "b") {
     multiplier = 1;
@@ -75,11 +78,25 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   return static_cast<std::uint64_t>(bytes);
 }
 
+namespace {
+
+// "1.500" -> "1.5", "250.000" -> "250": fixed notation, never an exponent.
+std::string without_trailing_zeros(std::string text) {
+  if (text.find('.') == std::string::npos) return text;
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
+}  // namespace
+
 std::string format_duration(Duration d) {
   using namespace std::chrono;
   if (d < 1ms) return fmt::format("{}us", duration_cast<microseconds>(d).count());
-  if (d < 1s) return fmt::format("{:.3g}ms", duration<double, std::milli>(d).count());
-  return fmt::format("{:g}s", duration<double>(d).count());
+  if (d < 1s) {
+    return without_trailing_zeros(fmt::format("{:.2f}", duration<double, std::milli>(d).count())) + "ms";
+  }
+  return without_trailing_zeros(fmt::format("{:.3f}", duration<double>(d).count())) + "s";
 }
 
 }  // namespace poller

@@ -43,6 +43,27 @@ struct OpenedConnection {
   std::string error;  // set when connection is null
 };
 
+struct SessionFree {
+  void operator()(SSL_SESSION* session) const { SSL_SESSION_free(session); }
+};
+using TlsSession = std::unique_ptr<SSL_SESSION, SessionFree>;
+
+// The final response's fields, read straight from the parser that holds them.
+class ParsedHeaders final : public ResponseHeaders {
+ public:
+  explicit ParsedHeaders(const std::optional<ResponseParser>& parser) : parser_(parser) {}
+  std::string_view get(std::string_view name) const override {
+    if (!parser_) return {};
+    auto const& fields = parser_->get().base();
+    auto found = fields.find(beast::string_view(name.data(), name.size()));
+    if (found == fields.end()) return {};
+    return {found->value().data(), found->value().size()};
+  }
+
+ private:
+  const std::optional<ResponseParser>& parser_;
+};
+
 }  // namespace
 
 struct HttpClient::Impl {
@@ -52,8 +73,10 @@ struct HttpClient::Impl {
   net::awaitable<std::string> exchange(const Target& target, bool to_listed_origin,
                                        Deadline deadline, FetchResult& result);
   net::awaitable<error_code> send_and_receive(Connection& connection, const Request& request,
-                                              Deadline deadline);
-  net::awaitable<OpenedConnection> open(const Origin& origin, Deadline fetch_deadline);
+                                              Deadline deadline, FetchResult& result);
+  net::awaitable<OpenedConnection> open(const Origin& origin, Deadline fetch_deadline,
+                                        FetchResult& result);
+  void save_tls_session(Connection& connection);
   net::awaitable<error_code> resolve(const Origin& origin, Deadline deadline,
                                      tcp::resolver::results_type& endpoints);
 
@@ -73,14 +96,24 @@ struct HttpClient::Impl {
   // allocation is reused by every fetch.
   std::optional<ResponseParser> parser;
   std::string body;
+  ParsedHeaders headers{parser};
+
+  // Sessions to resume, per origin: a reconnect then costs one round trip less and no
+  // certificate check.
+  std::map<Origin, TlsSession> tls_sessions;
 
   Connection* in_flight = nullptr;  // what cancel() must abort
+  Clock::time_point fetch_start{};
   Deadline fetch_deadline{};
   bool cancelled = false;
 };
 
 HttpClient::Impl::Impl(net::io_context& io, const Options& options)
-    : io(io), options(options), tls(make_tls_context(options)), resolver(io) {
+    : io(io),
+      options(options),
+      tls(make_tls_context(options)),
+      pool(options.max_connections),
+      resolver(io) {
   for (auto const& entry : options.resolve) {
     resolve_overrides[{entry.host, entry.port}] = net::ip::make_address(entry.address);
   }
@@ -92,6 +125,7 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
   result.round = round;
   result.started = std::chrono::system_clock::now();
   auto const start = Clock::now();
+  fetch_start = start;
   fetch_deadline = start + options.max_time;
 
   const Target* current = &listed;
@@ -108,9 +142,14 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
 
     auto const& response = parser->get();
     result.status = response.result_int();
+    result.http_version = response.version() == 10 ? "1.0" : "1.1";
     auto const location = response[http::field::location];
     if (!options.follow_redirects || !is_redirect(*result.status) || location.empty()) {
-      result.ok = true;
+      if (options.fail_on_http_error && *result.status >= 400) {
+        result.error = fmt::format("HTTP status {}", *result.status);
+      } else {
+        result.ok = true;
+      }
       break;
     }
     if (result.redirects == options.max_redirects) {
@@ -129,7 +168,10 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
     current = &*redirected;
   }
 
-  if (parser) body = std::move(parser->get().body());
+  if (parser) {
+    body = std::move(parser->get().body());
+    if (result.status) result.headers = &headers;
+  }
   if (result.ok) {
     result.body = body;
     result.bytes = body.size();
@@ -149,7 +191,7 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
   bool reused = connection != nullptr;
   for (int attempt = 0;; ++attempt) {
     if (!connection) {
-      auto opened = co_await open(target.origin, deadline);
+      auto opened = co_await open(target.origin, deadline, result);
       if (!opened.connection) co_return opened.error;
       connection = std::move(opened.connection);
       reused = false;
@@ -162,11 +204,12 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
     result.remote_ip = connection->remote_ip();
 
     in_flight = connection.get();
-    auto const ec = co_await send_and_receive(*connection, request, deadline);
+    auto const ec = co_await send_and_receive(*connection, request, deadline, result);
     in_flight = nullptr;
     if (cancelled) co_return "cancelled";
 
     if (!ec) {
+      if (!reused) save_tls_session(*connection);
       if (parser->keep_alive()) pool.put(std::move(connection));
       co_return std::string();
     }
@@ -183,15 +226,25 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
 
 net::awaitable<error_code> HttpClient::Impl::send_and_receive(Connection& connection,
                                                               const Request& request,
-                                                              Deadline deadline) {
+                                                              Deadline deadline,
+                                                              FetchResult& result) {
   fresh_parser();
   if (auto ec = co_await connection.write(request, deadline)) co_return ec;
   for (;;) {
-    if (auto ec = co_await connection.read(*parser, deadline)) co_return ec;
+    if (auto ec = co_await connection.read_header(*parser, deadline)) co_return ec;
+    result.time_starttransfer = Clock::now() - fetch_start;
     auto const status = parser->get().result_int();
-    if (status / 100 != 1 || status == 101) co_return error_code{};
+    if (status / 100 != 1 || status == 101) break;
     // An interim response (100 Continue, 103 Early Hints): the final one follows.
     fresh_parser();
+  }
+  co_return co_await connection.read(*parser, deadline);
+}
+
+void HttpClient::Impl::save_tls_session(Connection& connection) {
+  if (!connection.origin().is_https()) return;
+  if (SSL_SESSION* session = connection.resumable_tls_session()) {
+    tls_sessions.insert_or_assign(connection.origin(), TlsSession(session));
   }
 }
 
@@ -205,7 +258,8 @@ ResponseParser& HttpClient::Impl::fresh_parser() {
   return *parser;
 }
 
-net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, Deadline fetch_deadline) {
+net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, Deadline fetch_deadline,
+                                                        FetchResult& result) {
   auto const connect_deadline = std::min(fetch_deadline, Clock::now() + options.connect_timeout);
   auto const started = Clock::now();
   tcp::resolver::results_type endpoints;
@@ -219,15 +273,27 @@ net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, De
 
   auto connection = std::make_unique<Connection>(io.get_executor(), tls, origin);
   in_flight = connection.get();
-  auto const ec = co_await connection->open(endpoints, connect_deadline);
+  auto ec = co_await connection->connect(endpoints, connect_deadline);
+  if (!ec) {
+    result.time_connect = Clock::now() - fetch_start;
+    if (origin.is_https()) {
+      if (auto saved = tls_sessions.find(origin); saved != tls_sessions.end()) {
+        connection->offer_tls_session(saved->second.get());
+      }
+      ec = co_await connection->handshake(connect_deadline);
+      result.time_appconnect = Clock::now() - fetch_start;
+      result.tls_resumed = !ec && connection->tls_resumed();
+    }
+  }
   in_flight = nullptr;
   if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
   if (ec == beast::error::timeout) {
     co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "connecting to " + origin.to_string())};
   }
   if (ec) co_return OpenedConnection{nullptr, connection->describe_open_error(ec)};
-  spdlog::debug("connected to {} ({}) in {}", origin.to_string(), connection->remote_ip(),
-                format_duration(Clock::now() - started));
+  spdlog::debug("connected to {} ({}) in {}{}", origin.to_string(), connection->remote_ip(),
+                format_duration(Clock::now() - started),
+                result.tls_resumed ? ", TLS session resumed" : "");
   co_return OpenedConnection{std::move(connection), {}};
 }
 

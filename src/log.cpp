@@ -1,15 +1,49 @@
 #include "poller/log.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-namespace poller {
+#include "poller/encoding.hpp"
+#include "poller/json_record.hpp"
 
-void setup_logging(Verbosity verbosity) {
-  // Single-threaded sink: the whole program runs on one thread.
+namespace poller {
+namespace {
+
+// --log-format json: {"time": "...", "level": "error", "message": "..."} per line, escaped by
+// Boost.JSON so that no URL or server text can break the line.
+class JsonLogFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, spdlog::memory_buf_t& out) override {
+    boost::json::object line;
+    line["time"] = format_rfc3339_utc(message.time);
+    auto const level = spdlog::level::to_string_view(message.level);
+    line["level"] = std::string_view(level.data(), level.size());
+    std::string_view const text(message.payload.data(), message.payload.size());
+    line["message"] = is_valid_utf8(text) ? std::string(text) : replace_invalid_utf8(text);
+    auto const serialized = boost::json::serialize(line);
+    out.append(serialized.data(), serialized.data() + serialized.size());
+    out.push_back('\n');
+  }
+
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonLogFormatter>();
+  }
+};
+
+}  // namespace
+
+void setup_logging(Verbosity verbosity, LogFormat format) {
   spdlog::drop("poller");
+  // Single-threaded sink: the whole program runs on one thread.
   auto logger = spdlog::stderr_color_st("poller");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$: %v", spdlog::pattern_time_type::utc);
+  if (format == LogFormat::json) {
+    logger->set_formatter(std::make_unique<JsonLogFormatter>());
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$: %v", spdlog::pattern_time_type::utc);
+  }
   switch (verbosity) {
     case Verbosity::quiet:
       logger->set_level(spdlog::level::err);

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
 
   std::string interval = "5s", connect_timeout = "10s", max_time = "30s", max_filesize = "64M";
   std::vector<std::string> headers, resolves;
-  std::string format = "body";
+  std::string format = "body", log_format = "text";
+  std::optional<std::string> write_out;
   bool once = false, verbose = false, quiet = false;
 
   app.add_option("URLFILE", options.url_file, "File with one URL per line, or - for standard input")
@@ -59,6 +60,8 @@ int main(int argc, char** argv) {
   app.add_option("-m,--max-time", max_time, "Bound on one whole fetch, redirects included")
       ->capture_default_str();
   app.add_flag("-L,--location", options.follow_redirects, "Follow redirects");
+  app.add_flag("-f,--fail", options.fail_on_http_error,
+               "An HTTP status of 400 or more is a failure: body not printed, exit status 1");
   app.add_option("--max-redirs", options.max_redirects, "Most redirects followed with -L")
       ->capture_default_str();
   app.add_option("--resolve", resolves, "HOST:PORT:ADDR: connect to ADDR for HOST:PORT (repeatable)");
@@ -69,18 +72,33 @@ int main(int argc, char** argv) {
   app.add_option("--max-filesize", max_filesize,
                  "Largest body accepted, with k, M, G suffixes (powers of 1024)")
       ->capture_default_str();
+  app.add_option("--max-connections", options.max_connections,
+                 "Idle keep-alive connections kept open, over all hosts (least recently used "
+                 "closed first)")
+      ->capture_default_str();
   app.add_option("--cacert", options.cacert, "CA certificates (PEM) to verify servers with")
       ->check(CLI::ExistingFile);
   app.add_flag("-k,--insecure", options.insecure, "Do not verify TLS certificates (warns once)");
-  app.add_option("--format", format, "What to print per fetch: body or none")
-      ->check(CLI::IsMember({"body", "none"}))
+  app.add_option("--format", format,
+                 "What to print per fetch: the body, one JSON object per line (NDJSON), or nothing")
+      ->check(CLI::IsMember({"body", "json", "none"}))
+      ->capture_default_str();
+  app.add_option("-w,--write-out", write_out,
+                 "After each fetch print TEMPLATE with curl's %{variables}: url, http_code, "
+                 "size_download, time_total, time_connect, time_appconnect, time_starttransfer, "
+                 "num_redirects, num_connects, url_effective, remote_ip, http_version, errormsg, "
+                 "round, json, header{NAME}; \\n and \\t escapes");
+  app.add_flag("--on-change", options.on_change,
+               "Print a URL's result only when its body differs from the previous round's");
+  app.add_option("--log-format", log_format, "stderr log lines as text or JSON objects")
+      ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   auto* verbose_flag = app.add_flag("-v,--verbose", verbose, "Log per-request detail to stderr");
   app.add_flag("-q,--quiet", quiet, "Log errors only")->excludes(verbose_flag);
   app.footer(
       "Exit status: 0 every fetch succeeded (or stdout's reader went away), 1 at least one fetch "
       "failed, 2 usage or input error.\nSignals: SIGINT/SIGTERM stop cleanly, SIGHUP re-reads "
-      "URLFILE before the next round.");
+      "URLFILE before the next round, SIGUSR1 prints a summary on stderr.");
 
   try {
     app.parse(argc, argv);
@@ -91,7 +109,11 @@ int main(int argc, char** argv) {
     if (once) options.count = 1;
     for (auto const& header : headers) options.headers.push_back(poller::parse_header_option(header));
     for (auto const& entry : resolves) options.resolve.push_back(poller::parse_resolve_option(entry));
-    options.format = format == "none" ? poller::OutputFormat::none : poller::OutputFormat::body;
+    options.format = format == "none"   ? poller::OutputFormat::none
+                     : format == "json" ? poller::OutputFormat::json
+                                        : poller::OutputFormat::body;
+    if (write_out) options.write_out = poller::WriteOutTemplate::parse(*write_out);
+    options.log_format = log_format == "json" ? poller::LogFormat::json : poller::LogFormat::text;
     options.verbosity = verbose ? poller::Verbosity::verbose
                         : quiet ? poller::Verbosity::quiet
                                 : poller::Verbosity::normal;

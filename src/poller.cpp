@@ -1,5 +1,10 @@
 #include "poller/poller.hpp"
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -7,16 +12,19 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+#include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 
 #include "poller/http_client.hpp"
 #include "poller/log.hpp"
 #include "poller/output.hpp"
 #include "poller/schedule.hpp"
+#include "poller/stats.hpp"
 #include "poller/url_list.hpp"
 
 namespace poller {
@@ -34,15 +42,22 @@ class Poller {
         client_(io_, options),
         sink_(make_output_sink(options, stdout_)),
         round_timer_(io_),
-        signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
+        signals_(io_, SIGINT, SIGTERM, SIGHUP),
+        stdout_watch_(io_) {
+    signals_.add(SIGUSR1);
+  }
 
   int run() {
     wait_for_signal();
+    watch_stdout_reader();
     net::co_spawn(io_, run_rounds(), [this](std::exception_ptr error) {
       signals_.cancel();
+      error_code ignored;
+      stdout_watch_.close(ignored);
       if (error) std::rethrow_exception(error);
     });
     io_.run();
+    if (options_.verbosity == Verbosity::verbose) print_summary();
     if (stdout_.reader_gone()) return exit_ok;
     if (stopped_by_signal_ && !options_.count) return exit_ok;
     return failures_ > 0 ? exit_fetch_failed : exit_ok;
@@ -53,6 +68,7 @@ class Poller {
     RoundSchedule schedule(RoundSchedule::Clock::now(), options_.interval);
     for (std::uint64_t round = 1;; ++round) {
       if (reload_requested_) reload();
+      stats_.round_started();
       co_await run_round(round);
       if (stopping() || (options_.count && round >= *options_.count)) break;
 
@@ -76,6 +92,7 @@ class Poller {
     for (auto const& target : *targets) {
       auto const result = co_await client_.fetch(target, round);
       if (result.cancelled) co_return;
+      stats_.record(result);
       if (!result.ok) {
         ++failures_;
         spdlog::error("{}: {}", target.display_url, result.error);
@@ -114,12 +131,40 @@ class Poller {
       if (ec) return;
       if (signal == SIGHUP) {
         reload_requested_ = true;
+      } else if (signal == SIGUSR1) {
+        print_summary();
       } else {
         spdlog::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
         stopped_by_signal_ = true;
         stop();
       }
       wait_for_signal();
+    });
+  }
+
+  // Like dd on SIGUSR1: where the run stands, on stderr, as info lines that even -q lets through
+  // (the user asked for them).
+  void print_summary() {
+    auto& logger = *spdlog::default_logger();
+    for (auto const& line : stats_.summary_lines()) {
+      spdlog::details::log_msg const message(logger.name(), spdlog::level::info, line);
+      for (auto const& sink : logger.sinks()) sink->log(message);
+    }
+  }
+
+  // A reader that goes away while poller waits between rounds (`| head -c 1`) should end the run
+  // now, not at the next write. The write end of a pipe or socket reports an error condition
+  // once the reader has closed it; a terminal or file is not watched.
+  void watch_stdout_reader() {
+    struct stat info {};
+    if (::fstat(STDOUT_FILENO, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) return;
+    int const watched = ::dup(STDOUT_FILENO);
+    if (watched < 0) return;
+    stdout_watch_.assign(watched);
+    stdout_watch_.async_wait(net::posix::descriptor_base::wait_error, [this](error_code ec) {
+      if (ec) return;
+      stdout_.mark_reader_gone();
+      stop();
     });
   }
 
@@ -139,6 +184,8 @@ class Poller {
   std::unique_ptr<OutputSink> sink_;
   net::steady_timer round_timer_;
   net::signal_set signals_;
+  net::posix::stream_descriptor stdout_watch_;
+  RunStats stats_;
 
   std::uint64_t failures_ = 0;
   bool reload_requested_ = false;
@@ -146,15 +193,38 @@ class Poller {
   bool stopped_by_signal_ = false;
 };
 
+// Each idle connection holds a descriptor, and a list of thousands of hosts needs more than the
+// usual soft limit of 1024: raise it to the hard limit. Returns the limit in force.
+std::size_t raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return static_cast<std::size_t>(limit.rlim_cur);
+}
+
 }  // namespace
 
-int run(const Options& options) {
-  setup_logging(options.verbosity);
+int run(const Options& requested) {
+  Options options = requested;
+  setup_logging(options.verbosity, options.log_format);
 
   auto list = load_url_list(options.url_file);
   if (!list.ok()) {
     for (auto const& error : list.errors) std::cerr << error << '\n';
     return exit_usage;
+  }
+
+  // Keep descriptors for stdio, the resolver and the connection in use beyond the idle pool.
+  constexpr std::size_t reserved_descriptors = 64;
+  auto const descriptors = raise_descriptor_limit();
+  if (descriptors > reserved_descriptors) {
+    options.max_connections = std::min(options.max_connections, descriptors - reserved_descriptors);
+  } else {
+    options.max_connections = 0;
   }
 
   // A reader that goes away must end the run quietly (EPIPE), not kill it.

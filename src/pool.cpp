@@ -1,19 +1,28 @@
 #include "poller/pool.hpp"
 
+#include <algorithm>
+
 namespace poller {
 
 std::unique_ptr<Connection> ConnectionPool::take(const Origin& origin) {
   auto found = idle_.find(origin);
   if (found == idle_.end()) return nullptr;
-  auto connection = std::move(found->second);
+  auto connection = std::move(found->second.connection);
   idle_.erase(found);
   if (!connection->is_alive_while_idle()) return nullptr;
   return connection;
 }
 
 void ConnectionPool::put(std::unique_ptr<Connection> connection) {
-  auto const& origin = connection->origin();
-  idle_.insert_or_assign(origin, std::move(connection));
+  if (capacity_ == 0) return;
+  Origin origin = connection->origin();
+  idle_.insert_or_assign(std::move(origin), Idle{std::move(connection), ++clock_});
+  if (idle_.size() <= capacity_) return;
+  // A linear scan: it runs only when the pool is full, and the pool is small next to a round.
+  auto oldest = std::min_element(idle_.begin(), idle_.end(), [](const auto& a, const auto& b) {
+    return a.second.last_used < b.second.last_used;
+  });
+  idle_.erase(oldest);
 }
 
 }  // namespace poller

@@ -7,7 +7,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <fmt/format.h>
-#include <openssl/evp.h>
+
+#include "poller/encoding.hpp"
 
 namespace poller {
 namespace {
@@ -20,15 +21,6 @@ std::string to_lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int const n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<unsigned char const*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
 }
 
 std::string without_password(urls::url_view url) {
@@ -71,6 +63,13 @@ ParsedTarget make_target(urls::url_view url) {
     return result;
   }
 
+  // Boost.URL reads "http://host:abc/" as an empty port followed by the path "abc/".
+  if (url.has_authority() && !url.encoded_path().empty() && url.encoded_path().front() != '/') {
+    std::string_view const path = url.encoded_path();
+    result.error = fmt::format("bad port \"{}\"", path.substr(0, path.find('/')));
+    return result;
+  }
+
   auto const port_text = url.port();
   if (!port_text.empty()) {
     unsigned port = 0;
@@ -94,7 +93,7 @@ ParsedTarget make_target(urls::url_view url) {
   }
 
   if (url.has_userinfo()) {
-    target.authorization = "Basic " + base64(url.userinfo());
+    target.authorization = "Basic " + base64_encode(url.userinfo());
   }
 
   urls::url fetched(url);
@@ -160,9 +159,17 @@ ParsedTarget resolve_redirect(const Target& base, std::string_view location) {
 }
 
 std::string redact_password(std::string_view url) {
-  auto parsed = urls::parse_uri_reference(url);
-  if (!parsed) return std::string(url);
-  return without_password(*parsed);
+  if (auto parsed = urls::parse_uri_reference(url)) return without_password(*parsed);
+  // Unparsable text is shown in error messages; cut "user:password@" out of it by hand.
+  auto const authority = url.find("://");
+  if (authority == std::string_view::npos) return std::string(url);
+  auto const start = authority + 3;
+  auto const end = std::min(url.find_first_of("/?#", start), url.size());
+  auto const at = url.rfind('@', end);
+  if (at == std::string_view::npos || at < start) return std::string(url);
+  auto const colon = url.find(':', start);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon)) + std::string(url.substr(at));
 }
 
 }  // namespace poller

@@ -40,13 +40,25 @@ class Connection {
 
   const Origin& origin() const { return origin_; }
 
-  // Connects to the first endpoint that answers; for HTTPS then shakes hands, sending SNI and
-  // verifying the certificate against `origin().host`.
-  net::awaitable<error_code> open(const tcp::resolver::results_type& endpoints, Deadline deadline);
+  // TCP: connects to the first endpoint that answers.
+  net::awaitable<error_code> connect(const tcp::resolver::results_type& endpoints, Deadline deadline);
+
+  // HTTPS only (a no-op for HTTP): the TLS handshake, sending SNI and verifying the certificate
+  // against `origin().host`.
+  net::awaitable<error_code> handshake(Deadline deadline);
+
+  // TLS session resumption: offer a session saved from an earlier connection to the same origin
+  // before handshake(); afterwards, whether the server took it, and the session to save (a new
+  // reference, or null when there is none to resume).
+  void offer_tls_session(SSL_SESSION* session);
+  bool tls_resumed();
+  SSL_SESSION* resumable_tls_session();
 
   net::awaitable<error_code> write(const Request& request, Deadline deadline);
 
-  // Reads one response (a 1xx included) into `parser`, using the connection's buffer.
+  // Reads one response's header (a 1xx included) into `parser`, using the connection's buffer;
+  // read() then reads the rest (or the whole response, when called first).
+  net::awaitable<error_code> read_header(ResponseParser& parser, Deadline deadline);
   net::awaitable<error_code> read(ResponseParser& parser, Deadline deadline);
 
   // Idle connections only: false when the server has closed it (or sent something unasked).
@@ -55,7 +67,8 @@ class Connection {
   // Aborts whatever is in flight; the connection is unusable afterwards.
   void cancel();
 
-  // A readable reason for an error of open(): for TLS, which certificate check failed.
+  // A readable reason for an error of connect() or handshake(): for TLS, which certificate
+  // check failed.
   std::string describe_open_error(const error_code& ec);
 
   std::string remote_ip() const { return remote_ip_; }
@@ -65,7 +78,6 @@ class Connection {
   using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
   beast::tcp_stream& socket_layer();
-  net::awaitable<error_code> handshake(TlsStream& stream, Deadline deadline);
 
   Origin origin_;
   std::variant<PlainStream, TlsStream> stream_;

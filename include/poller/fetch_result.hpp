@@ -12,6 +12,16 @@
 
 namespace poller {
 
+// The final response's header fields, looked up without copying them out of the parser.
+class ResponseHeaders {
+ public:
+  // The field's value (case-insensitive name); empty when absent.
+  virtual std::string_view get(std::string_view name) const = 0;
+
+ protected:
+  ~ResponseHeaders() = default;
+};
+
 struct FetchResult {
   const Target* target = nullptr;  // as listed
   std::uint64_t round = 0;         // from 1
@@ -26,10 +36,19 @@ struct FetchResult {
 
   std::string_view body;  // the whole body when ok; valid until the next fetch
   std::uint64_t bytes = 0;
+  const ResponseHeaders* headers = nullptr;  // of the final response; valid until the next fetch
+  std::string http_version;                  // "1.1", "1.0"; empty without a response
 
-  bool reused = false;          // the (last) request went over a connection opened earlier
-  unsigned connects = 0;        // new connections this fetch opened
+  bool reused = false;      // the (last) request went over a connection opened earlier
+  unsigned connects = 0;    // new connections this fetch opened
+  bool tls_resumed = false; // the (last) new TLS connection resumed an earlier session
   std::string remote_ip;
+
+  // From the start of the fetch, as curl's -w variables of the same names; 0 for a phase that
+  // did not happen (a reused connection has no connect).
+  Duration time_connect{};
+  Duration time_appconnect{};
+  Duration time_starttransfer{};
   Duration time_total{};
 };
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "poller/duration.hpp"
+#include "poller/write_out.hpp"
 
 namespace poller {
 
@@ -19,7 +20,8 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class OutputFormat { body, none };
+enum class OutputFormat { body, json, none };
+enum class LogFormat { text, json };
 enum class Verbosity { quiet, normal, verbose };
 
 // --resolve HOST:PORT:ADDR
@@ -44,17 +46,22 @@ struct Options {
   Duration connect_timeout = std::chrono::seconds(10);
   Duration max_time = std::chrono::seconds(30);
   bool follow_redirects = false;
+  bool fail_on_http_error = false;  // -f: a status of 400 or more is a failure
   unsigned max_redirects = 10;
   std::vector<ResolveOverride> resolve;
   std::vector<HeaderOption> headers;
   std::string user_agent = "poller/" POLLER_VERSION;
   std::uint64_t max_filesize = 64ull * 1024 * 1024;
+  std::size_t max_connections = 1024;  // idle keep-alive connections kept, over all hosts
 
   std::optional<std::string> cacert;
   bool insecure = false;
 
   OutputFormat format = OutputFormat::body;
+  std::optional<WriteOutTemplate> write_out;  // -w
+  bool on_change = false;
   Verbosity verbosity = Verbosity::normal;
+  LogFormat log_format = LogFormat::text;
 };
 
 // Parsers for option values; each throws UsageError naming what is wrong.

@@ -2,6 +2,7 @@
 // Sinks that turn fetch results into bytes on standard output. Diagnostics never come here.
 
 #include <memory>
+#include <span>
 #include <string_view>
 
 #include "poller/fetch_result.hpp"
@@ -15,10 +16,11 @@ class StdoutWriter {
  public:
   explicit StdoutWriter(int fd = 1) : fd_(fd) {}
 
-  // Writes all of `bytes`. Returns false once the reader has gone away (EPIPE); from then on
-  // nothing more is written.
-  bool write(std::string_view bytes);
+  // Writes all the parts, in order, as one record. Returns false once the reader has gone away
+  // (EPIPE); from then on nothing more is written.
+  bool write(std::span<const std::string_view> parts);
   bool reader_gone() const { return reader_gone_; }
+  void mark_reader_gone() { reader_gone_ = true; }
 
  private:
   int fd_;
@@ -31,6 +33,7 @@ class OutputSink {
   virtual void write(const FetchResult& result) = 0;
 };
 
+// --format, then -w, as one record per fetch; with --on-change only when the body changed.
 std::unique_ptr<OutputSink> make_output_sink(const Options& options, StdoutWriter& out);
 
 }  // namespace poller

@@ -2,6 +2,8 @@
 // Idle keep-alive connections, one per origin, waiting for the next request to that origin.
 // Internal to poller_core.
 
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 
@@ -11,10 +13,15 @@ namespace poller {
 
 class ConnectionPool {
  public:
+  // At most `capacity` idle connections are kept: each holds a file descriptor, and a list of
+  // thousands of hosts must not exhaust them.
+  explicit ConnectionPool(std::size_t capacity) : capacity_(capacity) {}
+
   // The origin's idle connection if it is still alive, else nullptr (a dead one is dropped).
   std::unique_ptr<Connection> take(const Origin& origin);
 
-  // Keeps a connection that finished its exchange cleanly and may be reused.
+  // Keeps a connection that finished its exchange cleanly and may be reused; beyond the
+  // capacity, the least recently used idle connection is closed.
   void put(std::unique_ptr<Connection> connection);
 
   // Closes every idle connection whose origin `keep` rejects.
@@ -27,7 +34,14 @@ class ConnectionPool {
   std::size_t size() const { return idle_.size(); }
 
  private:
-  std::map<Origin, std::unique_ptr<Connection>> idle_;
+  struct Idle {
+    std::unique_ptr<Connection> connection;
+    std::uint64_t last_used;
+  };
+
+  std::size_t capacity_;
+  std::uint64_t clock_ = 0;  // orders uses; cheaper and steadier than reading a clock
+  std::map<Origin, Idle> idle_;
 };
 
 }  // namespace poller

@@ -113,7 +113,7 @@ struct Process::Impl {
     [[maybe_unused]] auto n = ::write(wake_write, &byte, 1);
   }
   void stop_io_thread();
-  bool wait_for(const std::string& Impl::*stream, const bool Impl::*done, std::string_view needle,
+  bool wait_for(const std::string Impl::*stream, const bool Impl::*done, std::string_view needle,
                 std::chrono::milliseconds timeout, std::size_t occurrences);
 };
 
@@ -144,6 +144,8 @@ void Process::Impl::spawn(const std::vector<std::string>& argv) {
   stderr_fd = err_pipe[0];
   wake_read = wake_pipe[0];
   wake_write = wake_pipe[1];
+  // Non-blocking both ways: wake() never stalls, and the loop drains it without blocking.
+  ::fcntl(wake_read, F_SETFL, O_NONBLOCK);
   ::fcntl(wake_write, F_SETFL, O_NONBLOCK);
 
   const pid_t parent = ::getpid();
@@ -320,9 +322,19 @@ void Process::send_signal(int sig) {
 
 bool Process::running() {
   if (impl_->reaped) return false;
-  const pid_t r = ::waitpid(impl_->pid, &impl_->status, WNOHANG);
-  if (r == 0 || (r < 0 && errno == EINTR)) return true;
-  if (r < 0) throw_errno("waitpid");
+  // WNOWAIT leaves the child a zombie: its pid, hence its process group id, cannot be reused
+  // yet, so killing what is left of the group is safe.
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(impl_->pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    if (errno == EINTR) return true;
+    throw_errno("waitid");
+  }
+  if (info.si_pid == 0) return true;
+  // Grandchildren (the `sleep` of `sh -c 'sleep 10'`) would keep our pipes open and outlive
+  // the test.
+  ::kill(-impl_->pid, SIGKILL);
+  while (::waitpid(impl_->pid, &impl_->status, 0) < 0 && errno == EINTR) {
+  }
   impl_->reaped = true;
   return false;
 }

@@ -14,11 +14,11 @@
 namespace poller::test {
 
 struct ProcessResult {
-  int exit_code = -1;  // -1 unless the child exited normally
-  int term_signal = 0; // the signal that ended it, 0 if it exited
+  int exit_code = -1;   // -1 unless the child exited normally
+  int term_signal = 0;  // the signal that ended it, 0 if it exited
   bool timed_out = false;
-  std::string out;
-  std::string err;
+  std::string out{};
+  std::string err{};
 };
 
 // Runs argv (argv[0] is a path, no PATH lookup), writes stdin_text to its stdin then closes it
@@ -41,7 +41,9 @@ class Process {
   Process& operator=(const Process&) = delete;
 
   pid_t pid() const;
-  bool running();  // false once the child has exited (it is then reaped; wait() still reports it)
+  // False once the child has exited; what is left of its process group is then killed and the
+  // child reaped (wait() still reports how it ended).
+  bool running();
   void send_signal(int sig);  // no-op once the child has been reaped
 
   // True once `needle` occurs `occurrences` times in all the output so far (which is kept);
@@ -60,7 +62,8 @@ class Process {
   void close_stdout_reader();
 
   // Waits for exit (SIGKILL to the process group on timeout, then timed_out is set) and returns
-  // everything read. Calling it again returns the same result.
+  // everything read. Processes the child left behind in its group are killed. Calling it again
+  // returns the same result.
   ProcessResult wait(std::chrono::milliseconds timeout);
 
  private:

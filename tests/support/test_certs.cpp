@@ -112,8 +112,8 @@ CertPtr make_cert(EVP_PKEY* subject_key, const std::string& common_name, Issuer 
   X509_NAME* subject = X509_get_subject_name(cert.get());
   const auto add_name = [&](const char* field, const std::string& value) {
     check(X509_NAME_add_entry_by_txt(subject, field, MBSTRING_UTF8,
-                                     reinterpret_cast<const unsigned char*>(value.c_str()), -1,
-                                     -1, 0),
+                                     reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                     0),
           "subject name");
   };
   add_name("O", "poller tests");
@@ -166,8 +166,8 @@ std::vector<std::pair<int, std::string>> leaf_extensions(const CertSpec& spec, b
 
 TestCa::TestCa(std::string common_name) {
   const KeyPtr key = make_key();
-  const CertPtr cert = make_cert(key.get(), common_name, {nullptr, nullptr},
-                                 -std::chrono::hours(1), std::chrono::hours(24 * 365),
+  const CertPtr cert = make_cert(key.get(), common_name, {nullptr, nullptr}, -std::chrono::hours(1),
+                                 std::chrono::hours(24 * 365),
                                  {{NID_basic_constraints, "critical,CA:TRUE"},
                                   {NID_key_usage, "critical,keyCertSign,cRLSign"}});
   cert_pem_ = to_pem(cert.get());

@@ -9,15 +9,17 @@
 namespace poller::test {
 
 struct CertSpec {
-  std::vector<std::string> dns_names;     // subjectAltName DNS entries, e.g. "localhost", "poller.test"
-  std::vector<std::string> ip_addresses;  // subjectAltName IP entries, e.g. "127.0.0.1"
+  std::vector<std::string>
+      dns_names{};  // subjectAltName DNS entries, e.g. "localhost", "poller.test"
+  std::vector<std::string> ip_addresses{};  // subjectAltName IP entries, e.g. "127.0.0.1"
   std::chrono::seconds not_before = -std::chrono::hours(1);  // offset from now (negative = past)
   std::chrono::seconds not_after = std::chrono::hours(24 * 30);
 };
 
 struct KeyPair {
-  std::string cert_pem;  // for a TestServer or nginx this may be a chain: leaf, then intermediates
-  std::string key_pem;   // PKCS#8
+  std::string
+      cert_pem{};         // for a TestServer or nginx this may be a chain: leaf, then intermediates
+  std::string key_pem{};  // PKCS#8
 };
 
 // A certificate authority. Holds only PEM text, so it is cheap to copy.

@@ -17,7 +17,8 @@
 namespace poller::test {
 
 struct TestServerOptions {
-  std::optional<KeyPair> tls;  // HTTPS when set (cert_pem may be a chain: leaf then intermediates)
+  std::optional<KeyPair>
+      tls{};  // HTTPS when set (cert_pem may be a chain: leaf then intermediates)
   // After each response (sent WITHOUT Connection: close), close the connection when no new
   // request has arrived within ~50 ms, as a server with a short keep-alive timeout does (and, as
   // nginx does then, without a TLS close_notify).
@@ -27,11 +28,11 @@ struct TestServerOptions {
 };
 
 struct RecordedRequest {
-  std::size_t connection_id;  // 1 for the first connection accepted, then 2, ...
-  std::string method;
-  std::string target;
-  std::map<std::string, std::string> headers;  // lower-case names; repeated fields joined by ", "
-  std::string tls_server_name;                 // SNI of the connection, empty without TLS or SNI
+  std::size_t connection_id = 0;  // 1 for the first connection accepted, then 2, ...
+  std::string method{};
+  std::string target{};
+  std::map<std::string, std::string> headers{};  // lower-case names; repeated fields joined by ", "
+  std::string tls_server_name{};                 // SNI of the connection, empty without TLS or SNI
 };
 
 // Listens from construction on; serves on a background thread with its own io_context.
@@ -45,6 +46,8 @@ struct RecordedRequest {
 //   /redirect-to?url=U    302 Location: U percent-decoded ('+' stays '+'); &status=30x optional
 //   /headers              200, the request headers as "name: value\n", lower-case names, sorted
 //   /counter              200 "count N\n", N = requests to /counter so far (1, 2, ...)
+//   /every-other/NAME     200 "v1\n", "v1\n", "v2\n", "v2\n", ...: a new body every other request
+//   /binary               200, the 256 byte values 0..255 in order (not valid UTF-8)
 //   /truncate/N           Content-Length N, then N/2 bytes of /bytes' pattern, then a hard close
 //   /close                closes the connection without any response
 // A request that does not parse closes the connection.

@@ -1,0 +1,19 @@
+#pragma once
+// --format json: one fetch as one NDJSON line, written with Boost.JSON.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "poller/fetch_result.hpp"
+
+namespace poller {
+
+// The record without its trailing newline. `body` carries the body as text; a body that is not
+// valid UTF-8 gets U+FFFD in `body` and its exact bytes in `body_base64`.
+std::string to_json_record(const FetchResult& result);
+
+// "2026-11-25T19:45:28.123Z"
+std::string format_rfc3339_utc(std::chrono::system_clock::time_point time);
+
+}  // namespace poller

@@ -1,0 +1,50 @@
+#pragma once
+// -w, --write-out TEMPLATE: curl's %{variable} template, rendered after each fetch.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "poller/fetch_result.hpp"
+
+namespace poller {
+
+class WriteOutTemplate {
+ public:
+  // Variables: url, url_effective, http_code (response_code), http_version, size_download,
+  // time_total, time_connect, time_appconnect, time_starttransfer, num_redirects, num_connects,
+  // remote_ip, errormsg, round, json (the --format json record), header{NAME}. Escapes: \n \t
+  // \r \\. Throws UsageError naming an unknown or unterminated variable.
+  static WriteOutTemplate parse(std::string_view text);
+
+  std::string render(const FetchResult& result) const;
+
+ private:
+  enum class Variable {
+    literal,
+    url,
+    url_effective,
+    http_code,
+    http_version,
+    size_download,
+    time_total,
+    time_connect,
+    time_appconnect,
+    time_starttransfer,
+    num_redirects,
+    num_connects,
+    remote_ip,
+    errormsg,
+    round,
+    json,
+    header,
+  };
+  struct Piece {
+    Variable variable;
+    std::string text;  // the literal, or the header name
+  };
+
+  std::vector<Piece> pieces_;
+};
+
+}  // namespace poller

@@ -1,0 +1,55 @@
+#include "poller/json_record.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "poller/encoding.hpp"
+
+namespace poller {
+namespace {
+
+double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+std::string format_rfc3339_utc(std::chrono::system_clock::time_point time) {
+  auto const millis = std::chrono::time_point_cast<std::chrono::milliseconds>(time);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(millis)),
+                     millis.time_since_epoch().count() % 1000);
+}
+
+std::string to_json_record(const FetchResult& result) {
+  boost::json::object record;
+  record["time"] = format_rfc3339_utc(result.started);
+  record["round"] = result.round;
+  record["url"] = result.target->display_url;
+  record["url_effective"] = result.url_effective;
+  record["ok"] = result.ok;
+  if (result.status) record["status"] = *result.status;
+  record["bytes"] = result.bytes;
+  record["time_total"] = seconds(result.time_total);
+  record["time_connect"] = seconds(result.time_connect);
+  record["time_appconnect"] = seconds(result.time_appconnect);
+  record["time_starttransfer"] = seconds(result.time_starttransfer);
+  record["reused"] = result.reused;
+  record["num_connects"] = result.connects;
+  record["num_redirects"] = result.redirects;
+  if (!result.remote_ip.empty()) record["remote_ip"] = result.remote_ip;
+  if (!result.http_version.empty()) record["http_version"] = result.http_version;
+  if (result.target->origin.is_https()) record["tls_resumed"] = result.tls_resumed;
+  if (result.ok) {
+    if (is_valid_utf8(result.body)) {
+      record["body"] = result.body;
+    } else {
+      record["body"] = replace_invalid_utf8(result.body);
+      record["body_base64"] = base64_encode(result.body);
+    }
+  } else {
+    record["error"] = result.error;
+  }
+  return boost::json::serialize(record);
+}
+
+}  // namespace poller

@@ -1,0 +1,117 @@
+// --format json records and the byte encodings they rely on.
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "poller/encoding.hpp"
+#include "poller/json_record.hpp"
+
+namespace poller {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct JsonRecordTest : ::testing::Test {
+  Target target = *parse_target("https://user:secret@example.com/path").target;
+  FetchResult result;
+
+  JsonRecordTest() {
+    result.target = &target;
+    result.round = 3;
+    result.started = std::chrono::system_clock::time_point(1764100000123ms);
+    result.url_effective = "https://user@example.com/path";
+  }
+
+  boost::json::object record() const { return boost::json::parse(to_json_record(result)).as_object(); }
+};
+
+TEST_F(JsonRecordTest, SuccessfulFetchHasEveryFieldOfTheSpecWithItsType) {
+  result.ok = true;
+  result.status = 200;
+  result.body = "hello\n";
+  result.bytes = 6;
+  result.time_total = 1500us;
+  result.reused = true;
+  result.http_version = "1.1";
+  result.remote_ip = "127.0.0.1";
+
+  auto const r = record();
+
+  EXPECT_EQ(r.at("time").as_string(), "2025-11-25T19:46:40.123Z");
+  EXPECT_EQ(r.at("round").as_int64(), 3);
+  EXPECT_EQ(r.at("url").as_string(), "https://user@example.com/path");
+  EXPECT_EQ(r.at("url_effective").as_string(), "https://user@example.com/path");
+  EXPECT_TRUE(r.at("ok").as_bool());
+  EXPECT_EQ(r.at("status").as_int64(), 200);
+  EXPECT_EQ(r.at("bytes").as_int64(), 6);
+  EXPECT_DOUBLE_EQ(r.at("time_total").as_double(), 0.0015);
+  EXPECT_TRUE(r.at("reused").as_bool());
+  EXPECT_EQ(r.at("body").as_string(), "hello\n");
+  EXPECT_EQ(r.at("http_version").as_string(), "1.1");
+  EXPECT_EQ(r.at("remote_ip").as_string(), "127.0.0.1");
+  EXPECT_FALSE(r.at("tls_resumed").as_bool());
+  EXPECT_FALSE(r.contains("error"));
+  EXPECT_FALSE(r.contains("body_base64"));
+}
+
+TEST_F(JsonRecordTest, FailedFetchHasErrorAndNoStatusOrBody) {
+  result.error = "connect: Connection refused";
+
+  auto const r = record();
+
+  EXPECT_FALSE(r.at("ok").as_bool());
+  EXPECT_EQ(r.at("error").as_string(), "connect: Connection refused");
+  EXPECT_FALSE(r.contains("status"));
+  EXPECT_FALSE(r.contains("body"));
+}
+
+TEST_F(JsonRecordTest, InvalidUtf8BodyIsReplacedAndCarriedExactlyInBase64) {
+  std::string const bytes("ok\xff\xfe\x00" "end", 8);
+  result.ok = true;
+  result.status = 200;
+  result.body = bytes;
+
+  auto const r = record();
+
+  EXPECT_EQ(r.at("body").as_string(), std::string("ok\xEF\xBF\xBD\xEF\xBF\xBD\x00" "end", 12));
+  EXPECT_EQ(r.at("body_base64").as_string(), "b2v//gBlbmQ=");
+}
+
+TEST_F(JsonRecordTest, QuotesAndControlCharactersAreEscapedOnOneLine) {
+  result.ok = true;
+  result.body = "line \"one\"\nline\ttwo\\";
+
+  auto const line = to_json_record(result);
+
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_EQ(boost::json::parse(line).at("body").as_string(), "line \"one\"\nline\ttwo\\");
+}
+
+TEST(Encoding, Utf8ValidationAcceptsWellFormedTextAndRejectsTheRest) {
+  EXPECT_TRUE(is_valid_utf8(""));
+  EXPECT_TRUE(is_valid_utf8("plain ascii"));
+  EXPECT_TRUE(is_valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(is_valid_utf8("\xC3"));              // truncated
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\x80"));              // stray continuation
+}
+
+TEST(Encoding, ReplacementKeepsValidSequencesAndReplacesEachBadByte) {
+  EXPECT_EQ(replace_invalid_utf8("a\xC3\xA9" "b"), "a\xC3\xA9" "b");
+  EXPECT_EQ(replace_invalid_utf8("a\x80" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(replace_invalid_utf8("\xC3"), "\xEF\xBF\xBD");
+}
+
+TEST(Encoding, Base64MatchesRfc4648Vectors) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+}
+
+}  // namespace
+}  // namespace poller

@@ -1,0 +1,134 @@
+#include "poller/options.hpp"
+
+#include <string>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+namespace poller {
+namespace {
+
+// The UsageError message, or a test failure when `text` is accepted.
+template <class Parse>
+std::string usage_error_of(Parse parse, std::string_view text) {
+  try {
+    parse(text);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "\"" << text << "\" was accepted";
+  return {};
+}
+
+std::string header_error(std::string_view text) { return usage_error_of(parse_header_option, text); }
+std::string resolve_error(std::string_view text) { return usage_error_of(parse_resolve_option, text); }
+
+// --- -H, --header ---------------------------------------------------------------------------
+
+TEST(OptionsHeader, SplitsNameAndValue) {
+  auto const header = parse_header_option("X-Request-Id: abc123");
+  EXPECT_EQ(header.name, "X-Request-Id");
+  EXPECT_EQ(header.value, "abc123");
+}
+
+TEST(OptionsHeader, TrimsTheValue) {
+  EXPECT_EQ(parse_header_option("Accept:application/json").value, "application/json");
+  EXPECT_EQ(parse_header_option("Accept: \t text/plain \t ").value, "text/plain");
+}
+
+TEST(OptionsHeader, KeepsInnerSpacesAndColonsOfTheValue) {
+  auto const header = parse_header_option("Authorization: Bearer a:b c");
+  EXPECT_EQ(header.name, "Authorization");
+  EXPECT_EQ(header.value, "Bearer a:b c");
+}
+
+TEST(OptionsHeader, NameWithNothingAfterTheColonHasAnEmptyValue) {
+  auto const header = parse_header_option("Accept:");
+  EXPECT_EQ(header.name, "Accept");
+  EXPECT_EQ(header.value, "");
+  EXPECT_EQ(parse_header_option("Accept:   ").value, "");
+}
+
+TEST(OptionsHeader, RejectsCrOrLf) {
+  EXPECT_FALSE(header_error("X-A: a\r\nX-Injected: b").empty());
+  EXPECT_FALSE(header_error("X-A: a\nb").empty());
+  EXPECT_FALSE(header_error("X-A: a\rb").empty());
+  EXPECT_FALSE(header_error("X-A: a\r\n").empty());
+}
+
+TEST(OptionsHeader, RejectsOtherControlCharactersInTheValue) {
+  EXPECT_FALSE(header_error("X-A: a\x01" "b").empty());
+  EXPECT_FALSE(header_error(std::string_view("X-A: a\0b", 8)).empty());
+  EXPECT_FALSE(header_error("X-A: a\x7f").empty());
+}
+
+TEST(OptionsHeader, RejectsAMissingColon) {
+  EXPECT_FALSE(header_error("X-A value").empty());
+  EXPECT_FALSE(header_error("X-A").empty());
+  EXPECT_FALSE(header_error("").empty());
+}
+
+TEST(OptionsHeader, RejectsAnInvalidName) {
+  EXPECT_FALSE(header_error(": value").empty());
+  EXPECT_FALSE(header_error("X A: value").empty());
+  EXPECT_FALSE(header_error("X-A : value").empty());
+  EXPECT_FALSE(header_error(" X-A: value").empty());
+  EXPECT_FALSE(header_error("X(A): value").empty());
+  EXPECT_FALSE(header_error("X\xc3\xa9: value").empty());
+}
+
+TEST(OptionsHeader, AcceptsEveryTokenCharacterInTheName) {
+  EXPECT_EQ(parse_header_option("!#$%&'*+-.^_`|~09azAZ: v").name, "!#$%&'*+-.^_`|~09azAZ");
+}
+
+// --- --resolve ------------------------------------------------------------------------------
+
+TEST(OptionsResolve, ParsesHostPortAndIpv4Address) {
+  auto const entry = parse_resolve_option("example.com:443:127.0.0.1");
+  EXPECT_EQ(entry.host, "example.com");
+  EXPECT_EQ(entry.port, 443);
+  EXPECT_EQ(entry.address, "127.0.0.1");
+}
+
+TEST(OptionsResolve, StripsBracketsFromAnIpv6Address) {
+  auto const entry = parse_resolve_option("example.com:8443:[::1]");
+  EXPECT_EQ(entry.port, 8443);
+  EXPECT_EQ(entry.address, "::1");
+}
+
+TEST(OptionsResolve, AcceptsAnIpv6AddressWithoutBrackets) {
+  EXPECT_EQ(parse_resolve_option("example.com:443:2001:db8::1").address, "2001:db8::1");
+}
+
+TEST(OptionsResolve, LowerCasesTheHost) {
+  EXPECT_EQ(parse_resolve_option("API.Example.COM:80:10.0.0.1").host, "api.example.com");
+}
+
+TEST(OptionsResolve, RejectsABadPort) {
+  EXPECT_FALSE(resolve_error("example.com:0:127.0.0.1").empty());
+  EXPECT_FALSE(resolve_error("example.com:65536:127.0.0.1").empty());
+  EXPECT_FALSE(resolve_error("example.com:99999:127.0.0.1").empty());
+  EXPECT_FALSE(resolve_error("example.com:abc:127.0.0.1").empty());
+  EXPECT_FALSE(resolve_error("example.com::127.0.0.1").empty());
+  EXPECT_FALSE(resolve_error("example.com:-1:127.0.0.1").empty());
+  EXPECT_FALSE(resolve_error("example.com:44 3:127.0.0.1").empty());
+}
+
+TEST(OptionsResolve, RejectsABadAddress) {
+  EXPECT_TRUE(resolve_error("example.com:443:localhost").find("localhost") != std::string::npos);
+  EXPECT_FALSE(resolve_error("example.com:443:").empty());
+  EXPECT_FALSE(resolve_error("example.com:443:256.0.0.1").empty());
+  EXPECT_FALSE(resolve_error("example.com:443:[]").empty());
+  EXPECT_FALSE(resolve_error("example.com:443:[127.0.0.1").empty());
+  EXPECT_FALSE(resolve_error("example.com:443: 127.0.0.1").empty());
+}
+
+TEST(OptionsResolve, RejectsAMissingPart) {
+  EXPECT_FALSE(resolve_error("").empty());
+  EXPECT_FALSE(resolve_error("example.com").empty());
+  EXPECT_FALSE(resolve_error("example.com:443").empty());
+  EXPECT_FALSE(resolve_error(":443:127.0.0.1").empty());
+}
+
+}  // namespace
+}  // namespace poller

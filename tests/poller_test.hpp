@@ -1,0 +1,52 @@
+#pragma once
+// Running the real poller binary in integration tests.
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "support/subprocess.hpp"
+#include "support/test_server.hpp"
+
+namespace poller::test {
+
+inline std::vector<std::string> poller_command(std::initializer_list<std::string> args) {
+  std::vector<std::string> argv{POLLER_BINARY};
+  argv.insert(argv.end(), args);
+  return argv;
+}
+
+inline ProcessResult run_poller(std::initializer_list<std::string> args,
+                                std::string_view stdin_text = {}) {
+  return run_process(poller_command(args), stdin_text);
+}
+
+inline std::string lines(std::initializer_list<std::string> urls) {
+  std::string text;
+  for (auto const& url : urls) text += url + "\n";
+  return text;
+}
+
+inline std::string repeat(std::string_view text, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += text;
+  return out;
+}
+
+inline std::size_t count_of(std::string_view haystack, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto pos = haystack.find(needle); pos != std::string_view::npos;
+       pos = haystack.find(needle, pos + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+// A loopback port nothing listens on: a connection to it is refused.
+inline std::uint16_t closed_port() {
+  TestServer gone;
+  return gone.port();
+}
+
+}  // namespace poller::test

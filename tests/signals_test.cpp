@@ -1,0 +1,114 @@
+// SIGINT and SIGTERM end a run cleanly; SIGHUP re-reads the URL list.
+
+#include <csignal>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "poller_test.hpp"
+#include "support/test_server.hpp"
+
+namespace poller::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Generous bounds: they catch a hang, not a slow machine. The spec's "within one second" is
+// measured by the benchmarks.
+constexpr auto exit_bound = 5s;
+constexpr auto output_bound = 10s;
+
+TEST(Signals, SigtermEndsAnUnboundedRunWithExit0) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/a")}));
+  Process poller(poller_command({"--interval", "60", list}));
+  ASSERT_TRUE(poller.wait_for_stdout("/a\n", output_bound)) << poller.stderr_text();
+
+  poller.send_signal(SIGTERM);
+  auto result = poller.wait(exit_bound);
+
+  EXPECT_FALSE(result.timed_out);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "/a\n");
+}
+
+TEST(Signals, SigintCancelsTheFetchInFlightWithoutCountingAFailure) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/sleep/30000")}));
+  Process poller(poller_command({list}));
+  // Wait until the request is at the server, so the signal lands mid-fetch.
+  for (auto waited = 0ms; server.requests_served() == 0 && waited < output_bound; waited += 10ms) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(server.requests_served(), 1u);
+
+  poller.send_signal(SIGINT);
+  auto result = poller.wait(exit_bound);
+
+  EXPECT_FALSE(result.timed_out);
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.err.find("error"), std::string::npos) << result.err;
+}
+
+TEST(Signals, BoundedRunStoppedBySignalExitsWithTheStatusEarnedSoFar) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file(
+      "list.txt", lines({server.url("/a"), "http://127.0.0.1:" + std::to_string(closed_port()) + "/"}));
+  Process poller(poller_command({"--interval", "60", "--count", "5", list}));
+  ASSERT_TRUE(poller.wait_for_stderr("Connection refused", output_bound)) << poller.stderr_text();
+
+  poller.send_signal(SIGTERM);
+  auto result = poller.wait(exit_bound);
+
+  EXPECT_FALSE(result.timed_out);
+  EXPECT_EQ(result.exit_code, 1);
+}
+
+TEST(Signals, SighupReloadsTheListBeforeTheNextRound) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/old")}));
+  Process poller(poller_command({"--interval", "0.2", list}));
+  ASSERT_TRUE(poller.wait_for_stdout("/old\n", output_bound)) << poller.stderr_text();
+
+  dir.write_file("list.txt", lines({server.url("/new"), server.url("/newer")}));
+  poller.send_signal(SIGHUP);
+
+  EXPECT_TRUE(poller.wait_for_stdout("/new\n/newer\n", output_bound)) << poller.stdout_text();
+  EXPECT_TRUE(poller.wait_for_stderr("reloaded", output_bound)) << poller.stderr_text();
+  poller.send_signal(SIGTERM);
+  auto result = poller.wait(exit_bound);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  // After the reload only the new list is fetched.
+  auto const after = result.out.substr(result.out.find("/new\n"));
+  EXPECT_EQ(after.find("/old"), std::string::npos) << result.out;
+}
+
+TEST(Signals, BadReloadKeepsTheOldListAndLogsEveryError) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/kept")}));
+  Process poller(poller_command({"--interval", "0.2", list}));
+  ASSERT_TRUE(poller.wait_for_stdout("/kept\n", output_bound)) << poller.stderr_text();
+
+  dir.write_file("list.txt", "ftp://127.0.0.1/\n" + server.url("/fine") + "\nhttp://\n");
+  poller.send_signal(SIGHUP);
+
+  ASSERT_TRUE(poller.wait_for_stderr("keeping the previous list", output_bound)) << poller.stderr_text();
+  auto const fetched_before = count_of(poller.stdout_text(), "/kept\n");
+  EXPECT_TRUE(poller.wait_for_stdout("/kept\n", output_bound, fetched_before + 2)) << poller.stdout_text();
+  poller.send_signal(SIGTERM);
+  auto result = poller.wait(exit_bound);
+
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.err.find(list + ":1: unsupported scheme"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(list + ":3: "), std::string::npos) << result.err;
+  EXPECT_EQ(result.out.find("/fine"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace poller::test

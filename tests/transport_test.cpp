@@ -1,0 +1,239 @@
+// Keep-alive reuse, stale connections, timeouts, redirects and limits, seen from the server's
+// side and from what poller prints.
+
+#include <gtest/gtest.h>
+
+#include "poller_test.hpp"
+#include "support/test_server.hpp"
+
+namespace poller::test {
+namespace {
+
+TEST(Transport, ThreeUrlsThreeRoundsOnOneHostUseExactlyOneConnection) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/a"), server.url("/b"), server.url("/c")}));
+
+  auto result = run_poller({"--interval", "0", "--count", "3", list});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, repeat("/a\n/b\n/c\n", 3));
+  EXPECT_EQ(server.requests_served(), 9u);
+  EXPECT_EQ(server.connections_accepted(), 1u);
+}
+
+TEST(Transport, DuplicateUrlsAreFetchedAsOftenAsListed) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/a"), server.url("/a")}));
+
+  auto result = run_poller({"--once", list});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "/a\n/a\n");
+}
+
+TEST(Transport, ServerClosingIdleConnectionsBetweenRoundsCausesNoFailure) {
+  TestServer server({.close_idle_connections = true});
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/a"), server.url("/b")}));
+
+  auto result = run_poller({"--interval", "0.3", "--count", "3", list});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, repeat("/a\n/b\n", 3));
+  EXPECT_EQ(result.err, "");
+  // The server closed the connection after each round, so each round needed a new one; no
+  // request was lost or sent twice.
+  EXPECT_EQ(server.connections_accepted(), 3u);
+  EXPECT_EQ(server.requests_served(), 6u);
+}
+
+TEST(Transport, ConnectionClosedByServerRightAfterResponseIsRetriedSilently) {
+  // The server closes each connection ~50 ms after its response; at a 60 ms interval the next
+  // request races that close, so the pooled connection is either seen dead before use or fails
+  // on first use and the request is retried once on a new connection. Either way: no error.
+  TestServer server({.close_idle_connections = true});
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/a"), server.url("/b")}));
+
+  auto result = run_poller({"--interval", "0.06", "--count", "10", list});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, repeat("/a\n/b\n", 10));
+  EXPECT_EQ(result.err, "");
+}
+
+TEST(Transport, ConnectionRefusedFailsThatUrlAndTheRoundGoesOn) {
+  TestServer server;
+  TempDir dir;
+  auto const refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/down";
+  auto list = dir.write_file("list.txt", lines({refused, server.url("/up")}));
+
+  auto result = run_poller({"--interval", "0", "--count", "2", list});
+
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.out, "/up\n/up\n");
+  EXPECT_EQ(count_of(result.err, refused + ": connect: Connection refused"), 2u) << result.err;
+}
+
+TEST(Transport, MaxTimeFailsASlowFetchAndTheNextUrlIsStillPrinted) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/sleep/5000"), server.url("/fast")}));
+
+  auto result = run_poller({"--once", "--max-time", "300ms", list});
+
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.out, "/fast\n");
+  EXPECT_NE(result.err.find(server.url("/sleep/5000") + ": timed out after --max-time 300ms"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST(Transport, BodyLargerThanMaxFilesizeFailsAndNothingOfItIsPrinted) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file(
+      "list.txt", lines({server.url("/bytes/2048"), server.url("/bytes/1024"), server.url("/ok")}));
+
+  auto result = run_poller({"--once", "--max-filesize", "1k", list});
+
+  EXPECT_EQ(result.exit_code, 1);
+  ASSERT_EQ(result.out.size(), 1024u + 4u);
+  EXPECT_EQ(result.out.substr(1024), "/ok\n");
+  EXPECT_NE(result.err.find(server.url("/bytes/2048") + ": body larger than --max-filesize (1024 bytes)"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST(Transport, TruncatedBodyFailsAndWritesNothing) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/truncate/1000"), server.url("/ok")}));
+
+  auto result = run_poller({"--once", list});
+
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.out, "/ok\n");
+  EXPECT_EQ(count_of(result.err, server.url("/truncate/1000") + ": "), 1u) << result.err;
+}
+
+TEST(Transport, LargeBodyArrivesByteForByte) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/bytes/300000")}));
+
+  auto result = run_poller({"--once", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ASSERT_EQ(result.out.size(), 300000u);
+  for (std::size_t i = 0; i < result.out.size(); ++i) {
+    ASSERT_EQ(result.out[i], static_cast<char>('a' + i % 26)) << "at byte " << i;
+  }
+}
+
+TEST(Transport, RedirectsAreFollowedWithLocation) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/redirect/3")}));
+
+  auto followed = run_poller({"--once", "-L", list});
+  auto not_followed = run_poller({"--once", list});
+
+  EXPECT_EQ(followed.exit_code, 0) << followed.err;
+  EXPECT_EQ(followed.out, "redirected\n");
+  EXPECT_EQ(not_followed.exit_code, 0) << not_followed.err;
+  EXPECT_EQ(not_followed.out.find("redirected"), std::string::npos);
+  // Every hop went over the one keep-alive connection.
+  EXPECT_EQ(server.connections_accepted(), 2u);
+}
+
+TEST(Transport, MoreRedirectsThanMaxRedirsFail) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/redirect/3"), server.url("/ok")}));
+
+  auto result = run_poller({"--once", "-L", "--max-redirs", "2", list});
+
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.out, "/ok\n");
+  EXPECT_NE(result.err.find(server.url("/redirect/3") + ": maximum number of redirects (2) followed"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST(Transport, RedirectToAnotherSchemeFails) {
+  TestServer server;
+  TempDir dir;
+  auto const to_ftp = server.url("/redirect-to?url=ftp%3A%2F%2F127.0.0.1%2Ffile");
+  auto const to_file = server.url("/redirect-to?url=file%3A%2F%2F%2Fetc%2Fpasswd");
+  auto list = dir.write_file("list.txt", lines({to_ftp, to_file, server.url("/ok")}));
+
+  auto result = run_poller({"--once", "-L", list});
+
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.out, "/ok\n");
+  EXPECT_NE(result.err.find(to_ftp + ": redirect to unsupported scheme \"ftp\""), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find(to_file + ": redirect to unsupported scheme \"file\""), std::string::npos)
+      << result.err;
+}
+
+TEST(Transport, CredentialsAreNotSentOnToAnotherHost) {
+  TestServer first;
+  TestServer other({.address = "127.0.0.2"});
+  TempDir dir;
+  auto const elsewhere = "http%3A%2F%2F127.0.0.2%3A" + std::to_string(other.port()) + "%2Fheaders";
+  auto const listed = "http://user:secret@127.0.0.1:" + std::to_string(first.port()) +
+                      "/redirect-to?url=" + elsewhere;
+  auto list = dir.write_file("list.txt", lines({listed}));
+
+  auto result = run_poller({"--once", "-L", "-H", "Cookie: session=1", "-H", "X-Trace: 7", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto const to_first = first.requests();
+  ASSERT_EQ(to_first.size(), 1u);
+  auto const& sent_first = to_first[0].headers;
+  EXPECT_EQ(sent_first.at("authorization"), "Basic dXNlcjpzZWNyZXQ=");
+  EXPECT_EQ(sent_first.at("cookie"), "session=1");
+  auto const to_other = other.requests();
+  ASSERT_EQ(to_other.size(), 1u);
+  auto const& sent_other = to_other[0].headers;
+  EXPECT_EQ(sent_other.count("authorization"), 0u);
+  EXPECT_EQ(sent_other.count("cookie"), 0u);
+  EXPECT_EQ(sent_other.at("x-trace"), "7");
+}
+
+TEST(Transport, RequestCarriesHostUserAgentAndHeaderOptions) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/headers")}));
+
+  auto result = run_poller({"--once", "-A", "probe/1", "-H", "Accept: text/plain", "-H",
+                            "X-Empty:", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("host: 127.0.0.1:" + std::to_string(server.port()) + "\n"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("user-agent: probe/1\n"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("accept: text/plain\n"), std::string::npos) << result.out;
+  EXPECT_EQ(result.out.find("x-empty"), std::string::npos) << result.out;
+}
+
+TEST(Transport, PasswordNeverAppearsInAnyOutput) {
+  TempDir dir;
+  auto list = dir.write_file(
+      "list.txt", lines({"http://user:hunter2@127.0.0.1:" + std::to_string(closed_port()) + "/"}));
+
+  auto result = run_poller({"--once", "-v", list});
+
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("http://user@127.0.0.1:"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("hunter2"), std::string::npos) << result.err;
+  EXPECT_EQ(result.out.find("hunter2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace poller::test

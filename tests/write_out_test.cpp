@@ -1,0 +1,93 @@
+// -w templates: golden renderings of curl's variables, and usage errors for unknown ones.
+
+#include <gtest/gtest.h>
+
+#include "poller/options.hpp"
+#include "poller/write_out.hpp"
+
+namespace poller {
+namespace {
+
+using namespace std::chrono_literals;
+
+class FixedHeaders final : public ResponseHeaders {
+ public:
+  std::string_view get(std::string_view name) const override {
+    return name == "Content-Type" || name == "content-type" ? "text/plain" : "";
+  }
+};
+
+struct WriteOutTest : ::testing::Test {
+  Target target = *parse_target("http://user:pw@127.0.0.1:8080/a?b=1").target;
+  FixedHeaders headers;
+  FetchResult result;
+
+  WriteOutTest() {
+    result.target = &target;
+    result.round = 7;
+    result.ok = true;
+    result.status = 200;
+    result.url_effective = "http://user@127.0.0.1:8080/final";
+    result.redirects = 2;
+    result.bytes = 1234;
+    result.time_total = 12345us;
+    result.time_connect = 250us;
+    result.time_starttransfer = 10ms;
+    result.connects = 1;
+    result.remote_ip = "127.0.0.1";
+    result.http_version = "1.1";
+    result.headers = &headers;
+  }
+
+  std::string render(std::string_view text) { return WriteOutTemplate::parse(text).render(result); }
+};
+
+TEST_F(WriteOutTest, CurlVariablesRenderAsCurlPrintsThem) {
+  EXPECT_EQ(render("%{http_code} %{size_download} %{time_total} %{num_redirects}\\n"),
+            "200 1234 0.012345 2\n");
+  EXPECT_EQ(render("%{url}|%{url_effective}|%{round}"),
+            "http://user@127.0.0.1:8080/a?b=1|http://user@127.0.0.1:8080/final|7");
+  EXPECT_EQ(render("%{time_connect} %{time_appconnect} %{time_starttransfer}"),
+            "0.000250 0.000000 0.010000");
+  EXPECT_EQ(render("%{remote_ip} %{num_connects} %{http_version} %{response_code}"),
+            "127.0.0.1 1 1.1 200");
+}
+
+TEST_F(WriteOutTest, ResponseHeadersAreLookedUpByName) {
+  EXPECT_EQ(render("[%{header{content-type}}] [%{header{x-absent}}]"), "[text/plain] []");
+}
+
+TEST_F(WriteOutTest, FailedFetchHasCode000AndItsErrorMessage) {
+  result.ok = false;
+  result.status.reset();
+  result.error = "connect: Connection refused";
+
+  EXPECT_EQ(render("%{http_code} %{errormsg}"), "000 connect: Connection refused");
+}
+
+TEST_F(WriteOutTest, EscapesAndPlainTextPassThrough) {
+  EXPECT_EQ(render("a\\tb\\\\c 100% %{round}\\r\\n"), "a\tb\\c 100% 7\r\n");
+}
+
+TEST_F(WriteOutTest, JsonVariableIsTheWholeRecord) {
+  auto const text = render("%{json}");
+  EXPECT_EQ(text.front(), '{');
+  EXPECT_NE(text.find("\"status\":200"), std::string::npos) << text;
+}
+
+TEST(WriteOutParse, UnknownVariableIsAUsageErrorThatNamesIt) {
+  try {
+    WriteOutTemplate::parse("%{http_code} %{bogus}");
+    FAIL() << "no UsageError";
+  } catch (const UsageError& error) {
+    EXPECT_NE(std::string(error.what()).find("%{bogus}"), std::string::npos) << error.what();
+  }
+}
+
+TEST(WriteOutParse, UnterminatedVariablesAreUsageErrors) {
+  EXPECT_THROW(WriteOutTemplate::parse("%{http_code"), UsageError);
+  EXPECT_THROW(WriteOutTemplate::parse("%{header{x-a}"), UsageError);
+}
+
+}  // namespace
+}  // namespace poller
