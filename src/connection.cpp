@@ -15,9 +15,9 @@ namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
-std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>> make_stream(
+std::variant<tcp::socket, beast::ssl_stream<tcp::socket>> make_stream(
     const net::any_io_executor& executor, net::ssl::context& tls, const Origin& origin) {
-  using Variant = std::variant<beast::tcp_stream, beast::ssl_stream<beast::tcp_stream>>;
+  using Variant = std::variant<tcp::socket, beast::ssl_stream<tcp::socket>>;
   if (origin.is_https()) return Variant(std::in_place_index<1>, executor, tls);
   return Variant(std::in_place_index<0>, executor);
 }
@@ -33,24 +33,21 @@ bool is_ip_literal(const std::string& host) {
 Connection::Connection(const net::any_io_executor& executor, net::ssl::context& tls, Origin origin)
     : origin_(std::move(origin)), stream_(make_stream(executor, tls, origin_)) {}
 
-beast::tcp_stream& Connection::socket_layer() {
-  return std::visit([](auto& stream) -> beast::tcp_stream& { return beast::get_lowest_layer(stream); },
+tcp::socket& Connection::socket() {
+  return std::visit([](auto& stream) -> tcp::socket& { return beast::get_lowest_layer(stream); },
                     stream_);
 }
 
-net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type& endpoints,
-                                               Deadline deadline) {
-  auto& socket = socket_layer();
-  socket.expires_at(deadline);
-  auto [ec, endpoint] = co_await socket.async_connect(endpoints, use_tuple);
+net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type& endpoints) {
+  auto [ec, endpoint] = co_await net::async_connect(socket(), endpoints, use_tuple);
   if (ec) co_return ec;
   remote_ip_ = endpoint.address().to_string();
   // Requests are small and sent whole; Nagle would only hold them back.
-  socket.socket().set_option(tcp::no_delay(true), ec);
+  socket().set_option(tcp::no_delay(true), ec);
   co_return error_code{};
 }
 
-net::awaitable<error_code> Connection::handshake(Deadline deadline) {
+net::awaitable<error_code> Connection::handshake() {
   auto* tls = std::get_if<TlsStream>(&stream_);
   if (tls == nullptr) co_return error_code{};
   auto& stream = *tls;
@@ -67,32 +64,24 @@ net::awaitable<error_code> Connection::handshake(Deadline deadline) {
     // as "hostname mismatch" by SSL_get_verify_result instead of a bare "verify failed".
     SSL_set1_host(ssl, origin_.host.c_str());
   }
-  beast::get_lowest_layer(stream).expires_at(deadline);
   auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::client, use_tuple);
   co_return ec;
 }
 
 // The lambdas below are not coroutines: each starts the operation on whichever stream this is and
 // returns its awaitable, of one type for both streams, for the caller to co_await.
-net::awaitable<error_code> Connection::write(const Request& request, Deadline deadline) {
-  socket_layer().expires_at(deadline);
+// The lambdas below are not coroutines: each starts the operation on whichever stream this is and
+// returns its awaitable, of one type for both streams, for the caller to co_await.
+net::awaitable<error_code> Connection::write(const Request& request) {
   auto [ec, n] = co_await std::visit(
       [&](auto& stream) { return http::async_write(stream, request, use_tuple); }, stream_);
   co_return ec;
 }
 
-net::awaitable<error_code> Connection::read_header(ResponseParser& parser, Deadline deadline) {
-  socket_layer().expires_at(deadline);
+net::awaitable<error_code> Connection::read_some(ResponseParser& parser, beast::flat_buffer& buffer) {
   auto [ec, n] = co_await std::visit(
-      [&](auto& stream) { return http::async_read_header(stream, buffer_, parser, use_tuple); },
+      [&](auto& stream) { return http::async_read_some(stream, buffer, parser, use_tuple); },
       stream_);
-  co_return ec;
-}
-
-net::awaitable<error_code> Connection::read(ResponseParser& parser, Deadline deadline) {
-  socket_layer().expires_at(deadline);
-  auto [ec, n] = co_await std::visit(
-      [&](auto& stream) { return http::async_read(stream, buffer_, parser, use_tuple); }, stream_);
   co_return ec;
 }
 
@@ -117,12 +106,9 @@ SSL_SESSION* Connection::resumable_tls_session() {
 }
 
 bool Connection::is_alive_while_idle() {
-  auto& socket = socket_layer().socket();
-  if (!socket.is_open()) return false;
-  // Bytes left over from the last response mean the stream is out of step: do not reuse it.
-  if (buffer_.size() != 0) return false;
+  if (!socket().is_open()) return false;
   char byte = 0;
-  ssize_t const n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t const n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n == 0) return false;  // the server closed it while it sat in the pool
   if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
   // Data nobody asked for. Over TLS it may be a post-handshake message (a session ticket) or a
@@ -133,12 +119,11 @@ bool Connection::is_alive_while_idle() {
 
 void Connection::cancel() {
   error_code ignored;
-  socket_layer().socket().cancel(ignored);
-  socket_layer().socket().close(ignored);
+  socket().cancel(ignored);
+  socket().close(ignored);
 }
 
 std::string Connection::describe_open_error(const error_code& ec) {
-  if (ec == beast::error::timeout) return "connect timeout";
   auto* tls = std::get_if<TlsStream>(&stream_);
   if (tls == nullptr || ec.category() != net::error::get_ssl_category()) {
     return fmt::format("connect: {}", ec.message());

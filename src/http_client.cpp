@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "poller/connection.hpp"
+#include "poller/fetch_deadline.hpp"
 #include "poller/pool.hpp"
 #include "poller/tls.hpp"
 
@@ -25,6 +26,7 @@ namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr std::uint32_t header_limit = 64 * 1024;
+constexpr std::size_t read_buffer_size = 64 * 1024;
 
 using Clock = std::chrono::steady_clock;
 
@@ -71,14 +73,13 @@ struct HttpClient::Impl {
 
   net::awaitable<FetchResult> fetch(const Target& listed, std::uint64_t round);
   net::awaitable<std::string> exchange(const Target& target, bool to_listed_origin,
-                                       Deadline deadline, FetchResult& result);
+                                       FetchResult& result);
   net::awaitable<error_code> send_and_receive(Connection& connection, const Request& request,
-                                              Deadline deadline, FetchResult& result);
-  net::awaitable<OpenedConnection> open(const Origin& origin, Deadline fetch_deadline,
-                                        FetchResult& result);
+                                              FetchResult& result);
+  net::awaitable<OpenedConnection> open(const Origin& origin, FetchResult& result);
+  net::awaitable<error_code> resolve(const Origin& origin, tcp::resolver::results_type& endpoints);
   void save_tls_session(Connection& connection);
-  net::awaitable<error_code> resolve(const Origin& origin, Deadline deadline,
-                                     tcp::resolver::results_type& endpoints);
+  void abort_in_flight();
 
   Request make_request(const Target& target, bool to_listed_origin) const;
   ResponseParser& fresh_parser();
@@ -97,14 +98,19 @@ struct HttpClient::Impl {
   std::optional<ResponseParser> parser;
   std::string body;
   ParsedHeaders headers{parser};
+  // Bytes read but not parsed yet. One request is in flight at a time, so one buffer serves
+  // every connection: idle connections hold no read buffer, and a large body is read in large
+  // slices rather than the 512 bytes an empty buffer would ask for.
+  beast::flat_buffer read_buffer;
 
   // Sessions to resume, per origin: a reconnect then costs one round trip less and no
   // certificate check.
   std::map<Origin, TlsSession> tls_sessions;
 
-  Connection* in_flight = nullptr;  // what cancel() must abort
+  Connection* in_flight = nullptr;  // what a deadline or cancel() must abort
   Clock::time_point fetch_start{};
   Deadline fetch_deadline{};
+  FetchDeadline deadline;
   bool cancelled = false;
 };
 
@@ -113,10 +119,17 @@ HttpClient::Impl::Impl(net::io_context& io, const Options& options)
       options(options),
       tls(make_tls_context(options)),
       pool(options.max_connections),
-      resolver(io) {
+      resolver(io),
+      deadline(io, [this] { abort_in_flight(); }) {
   for (auto const& entry : options.resolve) {
     resolve_overrides[{entry.host, entry.port}] = net::ip::make_address(entry.address);
   }
+  read_buffer.reserve(read_buffer_size);
+}
+
+void HttpClient::Impl::abort_in_flight() {
+  resolver.cancel();
+  if (in_flight != nullptr) in_flight->cancel();
 }
 
 net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::uint64_t round) {
@@ -127,13 +140,14 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
   auto const start = Clock::now();
   fetch_start = start;
   fetch_deadline = start + options.max_time;
+  deadline.set(fetch_deadline);
 
   const Target* current = &listed;
   std::optional<Target> redirected;
   for (;;) {
     result.url_effective = current->display_url;
     result.status.reset();
-    result.error = co_await exchange(*current, current->origin == listed.origin, fetch_deadline, result);
+    result.error = co_await exchange(*current, current->origin == listed.origin, result);
     if (cancelled) {
       result.cancelled = true;
       break;
@@ -167,6 +181,7 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
     redirected = std::move(*next.target);
     current = &*redirected;
   }
+  deadline.clear();
 
   if (parser) {
     body = std::move(parser->get().body());
@@ -185,13 +200,13 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
 // earns one retry on a fresh connection (safe: GET is idempotent), as cpp-httplib does.
 // Returns the reason of a failure, empty on success.
 net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, bool to_listed_origin,
-                                                       Deadline deadline, FetchResult& result) {
+                                                       FetchResult& result) {
   Request const request = make_request(target, to_listed_origin);
   auto connection = pool.take(target.origin);
   bool reused = connection != nullptr;
   for (int attempt = 0;; ++attempt) {
     if (!connection) {
-      auto opened = co_await open(target.origin, deadline, result);
+      auto opened = co_await open(target.origin, result);
       if (!opened.connection) co_return opened.error;
       connection = std::move(opened.connection);
       reused = false;
@@ -204,16 +219,17 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
     result.remote_ip = connection->remote_ip();
 
     in_flight = connection.get();
-    auto const ec = co_await send_and_receive(*connection, request, deadline, result);
+    auto const ec = co_await send_and_receive(*connection, request, result);
     in_flight = nullptr;
     if (cancelled) co_return "cancelled";
 
     if (!ec) {
       if (!reused) save_tls_session(*connection);
-      if (parser->keep_alive()) pool.put(std::move(connection));
+      // Bytes beyond the response mean the stream is out of step: never reuse it.
+      if (parser->keep_alive() && read_buffer.size() == 0) pool.put(std::move(connection));
       co_return std::string();
     }
-    bool const stale = reused && !parser->got_some() && ec != beast::error::timeout;
+    bool const stale = reused && !parser->got_some() && !deadline.expired();
     if (stale && attempt == 0) {
       spdlog::debug("{}: pooled connection to {} was closed by the server ({}); retrying on a new one",
                     target.display_url, target.origin.to_string(), ec.message());
@@ -226,19 +242,26 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
 
 net::awaitable<error_code> HttpClient::Impl::send_and_receive(Connection& connection,
                                                               const Request& request,
-                                                              Deadline deadline,
                                                               FetchResult& result) {
   fresh_parser();
-  if (auto ec = co_await connection.write(request, deadline)) co_return ec;
+  read_buffer.clear();
+  if (auto ec = co_await connection.write(request)) co_return ec;
+  bool first_bytes = true;
   for (;;) {
-    if (auto ec = co_await connection.read_header(*parser, deadline)) co_return ec;
-    result.time_starttransfer = Clock::now() - fetch_start;
+    if (auto ec = co_await connection.read_some(*parser, read_buffer)) co_return ec;
+    if (first_bytes) {
+      result.time_starttransfer = Clock::now() - fetch_start;
+      first_bytes = false;
+    }
+    if (!parser->is_header_done()) continue;
     auto const status = parser->get().result_int();
-    if (status / 100 != 1 || status == 101) break;
-    // An interim response (100 Continue, 103 Early Hints): the final one follows.
-    fresh_parser();
+    if (status / 100 == 1 && status != 101) {
+      // An interim response (100 Continue, 103 Early Hints): the final one follows.
+      fresh_parser();
+      continue;
+    }
+    if (parser->is_done()) co_return error_code{};
   }
-  co_return co_await connection.read(*parser, deadline);
 }
 
 void HttpClient::Impl::save_tls_session(Connection& connection) {
@@ -258,46 +281,49 @@ ResponseParser& HttpClient::Impl::fresh_parser() {
   return *parser;
 }
 
-net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, Deadline fetch_deadline,
-                                                        FetchResult& result) {
+net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, FetchResult& result) {
   auto const connect_deadline = std::min(fetch_deadline, Clock::now() + options.connect_timeout);
+  deadline.set(connect_deadline);
   auto const started = Clock::now();
+
   tcp::resolver::results_type endpoints;
-  if (auto ec = co_await resolve(origin, connect_deadline, endpoints)) {
-    if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
-    if (ec == net::error::operation_aborted) {
-      co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "resolving " + origin.host)};
-    }
+  auto ec = co_await resolve(origin, endpoints);
+  if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
+  if (deadline.expired()) {
+    co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "resolving " + origin.host)};
+  }
+  if (ec) {
     co_return OpenedConnection{nullptr, fmt::format("cannot resolve {}: {}", origin.host, ec.message())};
   }
 
   auto connection = std::make_unique<Connection>(io.get_executor(), tls, origin);
   in_flight = connection.get();
-  auto ec = co_await connection->connect(endpoints, connect_deadline);
+  ec = co_await connection->connect(endpoints);
   if (!ec) {
     result.time_connect = Clock::now() - fetch_start;
     if (origin.is_https()) {
       if (auto saved = tls_sessions.find(origin); saved != tls_sessions.end()) {
         connection->offer_tls_session(saved->second.get());
       }
-      ec = co_await connection->handshake(connect_deadline);
+      ec = co_await connection->handshake();
       result.time_appconnect = Clock::now() - fetch_start;
       result.tls_resumed = !ec && connection->tls_resumed();
     }
   }
   in_flight = nullptr;
   if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
-  if (ec == beast::error::timeout) {
+  if (deadline.expired()) {
     co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "connecting to " + origin.to_string())};
   }
   if (ec) co_return OpenedConnection{nullptr, connection->describe_open_error(ec)};
+  deadline.set(fetch_deadline);
   spdlog::debug("connected to {} ({}) in {}{}", origin.to_string(), connection->remote_ip(),
                 format_duration(Clock::now() - started),
                 result.tls_resumed ? ", TLS session resumed" : "");
   co_return OpenedConnection{std::move(connection), {}};
 }
 
-net::awaitable<error_code> HttpClient::Impl::resolve(const Origin& origin, Deadline deadline,
+net::awaitable<error_code> HttpClient::Impl::resolve(const Origin& origin,
                                                      tcp::resolver::results_type& endpoints) {
   auto const port = std::to_string(origin.port);
   if (auto found = resolve_overrides.find({origin.host, origin.port}); found != resolve_overrides.end()) {
@@ -311,13 +337,9 @@ net::awaitable<error_code> HttpClient::Impl::resolve(const Origin& origin, Deadl
     endpoints = tcp::resolver::results_type::create(tcp::endpoint(literal, origin.port), origin.host, port);
     co_return error_code{};
   }
-  // getaddrinfo cannot be interrupted; cancelling the resolver abandons its answer instead.
-  net::steady_timer timer(io, deadline);
-  timer.async_wait([this](error_code timer_ec) {
-    if (!timer_ec) resolver.cancel();
-  });
+  // getaddrinfo cannot be interrupted; at the deadline, cancelling the resolver abandons its
+  // answer instead.
   auto [resolve_ec, results] = co_await resolver.async_resolve(origin.host, port, use_tuple);
-  timer.cancel();
   endpoints = std::move(results);
   co_return resolve_ec;
 }
@@ -353,7 +375,7 @@ std::string HttpClient::Impl::describe_timeout(Deadline connect_deadline,
 }
 
 std::string HttpClient::Impl::describe_exchange_error(const error_code& ec) const {
-  if (ec == beast::error::timeout) {
+  if (deadline.expired()) {
     return fmt::format("timed out after --max-time {}", format_duration(options.max_time));
   }
   if (ec == http::error::body_limit) {
@@ -388,8 +410,8 @@ net::awaitable<FetchResult> HttpClient::fetch(const Target& target, std::uint64_
 
 void HttpClient::cancel() {
   impl_->cancelled = true;
-  impl_->resolver.cancel();
-  if (impl_->in_flight != nullptr) impl_->in_flight->cancel();
+  impl_->deadline.shutdown();
+  impl_->abort_in_flight();
 }
 
 void HttpClient::keep_only(const std::vector<Target>& targets) {
@@ -398,6 +420,9 @@ void HttpClient::keep_only(const std::vector<Target>& targets) {
   impl_->pool.close_unless([&](const Origin& origin) { return listed.contains(origin); });
 }
 
-void HttpClient::close_idle_connections() { impl_->pool.close_all(); }
+void HttpClient::shutdown() {
+  impl_->deadline.shutdown();
+  impl_->pool.close_all();
+}
 
 }  // namespace poller

@@ -83,7 +83,7 @@ class Poller {
       co_await round_timer_.async_wait(use_tuple);
       if (stopping()) break;
     }
-    client_.close_idle_connections();
+    client_.shutdown();
   }
 
   net::awaitable<void> run_round(std::uint64_t round) {

@@ -1,6 +1,9 @@
 #pragma once
-// One HTTP/1.1 connection to an origin, plain or TLS, with its read buffer.
+// One HTTP/1.1 connection to an origin, plain or TLS.
 // Internal to poller_core: only the client's translation units include this (it pulls in Beast).
+//
+// Steps carry no timeouts of their own: the client bounds a whole fetch with one deadline and
+// cancel()s the connection when it passes, which costs no timer syscalls per read or write.
 
 #include <chrono>
 #include <string>
@@ -10,7 +13,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -41,11 +43,11 @@ class Connection {
   const Origin& origin() const { return origin_; }
 
   // TCP: connects to the first endpoint that answers.
-  net::awaitable<error_code> connect(const tcp::resolver::results_type& endpoints, Deadline deadline);
+  net::awaitable<error_code> connect(const tcp::resolver::results_type& endpoints);
 
   // HTTPS only (a no-op for HTTP): the TLS handshake, sending SNI and verifying the certificate
   // against `origin().host`.
-  net::awaitable<error_code> handshake(Deadline deadline);
+  net::awaitable<error_code> handshake();
 
   // TLS session resumption: offer a session saved from an earlier connection to the same origin
   // before handshake(); afterwards, whether the server took it, and the session to save (a new
@@ -54,12 +56,11 @@ class Connection {
   bool tls_resumed();
   SSL_SESSION* resumable_tls_session();
 
-  net::awaitable<error_code> write(const Request& request, Deadline deadline);
+  net::awaitable<error_code> write(const Request& request);
 
-  // Reads one response's header (a 1xx included) into `parser`, using the connection's buffer;
-  // read() then reads the rest (or the whole response, when called first).
-  net::awaitable<error_code> read_header(ResponseParser& parser, Deadline deadline);
-  net::awaitable<error_code> read(ResponseParser& parser, Deadline deadline);
+  // Reads and parses whatever arrives next of the response into `parser`. `buffer` holds bytes
+  // read but not yet parsed; the client lends one buffer to whichever connection is in use.
+  net::awaitable<error_code> read_some(ResponseParser& parser, beast::flat_buffer& buffer);
 
   // Idle connections only: false when the server has closed it (or sent something unasked).
   bool is_alive_while_idle();
@@ -74,14 +75,13 @@ class Connection {
   std::string remote_ip() const { return remote_ip_; }
 
  private:
-  using PlainStream = beast::tcp_stream;
-  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+  using PlainStream = tcp::socket;
+  using TlsStream = beast::ssl_stream<tcp::socket>;
 
-  beast::tcp_stream& socket_layer();
+  tcp::socket& socket();
 
   Origin origin_;
   std::variant<PlainStream, TlsStream> stream_;
-  beast::flat_buffer buffer_;
   std::string remote_ip_;
 };
 

@@ -35,7 +35,8 @@ class HttpClient {
   // Closes idle connections to origins no target of `targets` uses.
   void keep_only(const std::vector<Target>& targets);
 
-  void close_idle_connections();
+  // The run is over: closes idle connections and stops the client's timer.
+  void shutdown();
 
  private:
   struct Impl;

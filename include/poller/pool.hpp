@@ -2,6 +2,7 @@
 // Idle keep-alive connections, one per origin, waiting for the next request to that origin.
 // Internal to poller_core.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -18,6 +19,8 @@ class ConnectionPool {
   explicit ConnectionPool(std::size_t capacity) : capacity_(capacity) {}
 
   // The origin's idle connection if it is still alive, else nullptr (a dead one is dropped).
+  // A connection idle for less than a second is not checked: a server rarely closes one that
+  // soon, the check costs a syscall per request, and the client's one retry covers the rare case.
   std::unique_ptr<Connection> take(const Origin& origin);
 
   // Keeps a connection that finished its exchange cleanly and may be reused; beyond the
@@ -37,6 +40,7 @@ class ConnectionPool {
   struct Idle {
     std::unique_ptr<Connection> connection;
     std::uint64_t last_used;
+    std::chrono::steady_clock::time_point since;
   };
 
   std::size_t capacity_;
