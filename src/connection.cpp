@@ -1,10 +1,13 @@
 #include "poller/connection.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -15,10 +18,10 @@ namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
-std::variant<tcp::socket, beast::ssl_stream<tcp::socket>> make_stream(
-    const net::any_io_executor& executor, net::ssl::context& tls, const Origin& origin) {
-  using Variant = std::variant<tcp::socket, beast::ssl_stream<tcp::socket>>;
-  if (origin.is_https()) return Variant(std::in_place_index<1>, executor, tls);
+std::variant<tcp::socket, TlsSocket> make_stream(const net::any_io_executor& executor,
+                                                 net::ssl::context* tls, const Origin& origin) {
+  using Variant = std::variant<tcp::socket, TlsSocket>;
+  if (origin.is_https()) return Variant(std::in_place_index<1>, executor, *tls);
   return Variant(std::in_place_index<0>, executor);
 }
 
@@ -30,12 +33,12 @@ bool is_ip_literal(const std::string& host) {
 
 }  // namespace
 
-Connection::Connection(const net::any_io_executor& executor, net::ssl::context& tls, Origin origin)
+Connection::Connection(const net::any_io_executor& executor, net::ssl::context* tls, Origin origin)
     : origin_(std::move(origin)), stream_(make_stream(executor, tls, origin_)) {}
 
 tcp::socket& Connection::socket() {
-  return std::visit([](auto& stream) -> tcp::socket& { return beast::get_lowest_layer(stream); },
-                    stream_);
+  if (auto* tls = std::get_if<TlsSocket>(&stream_)) return tls->socket();
+  return std::get<PlainStream>(stream_);
 }
 
 net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type& endpoints) {
@@ -48,7 +51,7 @@ net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type
 }
 
 net::awaitable<error_code> Connection::handshake() {
-  auto* tls = std::get_if<TlsStream>(&stream_);
+  auto* tls = std::get_if<TlsSocket>(&stream_);
   if (tls == nullptr) co_return error_code{};
   auto& stream = *tls;
   SSL* ssl = stream.native_handle();
@@ -64,45 +67,80 @@ net::awaitable<error_code> Connection::handshake() {
     // as "hostname mismatch" by SSL_get_verify_result instead of a bare "verify failed".
     SSL_set1_host(ssl, origin_.host.c_str());
   }
-  auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::client, use_tuple);
-  co_return ec;
+  co_return co_await stream.handshake();
 }
 
-// The lambdas below are not coroutines: each starts the operation on whichever stream this is and
-// returns its awaitable, of one type for both streams, for the caller to co_await.
-// The lambdas below are not coroutines: each starts the operation on whichever stream this is and
-// returns its awaitable, of one type for both streams, for the caller to co_await.
 net::awaitable<error_code> Connection::write(const Request& request) {
-  auto [ec, n] = co_await std::visit(
-      [&](auto& stream) { return http::async_write(stream, request, use_tuple); }, stream_);
-  co_return ec;
+  request_bytes_.clear();
+  http::request_serializer<http::empty_body> serializer(request);
+  error_code ec;
+  do {
+    serializer.next(ec, [&](error_code&, const auto& buffers) {
+      for (auto const buffer : beast::buffers_range_ref(buffers)) {
+        request_bytes_.append(static_cast<const char*>(buffer.data()), buffer.size());
+      }
+      serializer.consume(beast::buffer_bytes(buffers));
+    });
+  } while (!ec && !serializer.is_done());
+  if (ec) co_return ec;
+  auto const bytes = net::buffer(request_bytes_);
+  if (auto* tls = std::get_if<TlsSocket>(&stream_)) co_return co_await tls->write(bytes);
+  auto [write_ec, n] = co_await net::async_write(std::get<PlainStream>(stream_), bytes, use_tuple);
+  co_return write_ec;
 }
 
-net::awaitable<error_code> Connection::read_some(ResponseParser& parser, beast::flat_buffer& buffer) {
-  auto [ec, n] = co_await std::visit(
-      [&](auto& stream) { return http::async_read_some(stream, buffer, parser, use_tuple); },
-      stream_);
-  co_return ec;
+net::awaitable<std::tuple<error_code, std::size_t>> Connection::read_from_stream(
+    net::mutable_buffer buffer) {
+  if (auto* tls = std::get_if<TlsSocket>(&stream_)) co_return co_await tls->read_some(buffer);
+  co_return co_await std::get<PlainStream>(stream_).async_read_some(buffer, use_tuple);
+}
+
+// http::async_read_some, spelled out: Beast's version goes on reading for as long as the parser
+// needs more, so a header arriving in pieces would be read whole before the caller could hold it
+// to a limit (Beast 1.81 applies header_limit to each piece's unparsed rest, not to the header).
+// This one reads from the socket once at most, and returns what the parser made of it.
+net::awaitable<error_code> Connection::read_some(ResponseParser& parser, beast::flat_buffer& buffer,
+                                                 std::size_t& parsed) {
+  parsed = 0;
+  for (bool have_read = false;; have_read = true) {
+    if (buffer.size() != 0) {
+      error_code ec;
+      auto const used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      parsed += used;
+      if (ec != http::error::need_more) co_return ec;
+      if (used != 0 || have_read) co_return error_code{};
+    }
+    auto const room = std::clamp<std::size_t>(buffer.capacity() - buffer.size(), 512, 65536);
+    auto [ec, n] = co_await read_from_stream(buffer.prepare(room));
+    buffer.commit(n);
+    if (ec == net::error::eof) {
+      if (!parser.got_some()) co_return http::error::end_of_stream;
+      error_code eof_ec;
+      parser.put_eof(eof_ec);
+      co_return eof_ec;
+    }
+    if (ec) co_return ec;
+  }
 }
 
 void Connection::offer_tls_session(SSL_SESSION* session) {
-  if (auto* tls = std::get_if<TlsStream>(&stream_)) SSL_set_session(tls->native_handle(), session);
+  if (auto* tls = std::get_if<TlsSocket>(&stream_)) SSL_set_session(tls->native_handle(), session);
 }
 
 bool Connection::tls_resumed() {
-  auto* tls = std::get_if<TlsStream>(&stream_);
+  auto* tls = std::get_if<TlsSocket>(&stream_);
   return tls != nullptr && SSL_session_reused(tls->native_handle()) == 1;
 }
 
 SSL_SESSION* Connection::resumable_tls_session() {
-  auto* tls = std::get_if<TlsStream>(&stream_);
+  auto* tls = std::get_if<TlsSocket>(&stream_);
   if (tls == nullptr) return nullptr;
-  SSL_SESSION* session = SSL_get1_session(tls->native_handle());
-  if (session != nullptr && SSL_SESSION_is_resumable(session) != 1) {
-    SSL_SESSION_free(session);
-    return nullptr;
-  }
-  return session;
+  SSL_SESSION* const session = SSL_get0_session(tls->native_handle());
+  if (session == nullptr || SSL_SESSION_is_resumable(session) != 1) return nullptr;
+  // A copy, not a reference: SSL_free marks a connection's own session unresumable unless a
+  // close_notify was sent (ssl_clear_bad_session), and a pooled connection ends without one.
+  return SSL_SESSION_dup(session);
 }
 
 bool Connection::is_alive_while_idle() {
@@ -124,7 +162,7 @@ void Connection::cancel() {
 }
 
 std::string Connection::describe_open_error(const error_code& ec) {
-  auto* tls = std::get_if<TlsStream>(&stream_);
+  auto* tls = std::get_if<TlsSocket>(&stream_);
   if (tls == nullptr || ec.category() != net::error::get_ssl_category()) {
     return fmt::format("connect: {}", ec.message());
   }
@@ -132,6 +170,13 @@ std::string Connection::describe_open_error(const error_code& ec) {
   if (verify != X509_V_OK) {
     return fmt::format("TLS certificate verification failed: {}",
                        X509_verify_cert_error_string(verify));
+  }
+  // OpenSSL's words for a server stuck on TLS 1.0 or 1.1 ("tlsv1 alert protocol version") do not
+  // say what is wrong.
+  auto const reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+  if (reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION || reason == SSL_R_UNSUPPORTED_PROTOCOL) {
+    return fmt::format("TLS handshake failed: the server does not offer TLS 1.2 or newer ({})",
+                       ec.message());
   }
   return fmt::format("TLS handshake failed: {}", ec.message());
 }

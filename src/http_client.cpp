@@ -71,6 +71,7 @@ class ParsedHeaders final : public ResponseHeaders {
 struct HttpClient::Impl {
   Impl(net::io_context& io, const Options& options);
 
+  net::ssl::context& tls_context();
   net::awaitable<FetchResult> fetch(const Target& listed, std::uint64_t round);
   net::awaitable<std::string> exchange(const Target& target, bool to_listed_origin,
                                        FetchResult& result);
@@ -84,11 +85,14 @@ struct HttpClient::Impl {
   Request make_request(const Target& target, bool to_listed_origin) const;
   ResponseParser& fresh_parser();
   std::string describe_exchange_error(const error_code& ec) const;
+  std::string response_progress() const;
   std::string describe_timeout(Deadline connect_deadline, const std::string& during) const;
 
   net::io_context& io;
   const Options& options;
-  net::ssl::context tls;
+  // Made on first use: loading the system trust store costs ~50 ms of CPU, wasted on a list of
+  // plain http URLs.
+  std::optional<net::ssl::context> tls;
   ConnectionPool pool;
   tcp::resolver resolver;
   std::map<std::pair<std::string, std::uint16_t>, net::ip::address> resolve_overrides;
@@ -117,7 +121,6 @@ struct HttpClient::Impl {
 HttpClient::Impl::Impl(net::io_context& io, const Options& options)
     : io(io),
       options(options),
-      tls(make_tls_context(options)),
       pool(options.max_connections),
       resolver(io),
       deadline(io, [this] { abort_in_flight(); }) {
@@ -125,6 +128,11 @@ HttpClient::Impl::Impl(net::io_context& io, const Options& options)
     resolve_overrides[{entry.host, entry.port}] = net::ip::make_address(entry.address);
   }
   read_buffer.reserve(read_buffer_size);
+}
+
+net::ssl::context& HttpClient::Impl::tls_context() {
+  if (!tls) tls.emplace(make_tls_context(options));
+  return *tls;
 }
 
 void HttpClient::Impl::abort_in_flight() {
@@ -247,17 +255,28 @@ net::awaitable<error_code> HttpClient::Impl::send_and_receive(Connection& connec
   read_buffer.clear();
   if (auto ec = co_await connection.write(request)) co_return ec;
   bool first_bytes = true;
+  std::size_t header_bytes = 0;  // taken in so far of a header not yet complete
   for (;;) {
-    if (auto ec = co_await connection.read_some(*parser, read_buffer)) co_return ec;
+    std::size_t parsed = 0;
+    if (auto ec = co_await connection.read_some(*parser, read_buffer, parsed)) co_return ec;
     if (first_bytes) {
       result.time_starttransfer = Clock::now() - fetch_start;
       first_bytes = false;
     }
-    if (!parser->is_header_done()) continue;
+    if (!parser->is_header_done()) {
+      // Beast holds header_limit against the unparsed rest of each read only, and keeps the
+      // whole fields it has already taken in: a header that arrives in pieces could grow without
+      // bound. So what has been parsed, and what waits unparsed, count against the limit here.
+      header_bytes += parsed;
+      if (header_bytes + read_buffer.size() > header_limit) co_return http::error::header_limit;
+      parser->header_limit(static_cast<std::uint32_t>(header_limit - header_bytes));
+      continue;
+    }
     auto const status = parser->get().result_int();
     if (status / 100 == 1 && status != 101) {
       // An interim response (100 Continue, 103 Early Hints): the final one follows.
       fresh_parser();
+      header_bytes = 0;
       continue;
     }
     if (parser->is_done()) co_return error_code{};
@@ -296,7 +315,15 @@ net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, Fe
     co_return OpenedConnection{nullptr, fmt::format("cannot resolve {}: {}", origin.host, ec.message())};
   }
 
-  auto connection = std::make_unique<Connection>(io.get_executor(), tls, origin);
+  std::unique_ptr<Connection> connection;
+  try {
+    auto* const tls = origin.is_https() ? &tls_context() : nullptr;
+    connection = std::make_unique<Connection>(io.get_executor(), tls, origin);
+  } catch (const UsageError& error) {
+    // Only reached on a redirect to https or after a reload: the run has begun, so the broken
+    // trust store fails the fetch rather than the run.
+    co_return OpenedConnection{nullptr, error.what()};
+  }
   in_flight = connection.get();
   ec = co_await connection->connect(endpoints);
   if (!ec) {
@@ -374,9 +401,22 @@ std::string HttpClient::Impl::describe_timeout(Deadline connect_deadline,
                      format_duration(options.connect_timeout), during);
 }
 
+// How far the response had come when the exchange failed: a timeout or a reset says little
+// without it (a server that never answered, or one that stalled mid-body?).
+std::string HttpClient::Impl::response_progress() const {
+  if (!parser || !parser->got_some()) return "while waiting for the response";
+  if (!parser->is_header_done()) return "while reading the response header";
+  auto const received = parser->get().body().size();
+  if (auto const length = parser->content_length()) {
+    return fmt::format("while reading the body ({} of {} bytes received)", received, *length);
+  }
+  return fmt::format("while reading the body ({} bytes received)", received);
+}
+
 std::string HttpClient::Impl::describe_exchange_error(const error_code& ec) const {
   if (deadline.expired()) {
-    return fmt::format("timed out after --max-time {}", format_duration(options.max_time));
+    return fmt::format("timed out after --max-time {} {}", format_duration(options.max_time),
+                       response_progress());
   }
   if (ec == http::error::body_limit) {
     return fmt::format("body larger than --max-filesize ({} bytes)", options.max_filesize);
@@ -385,15 +425,23 @@ std::string HttpClient::Impl::describe_exchange_error(const error_code& ec) cons
     return fmt::format("response header larger than {} KiB", header_limit / 1024);
   }
   if (ec == http::error::end_of_stream) return "server closed the connection without a response";
-  if (ec == http::error::partial_message) return "connection closed before the whole body arrived";
+  if (ec == http::error::partial_message) {
+    return "connection closed by the server " + response_progress();
+  }
+  if (ec == net::error::connection_reset) {
+    return "connection reset by the server " + response_progress();
+  }
   if (ec.category() == make_error_code(http::error::end_of_stream).category()) {
     return fmt::format("malformed response: {}", ec.message());
   }
   return ec.message();
 }
 
-HttpClient::HttpClient(net::io_context& io, const Options& options)
-    : impl_(std::make_unique<Impl>(io, options)) {}
+HttpClient::HttpClient(net::io_context& io, const Options& options, bool https_listed)
+    : impl_(std::make_unique<Impl>(io, options)) {
+  // A trust store that does not load is a usage error, reported before the first request.
+  if (https_listed || options.cacert) impl_->tls_context();
+}
 
 HttpClient::~HttpClient() = default;
 

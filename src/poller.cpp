@@ -39,7 +39,9 @@ class Poller {
   Poller(const Options& options, UrlList list)
       : options_(options),
         targets_(std::make_shared<const std::vector<Target>>(std::move(list.targets))),
-        client_(io_, options),
+        client_(io_, options,
+                std::any_of(targets_->begin(), targets_->end(),
+                            [](const Target& target) { return target.origin.is_https(); })),
         sink_(make_output_sink(options, stdout_)),
         round_timer_(io_),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),

@@ -17,6 +17,14 @@ namespace urls = boost::urls;
 
 bool is_space_or_control(unsigned char c) { return c <= 0x20 || c == 0x7f; }
 
+// What a host name may hold once percent-decoded (RFC 3986 reg-name: unreserved and sub-delims;
+// bytes of UTF-8 names too). A decoded CR, LF, space or '/' would otherwise reach the resolver,
+// SNI and every log line.
+bool is_host_name_byte(unsigned char c) {
+  return c >= 0x80 || std::isalnum(c) ||
+         std::string_view("-._~!$&'()*+,;=").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
 std::string to_lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -60,6 +68,12 @@ ParsedTarget make_target(urls::url_view url) {
   target.origin.host = to_lower(url.host_address());
   if (target.origin.host.empty()) {
     result.error = "no host";
+    return result;
+  }
+  if (url.host_type() == urls::host_type::name &&
+      !std::all_of(target.origin.host.begin(), target.origin.host.end(),
+                   [](char c) { return is_host_name_byte(static_cast<unsigned char>(c)); })) {
+    result.error = fmt::format("bad host name \"{}\"", std::string_view(url.encoded_host()));
     return result;
   }
 
@@ -154,6 +168,8 @@ ParsedTarget resolve_redirect(const Target& base, std::string_view location) {
   }
   if (next.error.find("unsupported scheme") == 0) {
     next.error = "redirect to " + next.error;
+  } else if (!next.target) {
+    next.error = fmt::format("bad Location \"{}\": {}", redact_password(location), next.error);
   }
   return next;
 }

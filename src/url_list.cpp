@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "poller/encoding.hpp"
+
 namespace poller {
 namespace {
 
@@ -48,7 +50,7 @@ UrlList parse_url_list(std::string_view text, std::string_view file_name) {
       list.targets.push_back(std::move(*parsed.target));
     } else {
       list.errors.push_back(fmt::format("{}:{}: {}: {}", file_name, line_number, parsed.error,
-                                        redact_password(line)));
+                                        escape_control_characters(redact_password(line))));
     }
   }
   if (list.targets.empty() && list.errors.empty()) {

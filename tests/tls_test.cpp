@@ -52,33 +52,7 @@ TEST_F(TlsFixture, IpAddressUrlIsVerifiedAgainstTheCertificatesIpEntries) {
   EXPECT_EQ(result.out, "/ip\n");
 }
 
-TEST_F(TlsFixture, WrongHostNameFailsWithExit1AndAnErrorNamingTheUrl) {
-  TestServer server({.tls = ca.issue({.dns_names = {"www.example.org"}})});
-  auto const url = mapped_url(server, "/a");
-  auto list = dir.write_file("list.txt", lines({url}));
-
-  auto result = run_poller({"--once", "--cacert", ca_file, "--resolve", resolve_flag(server), list});
-
-  EXPECT_EQ(result.exit_code, 1);
-  EXPECT_EQ(result.out, "");
-  EXPECT_NE(result.err.find(url + ": TLS certificate verification failed: hostname mismatch"),
-            std::string::npos)
-      << result.err;
-}
-
-TEST_F(TlsFixture, CertificateFromAnUntrustedCaFails) {
-  TestCa stranger("some other CA");
-  TestServer server({.tls = stranger.issue({.dns_names = {std::string(mapped_host)}})});
-  auto const url = mapped_url(server, "/a");
-  auto list = dir.write_file("list.txt", lines({url}));
-
-  auto result = run_poller({"--once", "--cacert", ca_file, "--resolve", resolve_flag(server), list});
-
-  EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find(url + ": TLS certificate verification failed: unable to get local issuer certificate"),
-            std::string::npos)
-      << result.err;
-}
+// Each certificate or protocol flaw, with and without -k: tls_failure_test.cpp.
 
 TEST_F(TlsFixture, InsecureAcceptsAnUntrustedCertificateAndWarnsOnce) {
   TestCa stranger("some other CA");
@@ -128,6 +102,38 @@ TEST_F(TlsFixture, ServerClosingIdleTlsConnectionsCausesNoFailure) {
   EXPECT_EQ(server.connections_accepted(), 3u);
   EXPECT_EQ(server.requests_served(), 6u);
 }
+
+// A server that closes every connection after its response: each fetch needs a new handshake,
+// and every one after the first resumes the session of the one before (a full handshake costs a
+// round trip and the certificate check more). Both what poller reports and what the server saw.
+struct TlsResumption : TlsFixture, ::testing::WithParamInterface<TlsVersion> {};
+
+TEST_P(TlsResumption, EveryReconnectAfterTheFirstResumesTheSession) {
+  TestServer server({.tls = ca.issue({.ip_addresses = {"127.0.0.1"}}),
+                     .tls_max_version = GetParam(),
+                     .connection_close = true});
+  auto list = dir.write_file("list.txt", lines({server.url("/a"), server.url("/b")}));
+
+  auto result = run_poller(
+      {"--interval", "0", "--count", "2", "--cacert", ca_file, "--format", "json", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(count_of(result.out, "\"tls_resumed\":false"), 1u) << result.out;
+  EXPECT_EQ(count_of(result.out, "\"tls_resumed\":true"), 3u) << result.out;
+  auto const requests = server.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(server.connections_accepted(), 4u);
+  EXPECT_FALSE(requests[0].tls_session_reused);
+  for (std::size_t i = 1; i < requests.size(); ++i) {
+    EXPECT_TRUE(requests[i].tls_session_reused) << "request " << i + 1;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, TlsResumption,
+                         ::testing::Values(TlsVersion::tls1_2, TlsVersion::tls1_3),
+                         [](const auto& info) {
+                           return info.param == TlsVersion::tls1_2 ? "Tls12" : "Tls13";
+                         });
 
 TEST_F(TlsFixture, UnreadableCacertIsAUsageError) {
   auto list = dir.write_file("list.txt", lines({"https://127.0.0.1:1/"}));

@@ -17,9 +17,9 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "poller/target.hpp"
+#include "poller/tls_socket.hpp"
 
 namespace poller {
 
@@ -35,7 +35,8 @@ using ResponseParser = http::response_parser<http::string_body>;
 
 class Connection {
  public:
-  Connection(const net::any_io_executor& executor, net::ssl::context& tls, Origin origin);
+  // `tls` is used for an https origin only, and may be null for plain http.
+  Connection(const net::any_io_executor& executor, net::ssl::context* tls, Origin origin);
 
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -56,11 +57,15 @@ class Connection {
   bool tls_resumed();
   SSL_SESSION* resumable_tls_session();
 
+  // Sends the request whole, in one write where the socket takes it.
   net::awaitable<error_code> write(const Request& request);
 
   // Reads and parses whatever arrives next of the response into `parser`. `buffer` holds bytes
   // read but not yet parsed; the client lends one buffer to whichever connection is in use.
-  net::awaitable<error_code> read_some(ResponseParser& parser, beast::flat_buffer& buffer);
+  // Reads from the socket once at most; `parsed` is set to the bytes the parser took in, and
+  // what it could not take yet stays in `buffer`.
+  net::awaitable<error_code> read_some(ResponseParser& parser, beast::flat_buffer& buffer,
+                                       std::size_t& parsed);
 
   // Idle connections only: false when the server has closed it (or sent something unasked).
   bool is_alive_while_idle();
@@ -76,13 +81,14 @@ class Connection {
 
  private:
   using PlainStream = tcp::socket;
-  using TlsStream = beast::ssl_stream<tcp::socket>;
 
   tcp::socket& socket();
+  net::awaitable<std::tuple<error_code, std::size_t>> read_from_stream(net::mutable_buffer buffer);
 
   Origin origin_;
-  std::variant<PlainStream, TlsStream> stream_;
+  std::variant<PlainStream, TlsSocket> stream_;
   std::string remote_ip_;
+  std::string request_bytes_;  // the request being written, serialized; reused
 };
 
 }  // namespace poller

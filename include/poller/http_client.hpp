@@ -19,8 +19,9 @@ namespace poller {
 
 class HttpClient {
  public:
-  // Throws UsageError when the TLS trust store cannot be loaded.
-  HttpClient(boost::asio::io_context& io, const Options& options);
+  // With `https_listed` (or --cacert), loads the TLS trust store now and throws UsageError when
+  // it cannot be loaded; else only once an https URL comes up.
+  HttpClient(boost::asio::io_context& io, const Options& options, bool https_listed);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

@@ -1,6 +1,10 @@
 #include "support/test_server.hpp"
 
+#include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
@@ -24,6 +28,7 @@
 #include <cstdio>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -51,13 +56,32 @@ constexpr std::chrono::seconds handshake_timeout{10};
 // are destroyed by ~io_context, after the TestServer itself has begun to go away.
 struct State {
   bool close_idle_connections = false;
+  bool connection_close = false;
   std::optional<ssl::context> tls;
 
   mutable std::mutex mutex;
   std::size_t connections_accepted = 0;
+  std::size_t open_connections = 0;
+  std::size_t max_open_connections = 0;
   std::size_t counter = 0;
   std::map<std::string, std::size_t, std::less<>> every_other;  // /every-other/NAME requests
   std::vector<RecordedRequest> requests;
+};
+
+// Misbehaviours, each carried out by act_out() below instead of a regular reply.
+enum class Fault {
+  none,
+  close_after_response,
+  reset_mid_body,
+  hang_after_headers,
+  trickle,
+  bad_status_line,
+  huge_header,
+  endless_chunked,
+  interim,
+  no_content,
+  not_modified,
+  silent,
 };
 
 // The response a route asks for, as data; the coroutines below only carry it out.
@@ -70,6 +94,8 @@ struct Reply {
   std::uint64_t pattern_sent = 0;               // ... of which this much is actually sent
   bool hang_up = false;                         // close without replying
   bool close_after = false;                     // hard close after the (partial) reply
+  bool connection_close = false;                // say Connection: close, then close
+  Fault fault = Fault::none;
 };
 
 std::optional<std::uint64_t> parse_number(std::string_view text) {
@@ -202,6 +228,29 @@ Reply route(const RecordedRequest& request, State& state) {
     reply.hang_up = true;
     return reply;
   }
+  if (path == "/fault/redirect-loop") {
+    Reply reply = text(302, "redirect loop\n");
+    reply.location = std::string(path);
+    return reply;
+  }
+  static const std::map<std::string_view, Fault> faults = {
+      {"/fault/close-after-response", Fault::close_after_response},
+      {"/fault/reset-mid-body", Fault::reset_mid_body},
+      {"/fault/hang-after-headers", Fault::hang_after_headers},
+      {"/fault/trickle", Fault::trickle},
+      {"/fault/bad-status-line", Fault::bad_status_line},
+      {"/fault/huge-header", Fault::huge_header},
+      {"/fault/endless-chunked", Fault::endless_chunked},
+      {"/fault/interim", Fault::interim},
+      {"/fault/no-content", Fault::no_content},
+      {"/fault/not-modified", Fault::not_modified},
+      {"/fault/silent", Fault::silent},
+  };
+  if (const auto fault = faults.find(path); fault != faults.end()) {
+    Reply reply;
+    reply.fault = fault->second;
+    return reply;
+  }
   return text(200, std::string(target) + "\n");
 }
 
@@ -247,7 +296,7 @@ asio::awaitable<bool> write_reply(AsyncStream& stream, const Request& request, c
     Timer timer(co_await asio::this_coro::executor, reply.delay);
     co_await timer.async_wait();
   }
-  const bool keep_alive = request.keep_alive() && !reply.close_after;
+  const bool keep_alive = request.keep_alive() && !reply.close_after && !reply.connection_close;
   const bool head = request.method() == http::verb::head;
   const std::uint64_t length = reply.pattern_length.value_or(reply.body.size());
   std::string message = response_header(reply, request, length, keep_alive);
@@ -259,6 +308,112 @@ asio::awaitable<bool> write_reply(AsyncStream& stream, const Request& request, c
     if (!sent) co_return false;
   }
   co_return keep_alive;
+}
+
+// Reads (and drops) whatever the client sends until it closes the connection: how a server that
+// hangs looks from outside, without a timer to outlive the test.
+template <class AsyncStream>
+asio::awaitable<void> wait_for_client_to_leave(AsyncStream& stream) {
+  char scratch[1024];
+  for (;;) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch));
+    if (ec) co_return;
+  }
+}
+
+template <class AsyncStream>
+asio::awaitable<bool> write_text(AsyncStream& stream, std::string_view text) {
+  auto [ec, n] = co_await asio::async_write(stream, asio::buffer(text.data(), text.size()));
+  co_return !ec;
+}
+
+enum class AfterFault { keep_serving, orderly_close, drop };
+
+// Carries out a fault route; returns what becomes of the connection afterwards.
+template <class AsyncStream>
+asio::awaitable<AfterFault> act_out(AsyncStream& stream, Fault fault) {
+  using namespace std::chrono_literals;
+  auto const executor = co_await asio::this_coro::executor;
+  switch (fault) {
+    case Fault::none:
+      break;
+    case Fault::close_after_response:
+      co_await write_text(
+          stream,
+          "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 22\r\n\r\n"
+          "closed after response\n");
+      co_return AfterFault::orderly_close;
+    case Fault::reset_mid_body: {
+      if (!co_await write_text(
+              stream, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(500, 'r')))
+        co_return AfterFault::drop;
+      // Let the client take in the header and half the body, so the reset lands mid-body.
+      Timer pause(executor, 50ms);
+      co_await pause.async_wait();
+      beast::error_code ignored;
+      auto& socket = beast::get_lowest_layer(stream).socket();
+      socket.set_option(asio::socket_base::linger(true, 0), ignored);
+      socket.close(ignored);
+      co_return AfterFault::drop;
+    }
+    case Fault::hang_after_headers:
+      if (co_await write_text(stream, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"))
+        co_await wait_for_client_to_leave(stream);
+      co_return AfterFault::drop;
+    case Fault::trickle: {
+      static constexpr std::string_view response =
+          "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\ntrickled\n";
+      Timer tick(executor);
+      for (char byte : response) {
+        if (!co_await write_text(stream, std::string_view(&byte, 1))) co_return AfterFault::drop;
+        tick.expires_after(1s);
+        co_await tick.async_wait();
+      }
+      co_return AfterFault::orderly_close;
+    }
+    case Fault::bad_status_line:
+      if (co_await write_text(stream, "HTTP/1.1 2OO OK\r\nContent-Length: 4\r\n\r\nbad\n"))
+        co_await wait_for_client_to_leave(stream);
+      co_return AfterFault::drop;
+    case Fault::huge_header: {
+      std::string header = "HTTP/1.1 200 OK\r\n";
+      for (int i = 0; i < 80; ++i)
+        header += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'x') + "\r\n";
+      header += "Content-Length: 5\r\n\r\nhuge\n";
+      if (co_await write_text(stream, header)) co_await wait_for_client_to_leave(stream);
+      co_return AfterFault::drop;
+    }
+    case Fault::endless_chunked: {
+      if (!co_await write_text(stream, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"))
+        co_return AfterFault::drop;
+      const std::string chunk = "4000\r\n" + std::string(0x4000, 'c') + "\r\n";
+      while (co_await write_text(stream, chunk)) {
+      }
+      co_return AfterFault::drop;
+    }
+    case Fault::interim: {
+      const bool sent = co_await write_text(
+          stream,
+          "HTTP/1.1 100 Continue\r\n\r\n"
+          "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n"
+          "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\nafter "
+          "interim\n");
+      co_return sent ? AfterFault::keep_serving : AfterFault::drop;
+    }
+    case Fault::no_content: {
+      const bool sent = co_await write_text(stream, "HTTP/1.1 204 No Content\r\nServer: t\r\n\r\n");
+      co_return sent ? AfterFault::keep_serving : AfterFault::drop;
+    }
+    case Fault::not_modified: {
+      const bool sent = co_await write_text(
+          stream, "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nContent-Length: 5000\r\n\r\n");
+      co_return sent ? AfterFault::keep_serving : AfterFault::drop;
+    }
+    case Fault::silent:
+      co_await wait_for_client_to_leave(stream);
+      co_return AfterFault::drop;
+  }
+  co_return AfterFault::drop;
 }
 
 // http::async_read, spelled out over async_read_some and the parser's synchronous put().
@@ -283,7 +438,8 @@ asio::awaitable<beast::error_code> read_request(AsyncStream& stream, beast::flat
 // Returns whether the connection ended in an orderly way (worth a TLS close_notify).
 template <class AsyncStream>
 asio::awaitable<bool> serve_requests(AsyncStream& stream, std::shared_ptr<State> state,
-                                     std::size_t connection_id, std::string tls_server_name) {
+                                     std::size_t connection_id, std::string tls_server_name,
+                                     bool tls_session_reused) {
   beast::flat_buffer buffer;
   auto& tcp_stream = beast::get_lowest_layer(stream);
   for (bool first = true;; first = false) {
@@ -302,13 +458,19 @@ asio::awaitable<bool> serve_requests(AsyncStream& stream, std::shared_ptr<State>
     Request request = parser.release();
     RecordedRequest record{connection_id, std::string(request.method_string()),
                            std::string(request.target()), lower_case_headers(request),
-                           tls_server_name};
-    const Reply reply = route(record, *state);
+                           tls_server_name, tls_session_reused};
+    Reply reply = route(record, *state);
+    reply.connection_close = state->connection_close;
     {
       std::lock_guard lock(state->mutex);
       state->requests.push_back(std::move(record));
     }
     if (reply.hang_up) co_return false;
+    if (reply.fault != Fault::none) {
+      const AfterFault after = co_await act_out(stream, reply.fault);
+      if (after == AfterFault::keep_serving) continue;
+      co_return after == AfterFault::orderly_close;
+    }
     const bool keep_open = co_await write_reply(stream, request, reply);
     if (!keep_open) co_return !reply.close_after;
   }
@@ -320,19 +482,41 @@ void shut_down_tcp(TcpStream& stream) {
   stream.close();
 }
 
+// Counts a connection as open for as long as its coroutine runs.
+class OpenConnection {
+ public:
+  explicit OpenConnection(std::shared_ptr<State> state) : state_(std::move(state)) {
+    std::lock_guard lock(state_->mutex);
+    state_->max_open_connections =
+        std::max(state_->max_open_connections, ++state_->open_connections);
+  }
+  ~OpenConnection() {
+    std::lock_guard lock(state_->mutex);
+    --state_->open_connections;
+  }
+  OpenConnection(const OpenConnection&) = delete;
+  OpenConnection& operator=(const OpenConnection&) = delete;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
 asio::awaitable<void> serve_plain(TcpStream stream, std::shared_ptr<State> state, std::size_t id) {
-  const bool orderly = co_await serve_requests(stream, state, id, {});
+  const OpenConnection open(state);
+  const bool orderly = co_await serve_requests(stream, state, id, {}, false);
   if (orderly) shut_down_tcp(stream);
 }
 
 asio::awaitable<void> serve_tls(TcpStream tcp_stream, std::shared_ptr<State> state,
                                 std::size_t id) {
+  const OpenConnection open(state);
   TlsStream stream(std::move(tcp_stream), *state->tls);
   beast::get_lowest_layer(stream).expires_after(handshake_timeout);
   auto [ec] = co_await stream.async_handshake(ssl::stream_base::server);
   if (ec) co_return;
   const char* sni = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
-  const bool orderly = co_await serve_requests(stream, state, id, sni ? sni : "");
+  const bool resumed = SSL_session_reused(stream.native_handle()) == 1;
+  const bool orderly = co_await serve_requests(stream, state, id, sni ? sni : "", resumed);
   if (!orderly) co_return;
   // close_notify; the client need not answer it, hence the short bound.
   beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(500));
@@ -386,22 +570,43 @@ TestServer::TestServer(TestServerOptions options) : impl_(std::make_unique<Impl>
   impl.options = std::move(options);
   State& state = *impl.state;
   state.close_idle_connections = impl.options.close_idle_connections;
+  state.connection_close = impl.options.connection_close;
   if (impl.options.tls) {
     auto& context = state.tls.emplace(ssl::context::tls_server);
-    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+    SSL_CTX* native = context.native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    if (const auto max = impl.options.tls_max_version) {
+      static constexpr int versions[] = {TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION,
+                                         TLS1_3_VERSION};
+      SSL_CTX_set_min_proto_version(native, TLS1_VERSION);
+      SSL_CTX_set_max_proto_version(native, versions[static_cast<int>(*max)]);
+      if (*max < TlsVersion::tls1_2) {
+        // OpenSSL 3's default security level 1 disables TLS 1.0 and 1.1 (and their SHA-1
+        // signatures): level 0 is the only way to still offer them.
+        SSL_CTX_set_security_level(native, 0);
+        SSL_CTX_set_cipher_list(native, "DEFAULT:@SECLEVEL=0");
+      }
+    }
     context.use_certificate_chain(asio::buffer(impl.options.tls->cert_pem));
     context.use_private_key(asio::buffer(impl.options.tls->key_pem), ssl::context::pem);
   }
 
-  Acceptor acceptor(impl.io_context);
-  const tcp::endpoint endpoint(asio::ip::make_address(impl.options.address), impl.options.port);
-  acceptor.open(endpoint.protocol());
-  acceptor.set_option(tcp::acceptor::reuse_address(true));
-  acceptor.bind(endpoint);
-  acceptor.listen();
-  impl.port = acceptor.local_endpoint().port();
-  asio::co_spawn(impl.io_context, accept_connections(std::move(acceptor), impl.state),
-                 report_exception);
+  std::vector<std::string> addresses{impl.options.address};
+  addresses.insert(addresses.end(), impl.options.extra_addresses.begin(),
+                   impl.options.extra_addresses.end());
+  for (const auto& address : addresses) {
+    Acceptor acceptor(impl.io_context);
+    // The first address picks the port (ephemeral unless given); the others share it.
+    const tcp::endpoint endpoint(asio::ip::make_address(address),
+                                 impl.port != 0 ? impl.port : impl.options.port);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen();
+    impl.port = acceptor.local_endpoint().port();
+    asio::co_spawn(impl.io_context, accept_connections(std::move(acceptor), impl.state),
+                   report_exception);
+  }
   impl.thread = std::thread([&context = impl.io_context] { context.run(); });
 }
 
@@ -432,6 +637,48 @@ std::size_t TestServer::requests_served() const {
 std::vector<RecordedRequest> TestServer::requests() const {
   std::lock_guard lock(impl_->state->mutex);
   return impl_->state->requests;
+}
+
+std::size_t TestServer::open_connections() const {
+  std::lock_guard lock(impl_->state->mutex);
+  return impl_->state->open_connections;
+}
+
+std::size_t TestServer::max_open_connections() const {
+  std::lock_guard lock(impl_->state->mutex);
+  return impl_->state->max_open_connections;
+}
+
+FullBacklogListener::FullBacklogListener() {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  socklen_t length = sizeof address;
+  if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      ::listen(listener_, 0) != 0 ||
+      ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+    throw std::runtime_error("FullBacklogListener: cannot listen on loopback");
+  port_ = ntohs(address.sin_port);
+  // A backlog of 0 holds one connection; the next SYN is dropped. Connect until one hangs.
+  for (int attempt = 0; attempt < 8 && !saturated_; ++attempt) {
+    const int filler = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (filler < 0) break;
+    fillers_.push_back(filler);
+    if (::connect(filler, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) continue;
+    if (errno != EINPROGRESS) break;
+    pollfd done{filler, POLLOUT, 0};
+    saturated_ = ::poll(&done, 1, 300) == 0;
+  }
+}
+
+FullBacklogListener::~FullBacklogListener() {
+  for (const int fd : fillers_) ::close(fd);
+  if (listener_ >= 0) ::close(listener_);
+}
+
+std::string FullBacklogListener::url(std::string_view path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
 }
 
 }  // namespace poller::test

@@ -16,15 +16,25 @@
 
 namespace poller::test {
 
+// The highest TLS version a TestServer speaks; below 1.2 it also lowers OpenSSL's security level
+// so that TLS 1.0 and 1.1 are offered at all (OpenSSL 3 refuses them at its default level 1).
+enum class TlsVersion { tls1_0, tls1_1, tls1_2, tls1_3 };
+
 struct TestServerOptions {
   std::optional<KeyPair>
       tls{};  // HTTPS when set (cert_pem may be a chain: leaf then intermediates)
+  std::optional<TlsVersion> tls_max_version{};  // with tls: cap the protocol (default: 1.3)
   // After each response (sent WITHOUT Connection: close), close the connection when no new
   // request has arrived within ~50 ms, as a server with a short keep-alive timeout does (and, as
   // nginx does then, without a TLS close_notify).
   bool close_idle_connections = false;
+  // Every response says `Connection: close` and the connection is closed after it.
+  bool connection_close = false;
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = ephemeral
+  // More addresses to accept on, on the same port: many "hosts" on loopback (127.0.x.y) without
+  // listening beyond it.
+  std::vector<std::string> extra_addresses{};
 };
 
 struct RecordedRequest {
@@ -33,6 +43,7 @@ struct RecordedRequest {
   std::string target{};
   std::map<std::string, std::string> headers{};  // lower-case names; repeated fields joined by ", "
   std::string tls_server_name{};                 // SNI of the connection, empty without TLS or SNI
+  bool tls_session_reused = false;               // the connection's handshake resumed a session
 };
 
 // Listens from construction on; serves on a background thread with its own io_context.
@@ -50,6 +61,23 @@ struct RecordedRequest {
 //   /binary               200, the 256 byte values 0..255 in order (not valid UTF-8)
 //   /truncate/N           Content-Length N, then N/2 bytes of /bytes' pattern, then a hard close
 //   /close                closes the connection without any response
+// Faults, one path each, for the hardening tests (the connection then serves no more requests
+// unless said otherwise):
+//   /fault/close-after-response    200 "closed after response\n" framed for keep-alive (no
+//                                  Connection: close), then an orderly close
+//   /fault/reset-mid-body          Content-Length 1000, 500 bytes, then a reset (SO_LINGER 0)
+//   /fault/hang-after-headers      Content-Length 100, then nothing until the client leaves
+//   /fault/trickle                 a whole 200 response, one byte a second
+//   /fault/bad-status-line         "HTTP/1.1 2OO OK" (letters O), then nothing
+//   /fault/huge-header             a 200 whose header is about 80 KiB
+//   /fault/endless-chunked         200, Transfer-Encoding: chunked, 16 KiB chunks forever
+//   /fault/redirect-loop           302 Location: /fault/redirect-loop (keeps the connection)
+//   /fault/interim                 100 Continue, 103 Early Hints, then 200 "after interim\n"
+//                                  (keeps the connection)
+//   /fault/no-content              204 without Content-Length (keeps the connection)
+//   /fault/not-modified            304 with Content-Length: 5000 and no body, as RFC 9110 8.6
+//                                  allows (keeps the connection)
+//   /fault/silent                  reads the request, never answers
 // A request that does not parse closes the connection.
 class TestServer {
  public:
@@ -65,10 +93,36 @@ class TestServer {
   // has its response always finds its request here.
   std::size_t requests_served() const;
   std::vector<RecordedRequest> requests() const;  // copy, thread-safe
+  // The most connections that were open at once (a connection counts until the server has
+  // seen the client close it, or has closed it itself).
+  std::size_t max_open_connections() const;
+  std::size_t open_connections() const;  // now
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// A loopback listener that never accepts, with its accept queue filled by connections of its
+// own: a new connection's SYN is dropped (Linux drops it when the queue is full, SYN cookies or
+// not), so a client's connect hangs until its own timeout, as with a host that does not answer.
+class FullBacklogListener {
+ public:
+  FullBacklogListener();
+  ~FullBacklogListener();
+  FullBacklogListener(const FullBacklogListener&) = delete;
+  FullBacklogListener& operator=(const FullBacklogListener&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::string url(std::string_view path) const;  // "http://127.0.0.1:PORT" + path
+  // Whether a probe connection hung as intended; if not, the kernel does not behave as assumed.
+  bool saturated() const { return saturated_; }
+
+ private:
+  int listener_ = -1;
+  std::vector<int> fillers_;
+  std::uint16_t port_ = 0;
+  bool saturated_ = false;
 };
 
 }  // namespace poller::test
