@@ -5,9 +5,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_range.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -47,6 +44,9 @@ net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type
   remote_ip_ = endpoint.address().to_string();
   // Requests are small and sent whole; Nagle would only hold them back.
   socket().set_option(tcp::no_delay(true), ec);
+  // Reads and writes are tried at once and waited for only when they would block (see write()).
+  socket().non_blocking(true, ec);
+  if (ec) co_return ec;
   co_return error_code{};
 }
 
@@ -70,29 +70,38 @@ net::awaitable<error_code> Connection::handshake() {
   co_return co_await stream.handshake();
 }
 
-net::awaitable<error_code> Connection::write(const Request& request) {
-  request_bytes_.clear();
-  http::request_serializer<http::empty_body> serializer(request);
-  error_code ec;
-  do {
-    serializer.next(ec, [&](error_code&, const auto& buffers) {
-      for (auto const buffer : beast::buffers_range_ref(buffers)) {
-        request_bytes_.append(static_cast<const char*>(buffer.data()), buffer.size());
-      }
-      serializer.consume(beast::buffer_bytes(buffers));
-    });
-  } while (!ec && !serializer.is_done());
-  if (ec) co_return ec;
-  auto const bytes = net::buffer(request_bytes_);
+// Plain sockets are worked like TlsSocket works its descriptor: try the read or write now, and
+// wait for readiness only when it would block. Asio's async_read_some and async_write would
+// succeed at once just as often, but post their completion through the scheduler, which then
+// polls epoll once more: two extra epoll_wait calls per request.
+net::awaitable<error_code> Connection::write(std::string_view request) {
+  auto bytes = net::buffer(request);
   if (auto* tls = std::get_if<TlsSocket>(&stream_)) co_return co_await tls->write(bytes);
-  auto [write_ec, n] = co_await net::async_write(std::get<PlainStream>(stream_), bytes, use_tuple);
-  co_return write_ec;
+  auto& plain = std::get<PlainStream>(stream_);
+  while (bytes.size() != 0) {
+    error_code ec;
+    bytes += plain.write_some(bytes, ec);
+    if (ec == net::error::would_block) {
+      auto [wait_ec] = co_await plain.async_wait(tcp::socket::wait_write, use_tuple);
+      if (wait_ec) co_return wait_ec;
+    } else if (ec) {
+      co_return ec;
+    }
+  }
+  co_return error_code{};
 }
 
 net::awaitable<std::tuple<error_code, std::size_t>> Connection::read_from_stream(
     net::mutable_buffer buffer) {
   if (auto* tls = std::get_if<TlsSocket>(&stream_)) co_return co_await tls->read_some(buffer);
-  co_return co_await std::get<PlainStream>(stream_).async_read_some(buffer, use_tuple);
+  auto& plain = std::get<PlainStream>(stream_);
+  for (;;) {
+    error_code ec;
+    auto const n = plain.read_some(buffer, ec);
+    if (ec != net::error::would_block) co_return std::tuple{ec, n};
+    auto [wait_ec] = co_await plain.async_wait(tcp::socket::wait_read, use_tuple);
+    if (wait_ec) co_return std::tuple{wait_ec, std::size_t{0}};
+  }
 }
 
 // http::async_read_some, spelled out: Beast's version goes on reading for as long as the parser

@@ -19,6 +19,7 @@
 #include "poller/connection.hpp"
 #include "poller/fetch_deadline.hpp"
 #include "poller/pool.hpp"
+#include "poller/request.hpp"
 #include "poller/tls.hpp"
 
 namespace poller {
@@ -32,12 +33,6 @@ using Clock = std::chrono::steady_clock;
 
 bool is_redirect(unsigned status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
 }
 
 struct OpenedConnection {
@@ -75,14 +70,13 @@ struct HttpClient::Impl {
   net::awaitable<FetchResult> fetch(const Target& listed, std::uint64_t round);
   net::awaitable<std::string> exchange(const Target& target, bool to_listed_origin,
                                        FetchResult& result);
-  net::awaitable<error_code> send_and_receive(Connection& connection, const Request& request,
+  net::awaitable<error_code> send_and_receive(Connection& connection, std::string_view request,
                                               FetchResult& result);
   net::awaitable<OpenedConnection> open(const Origin& origin, FetchResult& result);
   net::awaitable<error_code> resolve(const Origin& origin, tcp::resolver::results_type& endpoints);
   void save_tls_session(Connection& connection);
   void abort_in_flight();
 
-  Request make_request(const Target& target, bool to_listed_origin) const;
   ResponseParser& fresh_parser();
   std::string describe_exchange_error(const error_code& ec) const;
   std::string response_progress() const;
@@ -93,6 +87,8 @@ struct HttpClient::Impl {
   // Made on first use: loading the system trust store costs ~50 ms of CPU, wasted on a list of
   // plain http URLs.
   std::optional<net::ssl::context> tls;
+  RequestFormatter request_formatter;
+  std::string request_bytes;  // the request of the exchange under way; its capacity is reused
   ConnectionPool pool;
   tcp::resolver resolver;
   std::map<std::pair<std::string, std::uint16_t>, net::ip::address> resolve_overrides;
@@ -121,6 +117,7 @@ struct HttpClient::Impl {
 HttpClient::Impl::Impl(net::io_context& io, const Options& options)
     : io(io),
       options(options),
+      request_formatter(options),
       pool(options.max_connections),
       resolver(io),
       deadline(io, [this] { abort_in_flight(); }) {
@@ -209,7 +206,7 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
 // Returns the reason of a failure, empty on success.
 net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, bool to_listed_origin,
                                                        FetchResult& result) {
-  Request const request = make_request(target, to_listed_origin);
+  request_formatter.format(target, to_listed_origin, request_bytes);
   auto connection = pool.take(target.origin);
   bool reused = connection != nullptr;
   for (int attempt = 0;; ++attempt) {
@@ -219,7 +216,8 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
       connection = std::move(opened.connection);
       reused = false;
       ++result.connects;
-    } else {
+    } else if (spdlog::should_log(spdlog::level::debug)) {
+      // Checked first, here and below: the arguments are built even with debug lines off.
       spdlog::debug("{}: reusing the connection to {}", target.display_url,
                     target.origin.to_string());
     }
@@ -227,7 +225,7 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
     result.remote_ip = connection->remote_ip();
 
     in_flight = connection.get();
-    auto const ec = co_await send_and_receive(*connection, request, result);
+    auto const ec = co_await send_and_receive(*connection, request_bytes, result);
     in_flight = nullptr;
     if (cancelled) co_return "cancelled";
 
@@ -249,7 +247,7 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
 }
 
 net::awaitable<error_code> HttpClient::Impl::send_and_receive(Connection& connection,
-                                                              const Request& request,
+                                                              std::string_view request,
                                                               FetchResult& result) {
   fresh_parser();
   read_buffer.clear();
@@ -344,9 +342,11 @@ net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, Fe
   }
   if (ec) co_return OpenedConnection{nullptr, connection->describe_open_error(ec)};
   deadline.set(fetch_deadline);
-  spdlog::debug("connected to {} ({}) in {}{}", origin.to_string(), connection->remote_ip(),
-                format_duration(Clock::now() - started),
-                result.tls_resumed ? ", TLS session resumed" : "");
+  if (spdlog::should_log(spdlog::level::debug)) {
+    spdlog::debug("connected to {} ({}) in {}{}", origin.to_string(), connection->remote_ip(),
+                  format_duration(Clock::now() - started),
+                  result.tls_resumed ? ", TLS session resumed" : "");
+  }
   co_return OpenedConnection{std::move(connection), {}};
 }
 
@@ -369,26 +369,6 @@ net::awaitable<error_code> HttpClient::Impl::resolve(const Origin& origin,
   auto [resolve_ec, results] = co_await resolver.async_resolve(origin.host, port, use_tuple);
   endpoints = std::move(results);
   co_return resolve_ec;
-}
-
-Request HttpClient::Impl::make_request(const Target& target, bool to_listed_origin) const {
-  Request request{http::verb::get, target.request_target, 11};
-  request.set(http::field::host, target.host_header);
-  if (!options.user_agent.empty()) request.set(http::field::user_agent, options.user_agent);
-  request.set(http::field::accept, "*/*");
-  if (!target.authorization.empty()) request.set(http::field::authorization, target.authorization);
-  for (auto const& header : options.headers) {
-    // Credentials given with -H stay with the listed origin, as in curl: a redirect elsewhere
-    // must not carry them along.
-    bool const credential = iequals(header.name, "authorization") || iequals(header.name, "cookie");
-    if (credential && !to_listed_origin) continue;
-    if (header.value.empty()) {
-      request.erase(header.name);
-    } else {
-      request.set(header.name, header.value);
-    }
-  }
-  return request;
 }
 
 std::string HttpClient::Impl::describe_timeout(Deadline connect_deadline,

@@ -98,7 +98,8 @@ class Poller {
       if (!result.ok) {
         ++failures_;
         spdlog::error("{}: {}", target.display_url, result.error);
-      } else {
+      } else if (spdlog::should_log(spdlog::level::debug)) {
+        // Checked first: the arguments would be formatted even with the line switched off.
         spdlog::debug("{}: {} {} bytes in {}{}", result.url_effective, *result.status, result.bytes,
                       format_duration(result.time_total), result.reused ? " (reused connection)" : "");
       }

@@ -110,9 +110,13 @@ ParsedTarget make_target(urls::url_view url) {
     target.authorization = "Basic " + base64_encode(url.userinfo());
   }
 
-  urls::url fetched(url);
-  fetched.remove_fragment();
-  target.url = std::string(fetched.buffer());
+  if (url.has_fragment()) {
+    urls::url fetched(url);
+    fetched.remove_fragment();
+    target.url = std::string(fetched.buffer());
+  } else {
+    target.url = std::string(url.buffer());  // no copy to re-parse: a 10,000-URL list loads faster
+  }
   target.display_url = without_password(url);
   result.target = std::move(target);
   return result;

@@ -67,10 +67,8 @@ net::awaitable<error_code> TlsSocket::drive(Step step) {
 }
 
 net::awaitable<error_code> TlsSocket::handshake() {
-  // OpenSSL works the descriptor with plain read() and write(): they must not block.
-  error_code ec;
-  socket_.non_blocking(true, ec);
-  if (ec) co_return ec;
+  // OpenSSL works the descriptor with plain read() and write(), which must not block: the
+  // connection made the socket non-blocking.
   if (SSL_set_fd(ssl_.get(), socket_.native_handle()) != 1) co_return last_ssl_error();
   co_return co_await drive([this] { return SSL_do_handshake(ssl_.get()); });
 }

@@ -13,7 +13,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -30,7 +29,6 @@ using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 
 using Deadline = std::chrono::steady_clock::time_point;
-using Request = http::request<http::empty_body>;
 using ResponseParser = http::response_parser<http::string_body>;
 
 class Connection {
@@ -51,14 +49,14 @@ class Connection {
   net::awaitable<error_code> handshake();
 
   // TLS session resumption: offer a session saved from an earlier connection to the same origin
-  // before handshake(); afterwards, whether the server took it, and the session to save (a new
-  // reference, or null when there is none to resume).
+  // before handshake(); afterwards, whether the server took it, and the session to save (a copy
+  // the caller owns, or null when there is none to resume).
   void offer_tls_session(SSL_SESSION* session);
   bool tls_resumed();
   SSL_SESSION* resumable_tls_session();
 
   // Sends the request whole, in one write where the socket takes it.
-  net::awaitable<error_code> write(const Request& request);
+  net::awaitable<error_code> write(std::string_view request);
 
   // Reads and parses whatever arrives next of the response into `parser`. `buffer` holds bytes
   // read but not yet parsed; the client lends one buffer to whichever connection is in use.
@@ -77,7 +75,7 @@ class Connection {
   // check failed.
   std::string describe_open_error(const error_code& ec);
 
-  std::string remote_ip() const { return remote_ip_; }
+  const std::string& remote_ip() const { return remote_ip_; }
 
  private:
   using PlainStream = tcp::socket;
@@ -88,7 +86,6 @@ class Connection {
   Origin origin_;
   std::variant<PlainStream, TlsSocket> stream_;
   std::string remote_ip_;
-  std::string request_bytes_;  // the request being written, serialized; reused
 };
 
 }  // namespace poller

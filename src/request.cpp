@@ -1,0 +1,61 @@
+#include "poller/request.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
+namespace poller {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+bool is_credential(std::string_view name) {
+  return iequals(name, "authorization") || iequals(name, "cookie");
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+}  // namespace
+
+RequestFormatter::RequestFormatter(const Options& options) : user_agent_(options.user_agent) {
+  auto const& given = options.headers;
+  for (auto it = given.begin(); it != given.end(); ++it) {
+    bool const given_again = std::any_of(std::next(it), given.end(), [&](const HeaderOption& later) {
+      return iequals(later.name, it->name);
+    });
+    if (!given_again) headers_.push_back(*it);
+  }
+}
+
+void RequestFormatter::format(const Target& target, bool to_listed_origin, std::string& out) const {
+  // A -H that applies to this request: credentials only to the listed origin.
+  auto const applies = [&](const HeaderOption& header) {
+    return to_listed_origin || !is_credential(header.name);
+  };
+  auto const overridden = [&](std::string_view name) {
+    return std::any_of(headers_.begin(), headers_.end(), [&](const HeaderOption& header) {
+      return applies(header) && iequals(header.name, name);
+    });
+  };
+  auto const append_default = [&](std::string_view name, std::string_view value) {
+    if (!value.empty() && !overridden(name)) append_field(out, name, value);
+  };
+
+  out.assign("GET ").append(target.request_target).append(" HTTP/1.1\r\n");
+  append_default("Host", target.host_header);
+  append_default("User-Agent", user_agent_);
+  append_default("Accept", "*/*");
+  append_default("Authorization", target.authorization);
+  for (auto const& header : headers_) {
+    if (applies(header) && !header.value.empty()) append_field(out, header.name, header.value);
+  }
+  out.append("\r\n");
+}
+
+}  // namespace poller
