@@ -41,6 +41,13 @@ tcp::socket& Connection::socket() {
 net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type& endpoints) {
   auto [ec, endpoint] = co_await net::async_connect(socket(), endpoints, use_tuple);
   if (ec) co_return ec;
+  // Registered anew with the reactor: waiting for the connect left EPOLLOUT in the descriptor's
+  // epoll mask for good, and every later wait for readability (TlsSocket's, once per response)
+  // re-arms that mask, so epoll_wait returned at once for the writable socket and then had to be
+  // called again.
+  auto const descriptor = socket().release(ec);
+  if (!ec) socket().assign(endpoint.protocol(), descriptor, ec);
+  if (ec) co_return ec;
   remote_ip_ = endpoint.address().to_string();
   // Requests are small and sent whole; Nagle would only hold them back.
   socket().set_option(tcp::no_delay(true), ec);
@@ -70,10 +77,9 @@ net::awaitable<error_code> Connection::handshake() {
   co_return co_await stream.handshake();
 }
 
-// Plain sockets are worked like TlsSocket works its descriptor: try the read or write now, and
-// wait for readiness only when it would block. Asio's async_read_some and async_write would
-// succeed at once just as often, but post their completion through the scheduler, which then
-// polls epoll once more: two extra epoll_wait calls per request.
+// A request is written at once, without Asio's async_write: a write that completes at once (as
+// a small request's nearly always does) would still post its completion through the scheduler,
+// which polls epoll once more before running it.
 net::awaitable<error_code> Connection::write(std::string_view request) {
   auto bytes = net::buffer(request);
   if (auto* tls = std::get_if<TlsSocket>(&stream_)) co_return co_await tls->write(bytes);
@@ -94,14 +100,10 @@ net::awaitable<error_code> Connection::write(std::string_view request) {
 net::awaitable<std::tuple<error_code, std::size_t>> Connection::read_from_stream(
     net::mutable_buffer buffer) {
   if (auto* tls = std::get_if<TlsSocket>(&stream_)) co_return co_await tls->read_some(buffer);
-  auto& plain = std::get<PlainStream>(stream_);
-  for (;;) {
-    error_code ec;
-    auto const n = plain.read_some(buffer, ec);
-    if (ec != net::error::would_block) co_return std::tuple{ec, n};
-    auto [wait_ec] = co_await plain.async_wait(tcp::socket::wait_read, use_tuple);
-    if (wait_ec) co_return std::tuple{wait_ec, std::size_t{0}};
-  }
+  // Asio's own read, not a read_some() then async_wait(): async_wait re-arms the descriptor with
+  // epoll_ctl, and the re-armed EPOLLOUT (the socket is writable) wakes epoll_wait once for
+  // nothing; a speculative async_read_some that would block just waits for the next edge.
+  co_return co_await std::get<PlainStream>(stream_).async_read_some(buffer, use_tuple);
 }
 
 // http::async_read_some, spelled out: Beast's version goes on reading for as long as the parser
