@@ -1,0 +1,53 @@
+# bash completion for poller. Self-contained (no bash-completion helpers needed), so it also
+# works when sourced by hand: . completions/poller.bash
+# Every option mirrors src/main.cpp; tests/install/completion_test.sh drives this function.
+
+_poller() {
+  local cur="${COMP_WORDS[COMP_CWORD]}"
+  local prev=""
+  ((COMP_CWORD > 0)) && prev="${COMP_WORDS[COMP_CWORD - 1]}"
+  # bash splits "--format=js" at '=' (COMP_WORDBREAKS): look past it to the option.
+  if [[ "$cur" == "=" ]]; then
+    cur=""
+  elif [[ "$prev" == "=" ]] && ((COMP_CWORD > 1)); then
+    prev="${COMP_WORDS[COMP_CWORD - 2]}"
+  fi
+
+  case "$prev" in
+    --format)
+      mapfile -t COMPREPLY < <(compgen -W "body json none" -- "$cur")
+      return
+      ;;
+    --log-format)
+      mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
+      return
+      ;;
+    --cacert)
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+      return
+      ;;
+    # Options whose value is free text: offer nothing rather than file names.
+    -i | --interval | -n | --count | --connect-timeout | -m | --max-time | --max-redirs | \
+      --resolve | -H | --header | -A | --user-agent | --max-filesize | --max-connections | \
+      -w | --write-out)
+      COMPREPLY=()
+      return
+      ;;
+  esac
+
+  if [[ "$cur" == -* ]]; then
+    local options="-h --help --version -i --interval -n --count --once --connect-timeout
+      -m --max-time -L --location -f --fail --max-redirs --resolve -H --header
+      -A --user-agent --max-filesize --max-connections --cacert -k --insecure --format
+      -w --write-out --on-change --log-format -v --verbose -q --quiet"
+    mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
+    return
+  fi
+
+  # The one positional argument: the URL list, a file (or - for standard input).
+  compopt -o filenames 2>/dev/null
+  mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+}
+
+complete -F _poller poller
