@@ -57,6 +57,12 @@ std::vector<std::string> RunStats::summary_lines() const {
   lines.push_back(fmt::format("summary: {} round(s), {} fetch(es), {} failure(s)", rounds_, fetches_,
                               failures_));
   for (auto const& entry : per_url_) {
+    // Latencies are those of successful fetches: a URL that never succeeded has none to show.
+    if (entry.latency.count() == 0) {
+      lines.push_back(fmt::format("summary: {}: {} fetch(es), {} failure(s), no successful fetch",
+                                  entry.url, entry.fetches, entry.failures));
+      continue;
+    }
     lines.push_back(fmt::format("summary: {}: {} fetch(es), {} failure(s), median {}, p99 {}",
                                 entry.url, entry.fetches, entry.failures,
                                 format_duration(entry.latency.quantile(0.5)),
