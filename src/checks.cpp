@@ -1,10 +1,10 @@
 #include "poller/checks.hpp"
 
-#include <charconv>
-
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <fmt/format.h>
-#include <pcre2.h>
+#include <pcre2.h>  // PCRE2_CODE_UNIT_WIDTH=8 comes from src/CMakeLists.txt
+
+#include <charconv>
+#include <new>
 
 #include "poller/encoding.hpp"
 #include "poller/json_record.hpp"
@@ -33,7 +33,8 @@ std::optional<unsigned> parse_status(std::string_view text) {
 
 std::string pcre2_message(int code) {
   PCRE2_UCHAR buffer[256];
-  if (pcre2_get_error_message(code, buffer, sizeof buffer) < 0) return fmt::format("PCRE2 error {}", code);
+  if (pcre2_get_error_message(code, buffer, sizeof buffer) < 0)
+    return fmt::format("PCRE2 error {}", code);
   return reinterpret_cast<const char*>(buffer);
 }
 
@@ -63,12 +64,14 @@ StatusList StatusList::parse(std::string_view text) {
     auto const comma = rest.find(',');
     auto const item = trim(rest.substr(0, comma));
     if (item.empty()) {
-      throw UsageError(fmt::format("--expect-status \"{}\": empty item (expected e.g. 200,204,300-399)",
-                                   escape_control_characters(text)));
+      throw UsageError(
+          fmt::format("--expect-status \"{}\": empty item (expected e.g. 200,204,300-399)",
+                      escape_control_characters(text)));
     }
     auto const dash = item.find('-');
     auto const first = parse_status(trim(item.substr(0, dash)));
-    auto const last = dash == std::string_view::npos ? first : parse_status(trim(item.substr(dash + 1)));
+    auto const last =
+        dash == std::string_view::npos ? first : parse_status(trim(item.substr(dash + 1)));
     if (!first || !last || *first > *last) {
       throw UsageError(fmt::format(
           "--expect-status: \"{}\" is not a status or a range of statuses (100 to 999, e.g. "
@@ -105,8 +108,8 @@ BodyPattern BodyPattern::compile(std::string_view pattern) {
   int error = 0;
   PCRE2_SIZE offset = 0;
   auto compiled = std::make_shared<Compiled>();
-  compiled->code.reset(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), 0,
-                                     &error, &offset, nullptr));
+  compiled->code.reset(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                     0, &error, &offset, nullptr));
   if (!compiled->code) {
     throw UsageError(fmt::format("--expect-body \"{}\": {} at offset {}",
                                  escape_control_characters(pattern), pcre2_message(error), offset));
@@ -138,16 +141,17 @@ std::optional<CheckFailure> evaluate_checks(const Checks& checks, const FetchRes
                                             std::chrono::system_clock::time_point now) {
   if (!result.ok) return std::nullopt;
   if (checks.expect_status && result.status && !checks.expect_status->contains(*result.status)) {
-    return CheckFailure{"status",
-                        fmt::format("status {} not in {}", *result.status, checks.expect_status->text())};
+    return CheckFailure{
+        "status", fmt::format("status {} not in {}", *result.status, checks.expect_status->text())};
   }
   if (checks.expect_body) {
-    if (auto why = checks.expect_body->mismatch(result.body)) return CheckFailure{"body", std::move(*why)};
+    if (auto why = checks.expect_body->mismatch(result.body))
+      return CheckFailure{"body", std::move(*why)};
   }
   if (checks.max_latency && result.time_total > *checks.max_latency) {
-    return CheckFailure{"latency", fmt::format("took {}, over --max-latency {}",
-                                               format_duration(result.time_total),
-                                               format_duration(*checks.max_latency))};
+    return CheckFailure{
+        "latency", fmt::format("took {}, over --max-latency {}", format_duration(result.time_total),
+                               format_duration(*checks.max_latency))};
   }
   if (checks.cert_expiry_days && result.cert_expiry) {
     auto const left = *result.cert_expiry - now;
@@ -155,8 +159,9 @@ std::optional<CheckFailure> evaluate_checks(const Checks& checks, const FetchRes
       auto const when = format_rfc3339_utc_seconds(*result.cert_expiry);
       if (left <= Duration::zero()) {
         // Only reachable with -k: verification refuses an expired certificate.
-        return CheckFailure{"cert_expiry", fmt::format("certificate expired ({}), within --cert-expiry {}",
-                                                       when, *checks.cert_expiry_days)};
+        return CheckFailure{"cert_expiry",
+                            fmt::format("certificate expired ({}), within --cert-expiry {}", when,
+                                        *checks.cert_expiry_days)};
       }
       return CheckFailure{"cert_expiry",
                           fmt::format("certificate expires in {} ({}), within --cert-expiry {}",
@@ -166,7 +171,8 @@ std::optional<CheckFailure> evaluate_checks(const Checks& checks, const FetchRes
   return std::nullopt;
 }
 
-void apply_checks(const Checks& checks, FetchResult& result, std::chrono::system_clock::time_point now) {
+void apply_checks(const Checks& checks, FetchResult& result,
+                  std::chrono::system_clock::time_point now) {
   auto failure = evaluate_checks(checks, result, now);
   if (!failure) return;
   result.ok = false;

@@ -17,9 +17,8 @@ using namespace std::chrono_literals;
 // The certificate's notAfter as poller writes it ("2026-11-29T01:07:10Z"), read by openssl(1)
 // rather than by the code under test.
 std::string not_after_of(const KeyPair& pair) {
-  auto const result =
-      run_process({"/usr/bin/openssl", "x509", "-noout", "-enddate", "-dateopt", "iso_8601"},
-                  pair.cert_pem);
+  auto const result = run_process(
+      {"/usr/bin/openssl", "x509", "-noout", "-enddate", "-dateopt", "iso_8601"}, pair.cert_pem);
   EXPECT_EQ(result.exit_code, 0) << result.err;
   // "notAfter=2026-11-29 01:07:10Z\n"
   auto text = result.out.substr(result.out.find('=') + 1);
@@ -34,8 +33,8 @@ TEST(Checks, ExpectStatusFailsAStatusOutsideTheListEveryRoundWhileHealthyBodiesA
   auto const failing = server.url("/status/503");
   auto list = dir.write_file("list.txt", lines({failing, server.url("/healthy")}));
 
-  auto result = run_poller(
-      {"--expect-status", "200,204,300-399", "--interval", "0", "--count", "3", list});
+  auto result =
+      run_poller({"--expect-status", "200,204,300-399", "--interval", "0", "--count", "3", list});
 
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_EQ(result.out, "/healthy\n/healthy\n/healthy\n");
@@ -164,8 +163,8 @@ TEST_F(CertExpiryCheck, CertificateExpiringWithinTheDaysFailsAndOneExpiringLater
   auto const url = server.url("/a");
   auto list = dir.write_file("list.txt", lines({url}));
 
-  auto within = run_poller({"--interval", "0", "--count", "2", "--cacert", ca_file,
-                            "--cert-expiry", "7", list});
+  auto within = run_poller(
+      {"--interval", "0", "--count", "2", "--cacert", ca_file, "--cert-expiry", "7", list});
   auto beyond = run_poller({"--once", "--cacert", ca_file, "--cert-expiry", "1", list});
 
   EXPECT_EQ(within.exit_code, 1);
@@ -184,8 +183,8 @@ TEST_F(CertExpiryCheck, CertificateExpiringWithinTheDaysFailsAndOneExpiringLater
 TEST_F(CertExpiryCheck, NdjsonNamesTheFailedCheckAndGivesTheCertificateExpiry) {
   TestServer https({.tls = three_days});
   TestServer http;
-  auto list = dir.write_file(
-      "list.txt", lines({https.url("/a"), http.url("/status/503"), http.url("/b")}));
+  auto list =
+      dir.write_file("list.txt", lines({https.url("/a"), http.url("/status/503"), http.url("/b")}));
 
   auto result = run_poller({"--once", "--format", "json", "--cacert", ca_file, "--expect-status",
                             "200", "--cert-expiry", "7", list});

@@ -1,9 +1,9 @@
 #include "poller/checks.hpp"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <string_view>
-
-#include <gtest/gtest.h>
 
 #include "poller/options.hpp"
 #include "poller/target.hpp"
@@ -15,14 +15,19 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::system_clock;
 
-std::string status_list_error(std::string_view text) { return usage_error_of(StatusList::parse, text); }
-std::string pattern_error(std::string_view text) { return usage_error_of(BodyPattern::compile, text); }
+std::string status_list_error(std::string_view text) {
+  return usage_error_of(StatusList::parse, text);
+}
+std::string pattern_error(std::string_view text) {
+  return usage_error_of(BodyPattern::compile, text);
+}
 
 // --- --expect-status LIST --------------------------------------------------------------------
 
 TEST(ChecksStatusList, HoldsSingleStatusesAndInclusiveRanges) {
   auto const list = StatusList::parse("200,204,300-399");
-  for (unsigned status : {200u, 204u, 300u, 301u, 399u}) EXPECT_TRUE(list.contains(status)) << status;
+  for (unsigned status : {200u, 204u, 300u, 301u, 399u})
+    EXPECT_TRUE(list.contains(status)) << status;
   for (unsigned status : {199u, 201u, 203u, 205u, 299u, 400u, 503u}) {
     EXPECT_FALSE(list.contains(status)) << status;
   }
@@ -83,8 +88,7 @@ TEST(ChecksBodyPattern, MatchesBytesPastANulAndInvalidUtf8) {
 }
 
 TEST(ChecksBodyPattern, InvalidPatternIsAUsageErrorWithPcre2sMessageAndOffset) {
-  EXPECT_EQ(pattern_error("ok("),
-            "--expect-body \"ok(\": missing closing parenthesis at offset 3");
+  EXPECT_EQ(pattern_error("ok("), "--expect-body \"ok(\": missing closing parenthesis at offset 3");
   EXPECT_EQ(pattern_error("a{2,1}"),
             "--expect-body \"a{2,1}\": numbers out of order in {} quantifier at offset 5");
 }
@@ -93,8 +97,8 @@ TEST(ChecksBodyPattern, InvalidPatternIsAUsageErrorWithPcre2sMessageAndOffset) {
 
 struct ChecksEvaluate : ::testing::Test {
   Target target = parse_target("https://127.0.0.1/health").target.value();
-  Clock::time_point now = Clock::time_point(std::chrono::sys_days(std::chrono::year(2026) /
-                                                                  11 / 26)) + 1h;
+  Clock::time_point now =
+      Clock::time_point(std::chrono::sys_days(std::chrono::year(2026) / 11 / 26)) + 1h;
   FetchResult result = healthy();
 
   FetchResult healthy() const {
@@ -163,8 +167,9 @@ TEST_F(ChecksEvaluate, CertificateExpiringWithinTheDaysFails) {
             "certificate expires in 3 days (2026-11-29T01:30:00Z), within --cert-expiry 7");
 
   result.cert_expiry = now + 72h - 1s;
-  EXPECT_EQ(evaluate_checks(checks, result, now)->reason,
-            "certificate expires in 2 days 23 hours (2026-11-29T00:59:59Z), within --cert-expiry 7");
+  EXPECT_EQ(
+      evaluate_checks(checks, result, now)->reason,
+      "certificate expires in 2 days 23 hours (2026-11-29T00:59:59Z), within --cert-expiry 7");
 
   checks.cert_expiry_days = 2;
   EXPECT_EQ(evaluate_checks(checks, result, now), std::nullopt);

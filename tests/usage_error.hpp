@@ -1,10 +1,10 @@
 #pragma once
 // Unit tests of option parsers: what a parser says of text it must refuse.
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <string_view>
-
-#include <gtest/gtest.h>
 
 #include "poller/options.hpp"
 
