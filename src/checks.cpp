@@ -155,7 +155,9 @@ std::optional<CheckFailure> evaluate_checks(const Checks& checks, const FetchRes
   }
   if (checks.cert_expiry_days && result.cert_expiry) {
     auto const left = *result.cert_expiry - now;
-    if (left < std::chrono::hours(24) * *checks.cert_expiry_days) {
+    // Compared in hours: DAYS may be up to 2^32 - 1, which in nanoseconds would overflow.
+    if (std::chrono::floor<std::chrono::hours>(left) <
+        std::chrono::hours(24) * *checks.cert_expiry_days) {
       auto const when = format_rfc3339_utc_seconds(*result.cert_expiry);
       if (left <= Duration::zero()) {
         // Only reachable with -k: verification refuses an expired certificate.

@@ -185,6 +185,15 @@ TEST_F(ChecksEvaluate, CertificateExpiryUnderADayIsGivenInHoursAndPastExpiryAsSu
             "certificate expired (2026-11-26T00:00:00Z), within --cert-expiry 1");
 }
 
+TEST_F(ChecksEvaluate, CertificateExpiryOfTheLargestDaysDoesNotOverflow) {
+  Checks checks{.cert_expiry_days = 4294967295u};
+  auto const failure = evaluate_checks(checks, result, now);  // 90 days left
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(
+      failure->reason,
+      "certificate expires in 90 days (2027-02-24T01:00:00Z), within --cert-expiry 4294967295");
+}
+
 TEST_F(ChecksEvaluate, CertificateCheckIgnoresFetchesWithoutACertificate) {
   Checks checks{.cert_expiry_days = 7};
   result.cert_expiry.reset();  // plain http
