@@ -30,7 +30,7 @@ _poller() {
     # Options whose value is free text: offer nothing rather than file names.
     -i | --interval | -n | --count | --connect-timeout | -m | --max-time | --max-redirs | \
       --resolve | -H | --header | -A | --user-agent | --max-filesize | --max-connections | \
-      -w | --write-out)
+      --expect-status | --expect-body | --max-latency | --cert-expiry | -w | --write-out)
       COMPREPLY=()
       return
       ;;
@@ -39,7 +39,8 @@ _poller() {
   if [[ "$cur" == -* ]]; then
     local options="-h --help --version -i --interval -n --count --once --connect-timeout
       -m --max-time -L --location -f --fail --max-redirs --resolve -H --header
-      -A --user-agent --max-filesize --max-connections --cacert -k --insecure --format
+      -A --user-agent --max-filesize --max-connections --expect-status --expect-body
+      --max-latency --cert-expiry --cacert -k --insecure --format
       -w --write-out --on-change --log-format -v --verbose -q --quiet"
     mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
     return

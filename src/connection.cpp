@@ -1,12 +1,14 @@
 #include "poller/connection.hpp"
 
 #include <algorithm>
+#include <ctime>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <sys/socket.h>
 
@@ -20,6 +22,17 @@ std::variant<tcp::socket, TlsSocket> make_stream(const net::any_io_executor& exe
   using Variant = std::variant<tcp::socket, TlsSocket>;
   if (origin.is_https()) return Variant(std::in_place_index<1>, executor, *tls);
   return Variant(std::in_place_index<0>, executor);
+}
+
+// The leaf certificate's notAfter as a time point. ASN1_TIME_to_tm and timegm rather than
+// ASN1_TIME_diff against now: the exact instant, not a day-and-second difference from a clock
+// read a moment earlier.
+std::optional<std::chrono::system_clock::time_point> peer_certificate_expiry(SSL* ssl) {
+  X509* const leaf = SSL_get0_peer_certificate(ssl);
+  if (leaf == nullptr) return std::nullopt;
+  std::tm expiry{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &expiry) != 1) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(::timegm(&expiry));
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -74,7 +87,10 @@ net::awaitable<error_code> Connection::handshake() {
     // as "hostname mismatch" by SSL_get_verify_result instead of a bare "verify failed".
     SSL_set1_host(ssl, origin_.host.c_str());
   }
-  co_return co_await stream.handshake();
+  auto const ec = co_await stream.handshake();
+  // A resumed session carries the certificate of the handshake that made it.
+  if (!ec) certificate_expiry_ = peer_certificate_expiry(ssl);
+  co_return ec;
 }
 
 // A request is written at once, without Asio's async_write: a write that completes at once (as

@@ -152,6 +152,7 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
   for (;;) {
     result.url_effective = current->display_url;
     result.status.reset();
+    result.cert_expiry.reset();
     result.error = co_await exchange(*current, current->origin == listed.origin, result);
     if (cancelled) {
       result.cancelled = true;
@@ -223,6 +224,7 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
     }
     result.reused = reused;
     result.remote_ip = connection->remote_ip();
+    result.cert_expiry = connection->certificate_expiry();
 
     in_flight = connection.get();
     auto const ec = co_await send_and_receive(*connection, request_bytes, result);

@@ -20,6 +20,10 @@ std::string format_rfc3339_utc(std::chrono::system_clock::time_point time) {
                      millis.time_since_epoch().count() % 1000);
 }
 
+std::string format_rfc3339_utc_seconds(std::chrono::system_clock::time_point time) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(time)));
+}
+
 std::string to_json_record(const FetchResult& result) {
   boost::json::object record;
   record["time"] = format_rfc3339_utc(result.started);
@@ -39,6 +43,7 @@ std::string to_json_record(const FetchResult& result) {
   if (!result.remote_ip.empty()) record["remote_ip"] = result.remote_ip;
   if (!result.http_version.empty()) record["http_version"] = result.http_version;
   if (result.target->origin.is_https()) record["tls_resumed"] = result.tls_resumed;
+  if (result.cert_expiry) record["cert_expiry"] = format_rfc3339_utc_seconds(*result.cert_expiry);
   if (result.ok) {
     if (is_valid_utf8(result.body)) {
       record["body"] = result.body;
@@ -48,6 +53,7 @@ std::string to_json_record(const FetchResult& result) {
     }
   } else {
     record["error"] = result.error;
+    if (!result.failed_check.empty()) record["check"] = result.failed_check;
   }
   return boost::json::serialize(record);
 }

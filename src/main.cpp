@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> headers, resolves;
   std::string format = "body", log_format = "text";
   std::optional<std::string> write_out;
+  std::optional<std::string> expect_status, expect_body, max_latency;
   bool once = false, verbose = false, quiet = false;
 
   app.add_option("URLFILE", options.url_file, "File with one URL per line, or - for standard input")
@@ -77,6 +78,21 @@ int main(int argc, char** argv) {
                  "Idle keep-alive connections kept open, over all hosts (least recently used "
                  "closed first)")
       ->capture_default_str();
+  app.add_option("--expect-status", expect_status,
+                 "Check: a fetch whose final status is not in LIST (200,204,300-399) fails; "
+                 "decides instead of -f")
+      ->type_name("LIST");
+  app.add_option("--expect-body", expect_body,
+                 "Check: a fetch whose body does not match REGEX (PCRE2, anywhere in the body) "
+                 "fails")
+      ->type_name("REGEX");
+  app.add_option("--max-latency", max_latency,
+                 "Check: a fetch that takes longer than DURATION (total time) fails")
+      ->type_name("DURATION");
+  app.add_option("--cert-expiry", options.checks.cert_expiry_days,
+                 "Check: an https fetch fails when the server's certificate expires within DAYS "
+                 "days")
+      ->type_name("DAYS");
   app.add_option("--cacert", options.cacert, "CA certificates (PEM) to verify servers with")
       ->check(CLI::ExistingFile);
   app.add_flag("-k,--insecure", options.insecure, "Do not verify TLS certificates (warns once)");
@@ -115,6 +131,9 @@ int main(int argc, char** argv) {
       throw poller::UsageError("--user-agent contains a control character (CR, LF, ...)");
     }
     if (once) options.count = 1;
+    if (expect_status) options.checks.expect_status = poller::StatusList::parse(*expect_status);
+    if (expect_body) options.checks.expect_body = poller::BodyPattern::compile(*expect_body);
+    if (max_latency) options.checks.max_latency = to_duration("--max-latency", *max_latency);
     for (auto const& header : headers) options.headers.push_back(poller::parse_header_option(header));
     for (auto const& entry : resolves) options.resolve.push_back(poller::parse_resolve_option(entry));
     options.format = format == "none"   ? poller::OutputFormat::none

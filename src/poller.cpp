@@ -20,6 +20,7 @@
 #include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 
+#include "poller/checks.hpp"
 #include "poller/http_client.hpp"
 #include "poller/log.hpp"
 #include "poller/output.hpp"
@@ -92,8 +93,9 @@ class Poller {
     // A reload between rounds replaces targets_; this round keeps the list it started with.
     auto const targets = targets_;
     for (auto const& target : *targets) {
-      auto const result = co_await client_.fetch(target, round);
+      auto result = co_await client_.fetch(target, round);
       if (result.cancelled) co_return;
+      apply_checks(options_.checks, result, std::chrono::system_clock::now());
       stats_.record(result);
       if (!result.ok) {
         ++failures_;
@@ -214,6 +216,9 @@ std::size_t raise_descriptor_limit() {
 int run(const Options& requested) {
   Options options = requested;
   setup_logging(options.verbosity, options.log_format);
+  // With --expect-status that list decides which statuses pass: -f would otherwise fail a 404 the
+  // list accepts.
+  if (options.checks.expect_status) options.fail_on_http_error = false;
 
   auto list = load_url_list(options.url_file);
   if (!list.ok()) {

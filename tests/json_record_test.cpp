@@ -53,6 +53,8 @@ TEST_F(JsonRecordTest, SuccessfulFetchHasEveryFieldOfTheSpecWithItsType) {
   EXPECT_FALSE(r.at("tls_resumed").as_bool());
   EXPECT_FALSE(r.contains("error"));
   EXPECT_FALSE(r.contains("body_base64"));
+  EXPECT_FALSE(r.contains("check"));
+  EXPECT_FALSE(r.contains("cert_expiry"));  // none known for this fetch
 }
 
 TEST_F(JsonRecordTest, FailedFetchHasErrorAndNoStatusOrBody) {
@@ -64,6 +66,34 @@ TEST_F(JsonRecordTest, FailedFetchHasErrorAndNoStatusOrBody) {
   EXPECT_EQ(r.at("error").as_string(), "connect: Connection refused");
   EXPECT_FALSE(r.contains("status"));
   EXPECT_FALSE(r.contains("body"));
+}
+
+TEST_F(JsonRecordTest, FetchThatMissedACheckNamesTheCheckAndHasNoBody) {
+  result.status = 503;
+  result.body = "status 503\n";
+  result.bytes = 11;
+  result.failed_check = "status";
+  result.error = "check failed: status 503 not in 200";
+
+  auto const r = record();
+
+  EXPECT_FALSE(r.at("ok").as_bool());
+  EXPECT_EQ(r.at("check").as_string(), "status");
+  EXPECT_EQ(r.at("error").as_string(), "check failed: status 503 not in 200");
+  EXPECT_EQ(r.at("status").as_int64(), 503);
+  EXPECT_EQ(r.at("bytes").as_int64(), 11);
+  EXPECT_FALSE(r.contains("body"));
+}
+
+TEST_F(JsonRecordTest, CheckIsAbsentWithoutAMissedCheckAndCertExpiryIsUtcToTheSecond) {
+  result.ok = true;
+  result.status = 200;
+  result.cert_expiry = std::chrono::system_clock::time_point(1764400000s);
+
+  auto const r = record();
+
+  EXPECT_FALSE(r.contains("check"));
+  EXPECT_EQ(r.at("cert_expiry").as_string(), "2025-11-29T07:06:40Z");
 }
 
 TEST_F(JsonRecordTest, InvalidUtf8BodyIsReplacedAndCarriedExactlyInBase64) {

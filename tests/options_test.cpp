@@ -5,20 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include "usage_error.hpp"
+
 namespace poller {
 namespace {
-
-// The UsageError message, or a test failure when `text` is accepted.
-template <class Parse>
-std::string usage_error_of(Parse parse, std::string_view text) {
-  try {
-    parse(text);
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "\"" << text << "\" was accepted";
-  return {};
-}
 
 std::string header_error(std::string_view text) { return usage_error_of(parse_header_option, text); }
 std::string resolve_error(std::string_view text) { return usage_error_of(parse_resolve_option, text); }

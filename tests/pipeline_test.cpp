@@ -13,11 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Runs jq over `input`; jq exits non-zero on anything that is not JSON.
-ProcessResult jq(std::string_view program, std::string_view input) {
-  return run_process({"/usr/bin/jq", "-c", std::string(program)}, input);
-}
-
 TEST(Pipeline, EveryJsonLineParsesWithJqAndHasTheSpecTypes) {
   TestServer server;
   TempDir dir;

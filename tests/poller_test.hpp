@@ -43,6 +43,11 @@ inline std::size_t count_of(std::string_view haystack, std::string_view needle) 
   return n;
 }
 
+// Runs jq -c over `input`; jq exits non-zero on anything that is not JSON.
+inline ProcessResult jq(std::string_view program, std::string_view input) {
+  return run_process({"/usr/bin/jq", "-c", std::string(program)}, input);
+}
+
 // A loopback port nothing listens on: a connection to it is refused.
 inline std::uint16_t closed_port() {
   TestServer gone;

@@ -6,6 +6,7 @@
 // cancel()s the connection when it passes, which costs no timer syscalls per read or write.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -77,6 +78,12 @@ class Connection {
 
   const std::string& remote_ip() const { return remote_ip_; }
 
+  // HTTPS, after a successful handshake: when the server's leaf certificate expires (notAfter).
+  // Read once at the handshake, so every request over the connection can report it.
+  const std::optional<std::chrono::system_clock::time_point>& certificate_expiry() const {
+    return certificate_expiry_;
+  }
+
  private:
   using PlainStream = tcp::socket;
 
@@ -86,6 +93,7 @@ class Connection {
   Origin origin_;
   std::variant<PlainStream, TlsSocket> stream_;
   std::string remote_ip_;
+  std::optional<std::chrono::system_clock::time_point> certificate_expiry_;
 };
 
 }  // namespace poller

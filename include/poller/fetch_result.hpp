@@ -33,6 +33,9 @@ struct FetchResult {
   std::string url_effective;         // after redirects, password removed
   unsigned redirects = 0;
   std::string error;                 // why the fetch failed, when !ok
+  // The check the fetch missed ("status", "body", "latency", "cert_expiry"; see checks.hpp),
+  // empty when it missed none. A fetch that misses one is not ok and its error says why.
+  std::string_view failed_check;
 
   std::string_view body;  // the whole body when ok; valid until the next fetch
   std::uint64_t bytes = 0;
@@ -43,6 +46,10 @@ struct FetchResult {
   unsigned connects = 0;    // new connections this fetch opened
   bool tls_resumed = false; // the (last) new TLS connection resumed an earlier session
   std::string remote_ip;
+  // https: when the leaf certificate of the connection that carried the final response expires
+  // (its notAfter). Read at the handshake and kept with the connection, so it is there on a
+  // reused connection too.
+  std::optional<std::chrono::system_clock::time_point> cert_expiry;
 
   // From the start of the fetch, as curl's -w variables of the same names; 0 for a phase that
   // did not happen (a reused connection has no connect).

@@ -15,5 +15,7 @@ std::string to_json_record(const FetchResult& result);
 
 // "2026-11-25T19:45:28.123Z"
 std::string format_rfc3339_utc(std::chrono::system_clock::time_point time);
+// "2026-11-29T01:07:10Z": for certificate times, which have whole seconds only.
+std::string format_rfc3339_utc_seconds(std::chrono::system_clock::time_point time);
 
 }  // namespace poller

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "poller/checks.hpp"
 #include "poller/duration.hpp"
 #include "poller/write_out.hpp"
 
@@ -46,13 +47,16 @@ struct Options {
   Duration connect_timeout = std::chrono::seconds(10);
   Duration max_time = std::chrono::seconds(30);
   bool follow_redirects = false;
-  bool fail_on_http_error = false;  // -f: a status of 400 or more is a failure
+  // -f: a status of 400 or more is a failure; with checks.expect_status, that list decides.
+  bool fail_on_http_error = false;
   unsigned max_redirects = 10;
   std::vector<ResolveOverride> resolve;
   std::vector<HeaderOption> headers;
   std::string user_agent = "poller/" POLLER_VERSION;
   std::uint64_t max_filesize = 64ull * 1024 * 1024;
   std::size_t max_connections = 1024;  // idle keep-alive connections kept, over all hosts
+
+  Checks checks;  // --expect-status, --expect-body, --max-latency, --cert-expiry
 
   std::optional<std::string> cacert;
   bool insecure = false;
