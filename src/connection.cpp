@@ -46,6 +46,12 @@ bool is_ip_literal(const std::string& host) {
 Connection::Connection(const net::any_io_executor& executor, net::ssl::context* tls, Origin origin)
     : origin_(std::move(origin)), stream_(make_stream(executor, tls, origin_)) {}
 
+Connection::~Connection() {
+  auto* tls = std::get_if<TlsSocket>(&stream_);
+  if (tls == nullptr) return;
+  if (auto cache = session_cache_.lock()) cache->save(origin_, tls->native_handle());
+}
+
 tcp::socket& Connection::socket() {
   if (auto* tls = std::get_if<TlsSocket>(&stream_)) return tls->socket();
   return std::get<PlainStream>(stream_);
@@ -158,16 +164,6 @@ void Connection::offer_tls_session(SSL_SESSION* session) {
 bool Connection::tls_resumed() {
   auto* tls = std::get_if<TlsSocket>(&stream_);
   return tls != nullptr && SSL_session_reused(tls->native_handle()) == 1;
-}
-
-SSL_SESSION* Connection::resumable_tls_session() {
-  auto* tls = std::get_if<TlsSocket>(&stream_);
-  if (tls == nullptr) return nullptr;
-  SSL_SESSION* const session = SSL_get0_session(tls->native_handle());
-  if (session == nullptr || SSL_SESSION_is_resumable(session) != 1) return nullptr;
-  // A copy, not a reference: SSL_free marks a connection's own session unresumable unless a
-  // close_notify was sent (ssl_clear_bad_session), and a pooled connection ends without one.
-  return SSL_SESSION_dup(session);
 }
 
 bool Connection::is_alive_while_idle() {

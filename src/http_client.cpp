@@ -40,11 +40,6 @@ struct OpenedConnection {
   std::string error;  // set when connection is null
 };
 
-struct SessionFree {
-  void operator()(SSL_SESSION* session) const { SSL_SESSION_free(session); }
-};
-using TlsSession = std::unique_ptr<SSL_SESSION, SessionFree>;
-
 // The final response's fields, read straight from the parser that holds them.
 class ParsedHeaders final : public ResponseHeaders {
  public:
@@ -74,7 +69,6 @@ struct HttpClient::Impl {
                                               FetchResult& result);
   net::awaitable<OpenedConnection> open(const Origin& origin, FetchResult& result);
   net::awaitable<error_code> resolve(const Origin& origin, tcp::resolver::results_type& endpoints);
-  void save_tls_session(Connection& connection);
   void abort_in_flight();
 
   ResponseParser& fresh_parser();
@@ -105,7 +99,7 @@ struct HttpClient::Impl {
 
   // Sessions to resume, per origin: a reconnect then costs one round trip less and no
   // certificate check.
-  std::map<Origin, TlsSession> tls_sessions;
+  std::shared_ptr<TlsSessionCache> tls_sessions = std::make_shared<TlsSessionCache>();
 
   Connection* in_flight = nullptr;  // what a deadline or cancel() must abort
   Clock::time_point fetch_start{};
@@ -232,7 +226,7 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
     if (cancelled) co_return "cancelled";
 
     if (!ec) {
-      if (!reused) save_tls_session(*connection);
+      if (!reused) connection->return_session_to(tls_sessions);
       // Bytes beyond the response mean the stream is out of step: never reuse it.
       if (parser->keep_alive() && read_buffer.size() == 0) pool.put(std::move(connection));
       co_return std::string();
@@ -283,13 +277,6 @@ net::awaitable<error_code> HttpClient::Impl::send_and_receive(Connection& connec
   }
 }
 
-void HttpClient::Impl::save_tls_session(Connection& connection) {
-  if (!connection.origin().is_https()) return;
-  if (SSL_SESSION* session = connection.resumable_tls_session()) {
-    tls_sessions.insert_or_assign(connection.origin(), TlsSession(session));
-  }
-}
-
 ResponseParser& HttpClient::Impl::fresh_parser() {
   if (parser) body = std::move(parser->get().body());
   body.clear();  // keeps the capacity
@@ -329,9 +316,7 @@ net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, Fe
   if (!ec) {
     result.time_connect = Clock::now() - fetch_start;
     if (origin.is_https()) {
-      if (auto saved = tls_sessions.find(origin); saved != tls_sessions.end()) {
-        connection->offer_tls_session(saved->second.get());
-      }
+      if (auto const saved = tls_sessions->take(origin)) connection->offer_tls_session(saved.get());
       ec = co_await connection->handshake();
       result.time_appconnect = Clock::now() - fetch_start;
       result.tls_resumed = !ec && connection->tls_resumed();

@@ -103,6 +103,24 @@ TEST_F(TlsFixture, ServerClosingIdleTlsConnectionsCausesNoFailure) {
   EXPECT_EQ(server.requests_served(), 6u);
 }
 
+TEST_F(TlsFixture, ConnectionAfterOneTheServerClosedWhileIdleResumesItsSession) {
+  // Idle for over a second, the pooled connection is found closed before it is used, and its
+  // session goes on to the next one. (Had a request gone out on it first, the read that found
+  // it closed would have been a fatal TLS error, after which OpenSSL refuses to resume.)
+  TestServer server({.tls = ca.issue({.ip_addresses = {"127.0.0.1"}}), .close_idle_connections = true});
+  auto list = dir.write_file("list.txt", lines({server.url("/a")}));
+
+  auto result = run_poller({"--interval", "1.2", "--count", "2", "--cacert", ca_file, list});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "/a\n/a\n");
+  EXPECT_EQ(server.connections_accepted(), 2u);
+  auto const requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_FALSE(requests[0].tls_session_reused);
+  EXPECT_TRUE(requests[1].tls_session_reused);
+}
+
 // A server that closes every connection after its response: each fetch needs a new handshake,
 // and every one after the first resumes the session of the one before (a full handshake costs a
 // round trip and the certificate check more). Both what poller reports and what the server saw.

@@ -6,6 +6,7 @@
 // cancel()s the connection when it passes, which costs no timer syscalls per read or write.
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -19,6 +20,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "poller/target.hpp"
+#include "poller/tls_session_cache.hpp"
 #include "poller/tls_socket.hpp"
 
 namespace poller {
@@ -37,6 +39,7 @@ class Connection {
   // `tls` is used for an https origin only, and may be null for plain http.
   Connection(const net::any_io_executor& executor, net::ssl::context* tls, Origin origin);
 
+  ~Connection();  // hands its TLS session to the cache given to return_session_to(), if any
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -50,11 +53,13 @@ class Connection {
   net::awaitable<error_code> handshake();
 
   // TLS session resumption: offer a session saved from an earlier connection to the same origin
-  // before handshake(); afterwards, whether the server took it, and the session to save (a copy
-  // the caller owns, or null when there is none to resume).
+  // before handshake(); afterwards, whether the server took it.
   void offer_tls_session(SSL_SESSION* session);
   bool tls_resumed();
-  SSL_SESSION* resumable_tls_session();
+  // Once an exchange has succeeded: when this connection closes, its session goes to `cache`
+  // for the next connection to the origin. Weak, because the io_context may destroy a suspended
+  // fetch, and the connection it holds, after the client and its cache are gone.
+  void return_session_to(std::weak_ptr<TlsSessionCache> cache) { session_cache_ = std::move(cache); }
 
   // Sends the request whole, in one write where the socket takes it.
   net::awaitable<error_code> write(std::string_view request);
@@ -93,6 +98,7 @@ class Connection {
   Origin origin_;
   std::variant<PlainStream, TlsSocket> stream_;
   std::string remote_ip_;
+  std::weak_ptr<TlsSessionCache> session_cache_;
   std::optional<std::chrono::system_clock::time_point> certificate_expiry_;
 };
 
