@@ -39,7 +39,7 @@ _poller() {
   if [[ "$cur" == -* ]]; then
     local options="-h --help --version -i --interval -n --count --once --connect-timeout
       -m --max-time -L --location -f --fail --max-redirs --resolve -H --header
-      -A --user-agent --max-filesize --max-connections --expect-status --expect-body
+      -A --user-agent --max-filesize --compressed --max-connections --expect-status --expect-body
       --max-latency --cert-expiry --cacert -k --insecure --format
       -w --write-out --on-change --log-format -v --verbose -q --quiet"
     mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "poller/connection.hpp"
+#include "poller/decoder.hpp"
 #include "poller/fetch_deadline.hpp"
 #include "poller/pool.hpp"
 #include "poller/request.hpp"
@@ -56,7 +57,18 @@ class ParsedHeaders final : public ResponseHeaders {
   const std::optional<ResponseParser>& parser_;
 };
 
+class BodyDecodeCategory final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "poller.body_decode"; }
+  std::string message(int) const override { return "bad compressed body"; }
+};
+
 }  // namespace
+
+const boost::system::error_category& body_decode_category() {
+  static const BodyDecodeCategory category;
+  return category;
+}
 
 struct HttpClient::Impl {
   Impl(net::io_context& io, const Options& options);
@@ -91,6 +103,7 @@ struct HttpClient::Impl {
   // allocation is reused by every fetch.
   std::optional<ResponseParser> parser;
   std::string body;
+  BodyDecoder decoder;  // --compressed: the one body being read is decoded here
   ParsedHeaders headers{parser};
   // Bytes read but not parsed yet. One request is in flight at a time, so one buffer serves
   // every connection: idle connections hold no read buffer, and a large body is read in large
@@ -184,7 +197,7 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
   deadline.clear();
 
   if (parser) {
-    body = std::move(parser->get().body());
+    body = std::move(parser->get().body().text);
     if (result.status) result.headers = &headers;
   }
   if (result.ok) {
@@ -278,10 +291,15 @@ net::awaitable<error_code> HttpClient::Impl::send_and_receive(Connection& connec
 }
 
 ResponseParser& HttpClient::Impl::fresh_parser() {
-  if (parser) body = std::move(parser->get().body());
+  if (parser) body = std::move(parser->get().body().text);
   body.clear();  // keeps the capacity
   parser.emplace();
-  parser->get().body() = std::move(body);
+  auto& response_body = parser->get().body();
+  response_body.text = std::move(body);
+  // --compressed: the decoded size is what --max-filesize limits, and body_limit below still
+  // bounds the compressed bytes read (see decoded_body.hpp).
+  response_body.decoder = options.compressed ? &decoder : nullptr;
+  response_body.limit = options.max_filesize;
   parser->body_limit(options.max_filesize);
   parser->header_limit(header_limit);
   return *parser;
@@ -373,7 +391,7 @@ std::string HttpClient::Impl::describe_timeout(Deadline connect_deadline,
 std::string HttpClient::Impl::response_progress() const {
   if (!parser || !parser->got_some()) return "while waiting for the response";
   if (!parser->is_header_done()) return "while reading the response header";
-  auto const received = parser->get().body().size();
+  auto const received = parser->get().body().received;  // off the wire, as Content-Length counts
   if (auto const length = parser->content_length()) {
     return fmt::format("while reading the body ({} of {} bytes received)", received, *length);
   }
@@ -388,6 +406,7 @@ std::string HttpClient::Impl::describe_exchange_error(const error_code& ec) cons
   if (ec == http::error::body_limit) {
     return fmt::format("body larger than --max-filesize ({} bytes)", options.max_filesize);
   }
+  if (ec == bad_compressed_body()) return "bad compressed body: " + decoder.message();
   if (ec == http::error::header_limit) {
     return fmt::format("response header larger than {} KiB", header_limit / 1024);
   }

@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-filesize", max_filesize,
                  "Largest body accepted, with k, M, G suffixes (powers of 1024)")
       ->capture_default_str();
+  app.add_flag("--compressed", options.compressed,
+               "Send Accept-Encoding: gzip, deflate and decode such bodies (--max-filesize then "
+               "limits the decoded size)");
   app.add_option("--max-connections", options.max_connections,
                  "Idle keep-alive connections kept open, over all hosts (least recently used "
                  "closed first)")

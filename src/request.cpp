@@ -23,7 +23,9 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
-RequestFormatter::RequestFormatter(const Options& options) : user_agent_(options.user_agent) {
+RequestFormatter::RequestFormatter(const Options& options)
+    : user_agent_(options.user_agent),
+      accept_encoding_(options.compressed ? "gzip, deflate" : "") {
   auto const& given = options.headers;
   for (auto it = given.begin(); it != given.end(); ++it) {
     bool const given_again = std::any_of(std::next(it), given.end(), [&](const HeaderOption& later) {
@@ -51,6 +53,7 @@ void RequestFormatter::format(const Target& target, bool to_listed_origin, std::
   append_default("Host", target.host_header);
   append_default("User-Agent", user_agent_);
   append_default("Accept", "*/*");
+  append_default("Accept-Encoding", accept_encoding_);
   append_default("Authorization", target.authorization);
   for (auto const& header : headers_) {
     if (applies(header) && !header.value.empty()) append_field(out, header.name, header.value);

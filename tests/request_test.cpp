@@ -65,6 +65,32 @@ TEST(Request, EmptyUserAgentOptionSendsNone) {
             "GET / HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n");
 }
 
+TEST(Request, CompressedAsksForGzipAndDeflateAfterAccept) {
+  auto options = with_headers({});
+  options.compressed = true;
+  EXPECT_EQ(request_for(options, "http://example.com/"),
+            "GET / HTTP/1.1\r\n"
+            "Host: example.com\r\n"
+            "User-Agent: poller/test\r\n"
+            "Accept: */*\r\n"
+            "Accept-Encoding: gzip, deflate\r\n"
+            "\r\n");
+}
+
+TEST(Request, AcceptEncodingFromHeaderOptionReplacesOrRemovesCompressedsOwn) {
+  auto options = with_headers({{"accept-encoding", "gzip"}});
+  options.compressed = true;
+  EXPECT_EQ(request_for(options, "http://example.com/"),
+            "GET / HTTP/1.1\r\n"
+            "Host: example.com\r\n"
+            "User-Agent: poller/test\r\n"
+            "Accept: */*\r\n"
+            "accept-encoding: gzip\r\n"
+            "\r\n");
+  options.headers = {{"Accept-Encoding", ""}};
+  EXPECT_EQ(request_for(options, "http://example.com/").find("ccept-Encoding"), std::string::npos);
+}
+
 TEST(Request, CredentialHeadersGoToTheListedOriginOnly) {
   auto const options = with_headers({{"Authorization", "Bearer t"}, {"Cookie", "c=1"}, {"X-A", "a"}});
   auto const listed = request_for(options, "http://example.com/", true);

@@ -17,8 +17,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
+#include "poller/decoded_body.hpp"
 #include "poller/target.hpp"
 #include "poller/tls_session_cache.hpp"
 #include "poller/tls_socket.hpp"
@@ -32,7 +32,7 @@ using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 
 using Deadline = std::chrono::steady_clock::time_point;
-using ResponseParser = http::response_parser<http::string_body>;
+using ResponseParser = http::response_parser<DecodedBody>;
 
 class Connection {
  public:

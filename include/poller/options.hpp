@@ -53,7 +53,10 @@ struct Options {
   std::vector<ResolveOverride> resolve;
   std::vector<HeaderOption> headers;
   std::string user_agent = "poller/" POLLER_VERSION;
+  // Of the body as printed: with `compressed`, the decoded size (and the compressed bytes read).
   std::uint64_t max_filesize = 64ull * 1024 * 1024;
+  // --compressed: ask for gzip or deflate, decode what comes so encoded.
+  bool compressed = false;
   std::size_t max_connections = 1024;  // idle keep-alive connections kept, over all hosts
 
   Checks checks;  // --expect-status, --expect-body, --max-latency, --cert-expiry

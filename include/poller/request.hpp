@@ -17,7 +17,8 @@ class RequestFormatter {
   explicit RequestFormatter(const Options& options);
 
   // Replaces `out` with the request for `target` (its capacity is reused). Headers, in order:
-  // Host, User-Agent, Accept, Authorization (from the URL's userinfo), then each -H. A -H
+  // Host, User-Agent, Accept, Accept-Encoding (--compressed only), Authorization (from the URL's
+  // userinfo), then each -H. A -H
   // replaces a default of the same name, or with an empty value removes it; of several -H of one
   // name the last counts. Authorization and Cookie from -H go to the listed origin only
   // (`to_listed_origin`), as in curl: a redirect elsewhere does not carry them along.
@@ -26,6 +27,7 @@ class RequestFormatter {
  private:
   std::vector<HeaderOption> headers_;  // the -H that count, in the order given
   std::string user_agent_;
+  std::string accept_encoding_;  // empty unless --compressed
 };
 
 }  // namespace poller

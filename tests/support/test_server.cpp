@@ -32,6 +32,8 @@
 #include <thread>
 #include <utility>
 
+#include "support/compress.hpp"
+
 namespace poller::test {
 namespace {
 
@@ -89,6 +91,7 @@ struct Reply {
   unsigned status = 200;
   std::string body;
   std::string location;
+  std::string content_encoding;  // said when set; `body` is then already encoded
   std::chrono::milliseconds delay{0};
   std::optional<std::uint64_t> pattern_length;  // streamed /bytes body of this Content-Length
   std::uint64_t pattern_sent = 0;               // ... of which this much is actually sent
@@ -223,6 +226,26 @@ Reply route(const RecordedRequest& request, State& state) {
     for (int i = 0; i < 256; ++i) every_byte[static_cast<std::size_t>(i)] = static_cast<char>(i);
     return text(200, std::move(every_byte));
   }
+  // --compressed: a body encoded as the path says, with the matching Content-Encoding.
+  const auto compressed = [&](std::string_view encoding, std::string body) {
+    Reply reply = text(200, std::move(body));
+    reply.content_encoding = std::string(encoding);
+    return reply;
+  };
+  if (path.starts_with("/gzip/")) {
+    return compressed("gzip", compress(Compression::gzip, path.substr(6)));
+  }
+  if (path.starts_with("/deflate/")) {
+    return compressed("deflate", compress(Compression::zlib, path.substr(9)));
+  }
+  if (path.starts_with("/raw-deflate/")) {
+    return compressed("deflate", compress(Compression::raw_deflate, path.substr(13)));
+  }
+  if (const auto mib = number_after("/gzip-bomb/")) {
+    static const std::string zeros(1024 * 1024, '\0');
+    return compressed("gzip", compress(Compression::gzip, zeros, *mib));
+  }
+  if (path == "/gzip-corrupt") return compressed("gzip", "this is not gzip\n");
   if (path == "/close") {
     Reply reply;
     reply.hang_up = true;
@@ -265,6 +288,9 @@ std::string response_header(const Reply& reply, const Request& request, std::uin
   header += "Server: poller-test-server\r\nContent-Type: text/plain\r\n";
   header += "Content-Length: " + std::to_string(length) + "\r\n";
   if (!reply.location.empty()) header += "Location: " + reply.location + "\r\n";
+  if (!reply.content_encoding.empty()) {
+    header += "Content-Encoding: " + reply.content_encoding + "\r\n";
+  }
   // Only what differs from the version's default is said, as most servers do.
   if (!keep_alive && request.version() >= 11) header += "Connection: close\r\n";
   if (keep_alive && request.version() == 10) header += "Connection: keep-alive\r\n";

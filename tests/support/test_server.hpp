@@ -60,6 +60,12 @@ struct RecordedRequest {
 //   /every-other/NAME     200 "v1\n", "v1\n", "v2\n", "v2\n", ...: a new body every other request
 //   /binary               200, the 256 byte values 0..255 in order (not valid UTF-8)
 //   /truncate/N           Content-Length N, then N/2 bytes of /bytes' pattern, then a hard close
+//   /gzip/TEXT            200, Content-Encoding: gzip, TEXT gzipped (sent only when asked by path,
+//                         whatever the Accept-Encoding)
+//   /deflate/TEXT         200, Content-Encoding: deflate, TEXT zlib-wrapped (RFC 1950)
+//   /raw-deflate/TEXT     200, Content-Encoding: deflate, TEXT as raw deflate, as some servers send
+//   /gzip-bomb/N          200, Content-Encoding: gzip, N MiB of zero bytes gzipped (~1 KiB per MiB)
+//   /gzip-corrupt         200, Content-Encoding: gzip, a body that is not gzip
 //   /close                closes the connection without any response
 // Faults, one path each, for the hardening tests (the connection then serves no more requests
 // unless said otherwise):

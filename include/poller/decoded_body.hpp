@@ -1,0 +1,102 @@
+#pragma once
+// The response body type of the client's parser: Beast's string_body, plus --compressed
+// decoding as the bytes arrive.
+// Internal to poller_core: only the client's translation units include this (it pulls in Beast).
+//
+// Why a body type and not the parser's callbacks: on_chunk_body sees chunked bodies only, while a
+// body type's reader gets every body byte (Content-Length, chunked, or up to EOF) and the
+// response header before the first of them. Decoding there keeps the memory bound simple: the
+// parser's body_limit bounds the compressed bytes read off the wire, and the reader appends no
+// decoded byte past the same limit. Neither side is ever held whole beyond --max-filesize.
+
+#include <cstdint>
+#include <string>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/optional/optional.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "poller/decoder.hpp"
+
+namespace poller {
+
+// The error a reader reports for a body that does not decode; the decoder's message() says why.
+const boost::system::error_category& body_decode_category();
+inline boost::system::error_code bad_compressed_body() { return {1, body_decode_category()}; }
+
+struct DecodedBody {
+  struct value_type {
+    std::string text;             // the body as decoded (as received without a decoder)
+    std::uint64_t received = 0;   // bytes of body read off the wire
+    // Set for --compressed: decodes per the response's Content-Encoding, up to `limit` bytes.
+    BodyDecoder* decoder = nullptr;
+    std::uint64_t limit = 0;
+  };
+
+  static std::uint64_t size(const value_type& body) { return body.text.size(); }
+
+  // Beast makes the reader with the parser, before any header has arrived: the encoding is read
+  // from the header in init(), which comes once the header is complete.
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(boost::beast::http::header<isRequest, Fields>& header, value_type& body)
+        : fields_(header), body_(body) {}
+
+    void init(const boost::optional<std::uint64_t>& length, boost::system::error_code& ec) {
+      ec = {};
+      if (body_.decoder != nullptr) {
+        auto const encoding = fields_[boost::beast::http::field::content_encoding];
+        decoding_ = true;
+        if (!body_.decoder->reset(std::string_view(encoding.data(), encoding.size()))) {
+          ec = bad_compressed_body();
+        }
+        return;
+      }
+      // The parser has checked a Content-Length against body_limit already. A decoded body's
+      // size is not known ahead, so only a body passed through gets its room reserved.
+      if (length) body_.text.reserve(static_cast<std::size_t>(*length));
+    }
+
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+      ec = {};
+      std::size_t taken = 0;
+      for (auto it = boost::asio::buffer_sequence_begin(buffers);
+           it != boost::asio::buffer_sequence_end(buffers); ++it) {
+        boost::asio::const_buffer const buffer = *it;
+        std::string_view const bytes(static_cast<const char*>(buffer.data()), buffer.size());
+        body_.received += bytes.size();
+        taken += bytes.size();
+        if (!decoding_) {
+          body_.text.append(bytes);  // the parser's body_limit bounds these
+          continue;
+        }
+        auto const result = body_.decoder->feed(bytes, body_.text, body_.limit);
+        if (result == DecodeResult::too_large) ec = boost::beast::http::error::body_limit;
+        if (result == DecodeResult::bad_input) ec = bad_compressed_body();
+        if (ec) return taken;
+      }
+      return taken;
+    }
+
+    void finish(boost::system::error_code& ec) {
+      ec = {};
+      // finish() also ends a message without a body (204, 304), where init() never ran.
+      if (decoding_ && body_.decoder->finish() != DecodeResult::ok) {
+        ec = bad_compressed_body();
+      }
+    }
+
+   private:
+    const boost::beast::http::fields& fields_;
+    value_type& body_;
+    bool decoding_ = false;
+  };
+};
+
+}  // namespace poller
