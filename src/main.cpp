@@ -1,7 +1,6 @@
 // poller: fetch a list of URLs in fixed-rate rounds. This file only turns the command line into
 // Options; everything else lives in poller_core.
 
-#include <algorithm>
 #include <exception>
 #include <iostream>
 
@@ -126,11 +125,8 @@ int main(int argc, char** argv) {
     options.connect_timeout = to_duration("--connect-timeout", connect_timeout);
     options.max_time = to_duration("--max-time", max_time);
     options.max_filesize = to_size("--max-filesize", max_filesize);
-    // The value goes into every request as it is: a CR or LF would end the header line early
-    // and start another.
-    if (std::any_of(options.user_agent.begin(), options.user_agent.end(), [](unsigned char c) {
-          return (c < 0x20 && c != '\t') || c == 0x7f;
-        })) {
+    // The value goes into every request as it is, like a -H value.
+    if (!poller::is_valid_field_value(options.user_agent)) {
       throw poller::UsageError("--user-agent contains a control character (CR, LF, ...)");
     }
     if (once) options.count = 1;

@@ -25,6 +25,12 @@ bool is_token_char(unsigned char c) {
 
 }  // namespace
 
+bool is_valid_field_value(std::string_view value) {
+  return std::none_of(value.begin(), value.end(), [](char c) {
+    return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
+  });
+}
+
 HeaderOption parse_header_option(std::string_view text) {
   // A CR or LF would let the value end the header and start another, or end the request head.
   if (text.find_first_of("\r\n") != std::string_view::npos) {
@@ -40,9 +46,7 @@ HeaderOption parse_header_option(std::string_view text) {
                    [](char c) { return is_token_char(static_cast<unsigned char>(c)); })) {
     throw UsageError(fmt::format("header \"{}\" has an invalid name", text));
   }
-  if (std::any_of(header.value.begin(), header.value.end(), [](char c) {
-        return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
-      })) {
+  if (!is_valid_field_value(header.value)) {
     throw UsageError(fmt::format("header \"{}\" has a control character in its value", header.name));
   }
   return header;

@@ -71,6 +71,10 @@ struct Options {
   LogFormat log_format = LogFormat::text;
 };
 
+// What a header field value may hold: no control character but HTAB. A CR or LF would end the
+// header line early and start another. For -H and -A alike.
+bool is_valid_field_value(std::string_view value);
+
 // Parsers for option values; each throws UsageError naming what is wrong.
 HeaderOption parse_header_option(std::string_view text);
 ResolveOverride parse_resolve_option(std::string_view text);
