@@ -29,7 +29,7 @@ _poller() {
       ;;
     # Options whose value is free text: offer nothing rather than file names.
     -i | --interval | -n | --count | --connect-timeout | -m | --max-time | --max-redirs | \
-      --resolve | -H | --header | -A | --user-agent | --max-filesize | --max-connections | \
+      --resolve | -x | --proxy | --noproxy | -H | --header | -A | --user-agent | --max-filesize | --max-connections | \
       --expect-status | --expect-body | --max-latency | --cert-expiry | -w | --write-out)
       COMPREPLY=()
       return
@@ -38,7 +38,7 @@ _poller() {
 
   if [[ "$cur" == -* ]]; then
     local options="-h --help --version -i --interval -n --count --once --connect-timeout
-      -m --max-time -L --location -f --fail --max-redirs --resolve -H --header
+      -m --max-time -L --location -f --fail --max-redirs --resolve -x --proxy --noproxy -H --header
       -A --user-agent --max-filesize --compressed --max-connections --expect-status --expect-body
       --max-latency --cert-expiry --cacert -k --insecure --format
       -w --write-out --on-change --log-format -v --verbose -q --quiet"

@@ -5,6 +5,9 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <openssl/ssl.h>
@@ -43,13 +46,13 @@ bool is_ip_literal(const std::string& host) {
 
 }  // namespace
 
-Connection::Connection(const net::any_io_executor& executor, net::ssl::context* tls, Origin origin)
-    : origin_(std::move(origin)), stream_(make_stream(executor, tls, origin_)) {}
+Connection::Connection(const net::any_io_executor& executor, net::ssl::context* tls, Route route)
+    : route_(std::move(route)), stream_(make_stream(executor, tls, route_.origin)) {}
 
 Connection::~Connection() {
   auto* tls = std::get_if<TlsSocket>(&stream_);
   if (tls == nullptr) return;
-  if (auto cache = session_cache_.lock()) cache->save(origin_, tls->native_handle());
+  if (auto cache = session_cache_.lock()) cache->save(route_.origin, tls->native_handle());
 }
 
 tcp::socket& Connection::socket() {
@@ -83,20 +86,40 @@ net::awaitable<error_code> Connection::handshake() {
   SSL* ssl = stream.native_handle();
   // SNI carries host names only (RFC 6066 section 3); an IP literal is checked against the
   // certificate's IP addresses instead.
-  if (is_ip_literal(origin_.host)) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), origin_.host.c_str());
+  if (is_ip_literal(route_.origin.host)) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), route_.origin.host.c_str());
   } else {
-    if (!SSL_set_tlsext_host_name(ssl, origin_.host.c_str())) {
+    if (!SSL_set_tlsext_host_name(ssl, route_.origin.host.c_str())) {
       co_return error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
     }
     // OpenSSL's own host check, rather than a verify callback, so that a mismatch is reported
     // as "hostname mismatch" by SSL_get_verify_result instead of a bare "verify failed".
-    SSL_set1_host(ssl, origin_.host.c_str());
+    SSL_set1_host(ssl, route_.origin.host.c_str());
   }
   auto const ec = co_await stream.handshake();
   // A resumed session carries the certificate of the handshake that made it.
   if (!ec) certificate_expiry_ = peer_certificate_expiry(ssl);
   co_return ec;
+}
+
+net::awaitable<error_code> Connection::open_tunnel(std::string_view connect_request,
+                                                  unsigned& status, std::string& reason) {
+  auto& plain = socket();
+  auto [write_ec, written] = co_await net::async_write(plain, net::buffer(connect_request), use_tuple);
+  if (write_ec) co_return write_ec;
+  // Only the header: a 2xx answer to CONNECT has no body (RFC 9110 9.3.6), and after a refusal
+  // the connection is dropped, body and all.
+  http::response_parser<http::empty_body> parser;
+  parser.skip(true);
+  parser.header_limit(16 * 1024);
+  beast::flat_buffer buffer;
+  auto [read_ec, read] = co_await http::async_read_header(plain, buffer, parser, use_tuple);
+  if (read_ec) co_return read_ec;
+  status = parser.get().result_int();
+  reason = std::string(parser.get().reason());
+  // TLS starts with the client's hello: a proxy that says more before it is out of step.
+  if (status / 100 == 2 && buffer.size() != 0) co_return http::error::unexpected_body;
+  co_return error_code{};
 }
 
 // A request is written at once, without Asio's async_write: a write that completes at once (as
@@ -175,7 +198,7 @@ bool Connection::is_alive_while_idle() {
   // Data nobody asked for. Over TLS it may be a post-handshake message (a session ticket) or a
   // close_notify alert; the two cannot be told apart without reading, so the request goes ahead
   // and, should the connection turn out closed, is retried once on a fresh one.
-  return origin_.is_https();
+  return route_.origin.is_https();
 }
 
 void Connection::cancel() {

@@ -18,6 +18,7 @@
 
 #include "poller/connection.hpp"
 #include "poller/decoder.hpp"
+#include "poller/encoding.hpp"
 #include "poller/fetch_deadline.hpp"
 #include "poller/pool.hpp"
 #include "poller/request.hpp"
@@ -79,8 +80,10 @@ struct HttpClient::Impl {
                                        FetchResult& result);
   net::awaitable<error_code> send_and_receive(Connection& connection, std::string_view request,
                                               FetchResult& result);
-  net::awaitable<OpenedConnection> open(const Origin& origin, FetchResult& result);
-  net::awaitable<error_code> resolve(const Origin& origin, tcp::resolver::results_type& endpoints);
+  net::awaitable<OpenedConnection> open(const Route& route, FetchResult& result);
+  net::awaitable<std::string> open_tunnel(Connection& connection);
+  net::awaitable<error_code> resolve(const std::string& host, std::uint16_t port,
+                                     tcp::resolver::results_type& endpoints);
   void abort_in_flight();
 
   ResponseParser& fresh_parser();
@@ -93,6 +96,7 @@ struct HttpClient::Impl {
   // Made on first use: loading the system trust store costs ~50 ms of CPU, wasted on a list of
   // plain http URLs.
   std::optional<net::ssl::context> tls;
+  ProxySettings proxies;
   RequestFormatter request_formatter;
   std::string request_bytes;  // the request of the exchange under way; its capacity is reused
   ConnectionPool pool;
@@ -124,6 +128,7 @@ struct HttpClient::Impl {
 HttpClient::Impl::Impl(net::io_context& io, const Options& options)
     : io(io),
       options(options),
+      proxies(ProxySettings::from(options.proxy, options.noproxy)),
       request_formatter(options),
       pool(options.max_connections),
       resolver(io),
@@ -214,12 +219,14 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
 // Returns the reason of a failure, empty on success.
 net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, bool to_listed_origin,
                                                        FetchResult& result) {
-  request_formatter.format(target, to_listed_origin, request_bytes);
-  auto connection = pool.take(target.origin);
+  auto const* const proxy = proxies.for_origin(target.origin);
+  auto const route = Route::to(target.origin, proxy);
+  request_formatter.format(target, to_listed_origin, route.tunnelled() ? nullptr : proxy, request_bytes);
+  auto connection = pool.take(route);
   bool reused = connection != nullptr;
   for (int attempt = 0;; ++attempt) {
     if (!connection) {
-      auto opened = co_await open(target.origin, result);
+      auto opened = co_await open(route, result);
       if (!opened.connection) co_return opened.error;
       connection = std::move(opened.connection);
       reused = false;
@@ -227,7 +234,7 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
     } else if (spdlog::should_log(spdlog::level::debug)) {
       // Checked first, here and below: the arguments are built even with debug lines off.
       spdlog::debug("{}: reusing the connection to {}", target.display_url,
-                    target.origin.to_string());
+                    proxy != nullptr ? proxy->display : target.origin.to_string());
     }
     result.reused = reused;
     result.remote_ip = connection->remote_ip();
@@ -305,35 +312,46 @@ ResponseParser& HttpClient::Impl::fresh_parser() {
   return *parser;
 }
 
-net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, FetchResult& result) {
+// A new connection for `route`: resolve, TCP connect, the CONNECT tunnel through a proxy to an
+// https origin, and the TLS handshake, all within --connect-timeout.
+net::awaitable<OpenedConnection> HttpClient::Impl::open(const Route& route, FetchResult& result) {
   auto const connect_deadline = std::min(fetch_deadline, Clock::now() + options.connect_timeout);
   deadline.set(connect_deadline);
   auto const started = Clock::now();
+  auto const& origin = route.origin;
+  const Proxy* const proxy = route.proxy;
+  // Where the TCP connection goes, and how messages name it.
+  auto const& host = proxy != nullptr ? proxy->host : origin.host;
+  auto const port = proxy != nullptr ? proxy->port : origin.port;
+  auto const peer = proxy != nullptr ? "proxy " + proxy->display : origin.to_string();
 
   tcp::resolver::results_type endpoints;
-  auto ec = co_await resolve(origin, endpoints);
+  auto ec = co_await resolve(host, port, endpoints);
   if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
+  auto const host_named = fmt::format("{}{}", proxy != nullptr ? "proxy host " : "", host);
   if (deadline.expired()) {
-    co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "resolving " + origin.host)};
+    co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "resolving " + host_named)};
   }
   if (ec) {
-    co_return OpenedConnection{nullptr, fmt::format("cannot resolve {}: {}", origin.host, ec.message())};
+    co_return OpenedConnection{nullptr, fmt::format("cannot resolve {}: {}", host_named, ec.message())};
   }
 
   std::unique_ptr<Connection> connection;
   try {
     auto* const tls = origin.is_https() ? &tls_context() : nullptr;
-    connection = std::make_unique<Connection>(io.get_executor(), tls, origin);
+    connection = std::make_unique<Connection>(io.get_executor(), tls, route);
   } catch (const UsageError& error) {
     // Only reached on a redirect to https or after a reload: the run has begun, so the broken
     // trust store fails the fetch rather than the run.
     co_return OpenedConnection{nullptr, error.what()};
   }
   in_flight = connection.get();
+  std::string tunnel_failure;
   ec = co_await connection->connect(endpoints);
   if (!ec) {
     result.time_connect = Clock::now() - fetch_start;
-    if (origin.is_https()) {
+    if (route.tunnelled()) tunnel_failure = co_await open_tunnel(*connection);
+    if (origin.is_https() && tunnel_failure.empty()) {
       if (auto const saved = tls_sessions->take(origin)) connection->offer_tls_session(saved.get());
       ec = co_await connection->handshake();
       result.time_appconnect = Clock::now() - fetch_start;
@@ -343,35 +361,64 @@ net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, Fe
   in_flight = nullptr;
   if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
   if (deadline.expired()) {
-    co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "connecting to " + origin.to_string())};
+    co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "connecting to " + peer)};
+  }
+  if (!tunnel_failure.empty()) co_return OpenedConnection{nullptr, std::move(tunnel_failure)};
+  if (ec && proxy != nullptr && ec.category() != net::error::get_ssl_category()) {
+    co_return OpenedConnection{nullptr, fmt::format("connect to {}: {}", peer, ec.message())};
   }
   if (ec) co_return OpenedConnection{nullptr, connection->describe_open_error(ec)};
   deadline.set(fetch_deadline);
   if (spdlog::should_log(spdlog::level::debug)) {
-    spdlog::debug("connected to {} ({}) in {}{}", origin.to_string(), connection->remote_ip(),
-                  format_duration(Clock::now() - started),
+    spdlog::debug("connected to {}{} ({}) in {}{}", peer,
+                  route.tunnelled() ? ", tunnel to " + origin.authority() : std::string(),
+                  connection->remote_ip(), format_duration(Clock::now() - started),
                   result.tls_resumed ? ", TLS session resumed" : "");
   }
   co_return OpenedConnection{std::move(connection), {}};
 }
 
-net::awaitable<error_code> HttpClient::Impl::resolve(const Origin& origin,
+// HTTPS through a proxy: CONNECT, then TLS end to end through the tunnel. Returns why the tunnel
+// could not be had, empty once it is open.
+net::awaitable<std::string> HttpClient::Impl::open_tunnel(Connection& connection) {
+  auto const& proxy = *connection.route().proxy;
+  auto const tunnel_to = connection.origin().authority();
+  std::string connect_request;
+  request_formatter.format_connect(connection.origin(), proxy, connect_request);
+  unsigned status = 0;
+  std::string reason;
+  auto const ec = co_await connection.open_tunnel(connect_request, status, reason);
+  if (ec == http::error::unexpected_body) {
+    co_return fmt::format("proxy {} sent data after opening the tunnel to {}", proxy.display, tunnel_to);
+  }
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == net::error::eof) {
+    co_return fmt::format("proxy {} closed the connection instead of answering CONNECT {}",
+                          proxy.display, tunnel_to);
+  }
+  if (ec) co_return fmt::format("proxy {}: CONNECT {} failed: {}", proxy.display, tunnel_to, ec.message());
+  if (status / 100 != 2) {
+    co_return fmt::format("proxy {} refused the tunnel to {}: {} {}", proxy.display, tunnel_to, status,
+                          escape_control_characters(reason));
+  }
+  co_return std::string();
+}
+
+net::awaitable<error_code> HttpClient::Impl::resolve(const std::string& host, std::uint16_t port,
                                                      tcp::resolver::results_type& endpoints) {
-  auto const port = std::to_string(origin.port);
-  if (auto found = resolve_overrides.find({origin.host, origin.port}); found != resolve_overrides.end()) {
-    endpoints = tcp::resolver::results_type::create(tcp::endpoint(found->second, origin.port),
-                                                    origin.host, port);
+  auto const service = std::to_string(port);
+  if (auto found = resolve_overrides.find({host, port}); found != resolve_overrides.end()) {
+    endpoints = tcp::resolver::results_type::create(tcp::endpoint(found->second, port), host, service);
     co_return error_code{};
   }
   error_code ec;
-  auto const literal = net::ip::make_address(origin.host, ec);
+  auto const literal = net::ip::make_address(host, ec);
   if (!ec) {
-    endpoints = tcp::resolver::results_type::create(tcp::endpoint(literal, origin.port), origin.host, port);
+    endpoints = tcp::resolver::results_type::create(tcp::endpoint(literal, port), host, service);
     co_return error_code{};
   }
   // getaddrinfo cannot be interrupted; at the deadline, cancelling the resolver abandons its
   // answer instead.
-  auto [resolve_ec, results] = co_await resolver.async_resolve(origin.host, port, use_tuple);
+  auto [resolve_ec, results] = co_await resolver.async_resolve(host, service, use_tuple);
   endpoints = std::move(results);
   co_return resolve_ec;
 }
@@ -449,9 +496,11 @@ void HttpClient::cancel() {
 }
 
 void HttpClient::keep_only(const std::vector<Target>& targets) {
-  std::set<Origin> listed;
-  for (auto const& target : targets) listed.insert(target.origin);
-  impl_->pool.close_unless([&](const Origin& origin) { return listed.contains(origin); });
+  std::set<Route> listed;
+  for (auto const& target : targets) {
+    listed.insert(Route::to(target.origin, impl_->proxies.for_origin(target.origin)));
+  }
+  impl_->pool.close_unless([&](const Route& route) { return listed.contains(route); });
 }
 
 void HttpClient::shutdown() {

@@ -95,6 +95,14 @@ int main(int argc, char** argv) {
                  "Check: an https fetch fails when the server's certificate expires within DAYS "
                  "days")
       ->type_name("DAYS");
+  app.add_option("-x,--proxy", options.proxy,
+                 "Use this HTTP proxy: [http://][USER:PASSWORD@]HOST[:PORT] (port 1080 if none; "
+                 "https through CONNECT); \"\" for none. Default: http_proxy, https_proxy, all_proxy")
+      ->type_name("URL");
+  app.add_option("--noproxy", options.noproxy,
+                 "Hosts to reach directly: comma-separated names (with their subdomains), IP "
+                 "addresses, CIDR ranges, or * for all. Default: no_proxy")
+      ->type_name("LIST");
   app.add_option("--cacert", options.cacert, "CA certificates (PEM) to verify servers with")
       ->check(CLI::ExistingFile);
   app.add_flag("-k,--insecure", options.insecure, "Do not verify TLS certificates (warns once)");

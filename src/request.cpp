@@ -35,7 +35,8 @@ RequestFormatter::RequestFormatter(const Options& options)
   }
 }
 
-void RequestFormatter::format(const Target& target, bool to_listed_origin, std::string& out) const {
+void RequestFormatter::format(const Target& target, bool to_listed_origin, const Proxy* proxy,
+                              std::string& out) const {
   // A -H that applies to this request: credentials only to the listed origin.
   auto const applies = [&](const HeaderOption& header) {
     return to_listed_origin || !is_credential(header.name);
@@ -49,15 +50,27 @@ void RequestFormatter::format(const Target& target, bool to_listed_origin, std::
     if (!value.empty() && !overridden(name)) append_field(out, name, value);
   };
 
-  out.assign("GET ").append(target.request_target).append(" HTTP/1.1\r\n");
+  out.assign("GET ");
+  if (proxy != nullptr) out.append("http://").append(target.host_header);
+  out.append(target.request_target).append(" HTTP/1.1\r\n");
   append_default("Host", target.host_header);
   append_default("User-Agent", user_agent_);
   append_default("Accept", "*/*");
   append_default("Accept-Encoding", accept_encoding_);
   append_default("Authorization", target.authorization);
+  if (proxy != nullptr) append_default("Proxy-Authorization", proxy->authorization);
   for (auto const& header : headers_) {
     if (applies(header) && !header.value.empty()) append_field(out, header.name, header.value);
   }
+  out.append("\r\n");
+}
+
+void RequestFormatter::format_connect(const Origin& origin, const Proxy& proxy, std::string& out) const {
+  auto const authority = origin.authority();
+  out.assign("CONNECT ").append(authority).append(" HTTP/1.1\r\n");
+  append_field(out, "Host", authority);
+  if (!user_agent_.empty()) append_field(out, "User-Agent", user_agent_);
+  if (!proxy.authorization.empty()) append_field(out, "Proxy-Authorization", proxy.authorization);
   out.append("\r\n");
 }
 

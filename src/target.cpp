@@ -124,10 +124,13 @@ ParsedTarget make_target(urls::url_view url) {
 
 }  // namespace
 
-std::string Origin::to_string() const {
+std::string Origin::authority() const {
   bool const ipv6 = host.find(':') != std::string::npos;
-  return fmt::format("{}://{}{}{}:{}", is_https() ? "https" : "http", ipv6 ? "[" : "", host,
-                     ipv6 ? "]" : "", port);
+  return fmt::format("{}{}{}:{}", ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
+}
+
+std::string Origin::to_string() const {
+  return fmt::format("{}://{}", is_https() ? "https" : "http", authority());
 }
 
 ParsedTarget parse_target(std::string_view text) {

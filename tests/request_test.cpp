@@ -15,7 +15,7 @@ Target target_of(std::string_view url) {
 
 std::string request_for(const Options& options, std::string_view url, bool to_listed_origin = true) {
   std::string out = "left over from the last request";
-  RequestFormatter(options).format(target_of(url), to_listed_origin, out);
+  RequestFormatter(options).format(target_of(url), to_listed_origin, nullptr, out);
   return out;
 }
 

@@ -31,7 +31,7 @@ void FormatRequest(benchmark::State& state) {
   poller::RequestFormatter const formatter(options);
   std::string out;
   for (auto _ : state) {
-    formatter.format(target, true, out);
+    formatter.format(target, true, nullptr, out);
     benchmark::DoNotOptimize(out.data());
   }
 }

@@ -1,5 +1,5 @@
 #pragma once
-// One HTTP/1.1 connection to an origin, plain or TLS.
+// One HTTP/1.1 connection to an origin, plain or TLS, straight or through an HTTP proxy.
 // Internal to poller_core: only the client's translation units include this (it pulls in Beast).
 //
 // Steps carry no timeouts of their own: the client bounds a whole fetch with one deadline and
@@ -19,6 +19,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "poller/decoded_body.hpp"
+#include "poller/proxy.hpp"
 #include "poller/target.hpp"
 #include "poller/tls_session_cache.hpp"
 #include "poller/tls_socket.hpp"
@@ -37,16 +38,24 @@ using ResponseParser = http::response_parser<DecodedBody>;
 class Connection {
  public:
   // `tls` is used for an https origin only, and may be null for plain http.
-  Connection(const net::any_io_executor& executor, net::ssl::context* tls, Origin origin);
+  Connection(const net::any_io_executor& executor, net::ssl::context* tls, Route route);
 
   ~Connection();  // hands its TLS session to the cache given to return_session_to(), if any
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  const Origin& origin() const { return origin_; }
+  const Route& route() const { return route_; }
+  // The server TLS and the requests are for; no host for plain http through a proxy.
+  const Origin& origin() const { return route_.origin; }
 
-  // TCP: connects to the first endpoint that answers.
+  // TCP: connects to the first endpoint that answers (the proxy's, for a proxied route).
   net::awaitable<error_code> connect(const tcp::resolver::results_type& endpoints);
+
+  // A tunnelled route, before handshake(): sends `connect_request` (CONNECT origin) to the proxy
+  // and reads its answer. A refusal is no error: `status` then holds the proxy's status (not
+  // 2xx) and `reason` its reason phrase.
+  net::awaitable<error_code> open_tunnel(std::string_view connect_request, unsigned& status,
+                                         std::string& reason);
 
   // HTTPS only (a no-op for HTTP): the TLS handshake, sending SNI and verifying the certificate
   // against `origin().host`.
@@ -95,7 +104,7 @@ class Connection {
   tcp::socket& socket();
   net::awaitable<std::tuple<error_code, std::size_t>> read_from_stream(net::mutable_buffer buffer);
 
-  Origin origin_;
+  Route route_;
   std::variant<PlainStream, TlsSocket> stream_;
   std::string remote_ip_;
   std::weak_ptr<TlsSessionCache> session_cache_;

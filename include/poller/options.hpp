@@ -61,6 +61,11 @@ struct Options {
 
   Checks checks;  // --expect-status, --expect-body, --max-latency, --cert-expiry
 
+  // --proxy URL (an empty string: no proxy) and --noproxy LIST; unset, the environment decides
+  // (http_proxy, https_proxy, all_proxy, no_proxy: see proxy.hpp).
+  std::optional<std::string> proxy;
+  std::optional<std::string> noproxy;
+
   std::optional<std::string> cacert;
   bool insecure = false;
 

@@ -1,5 +1,6 @@
 #pragma once
-// Idle keep-alive connections, one per origin, waiting for the next request to that origin.
+// Idle keep-alive connections, one per route (an origin, or a proxy), waiting for the next
+// request that goes that way.
 // Internal to poller_core.
 
 #include <chrono>
@@ -18,16 +19,16 @@ class ConnectionPool {
   // thousands of hosts must not exhaust them.
   explicit ConnectionPool(std::size_t capacity) : capacity_(capacity) {}
 
-  // The origin's idle connection if it is still alive, else nullptr (a dead one is dropped).
+  // The route's idle connection if it is still alive, else nullptr (a dead one is dropped).
   // A connection idle for less than a second is not checked: a server rarely closes one that
   // soon, the check costs a syscall per request, and the client's one retry covers the rare case.
-  std::unique_ptr<Connection> take(const Origin& origin);
+  std::unique_ptr<Connection> take(const Route& route);
 
   // Keeps a connection that finished its exchange cleanly and may be reused; beyond the
   // capacity, the least recently used idle connection is closed.
   void put(std::unique_ptr<Connection> connection);
 
-  // Closes every idle connection whose origin `keep` rejects.
+  // Closes every idle connection whose route `keep` rejects.
   template <class Predicate>
   void close_unless(Predicate keep) {
     std::erase_if(idle_, [&](const auto& entry) { return !keep(entry.first); });
@@ -45,7 +46,7 @@ class ConnectionPool {
 
   std::size_t capacity_;
   std::uint64_t clock_ = 0;  // orders uses; cheaper and steadier than reading a clock
-  std::map<Origin, Idle> idle_;
+  std::map<Route, Idle> idle_;
 };
 
 }  // namespace poller

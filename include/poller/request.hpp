@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "poller/options.hpp"
+#include "poller/proxy.hpp"
 #include "poller/target.hpp"
 
 namespace poller {
@@ -22,7 +23,12 @@ class RequestFormatter {
   // replaces a default of the same name, or with an empty value removes it; of several -H of one
   // name the last counts. Authorization and Cookie from -H go to the listed origin only
   // (`to_listed_origin`), as in curl: a redirect elsewhere does not carry them along.
-  void format(const Target& target, bool to_listed_origin, std::string& out) const;
+  // Through a proxy (`proxy`, plain http only) the request target is the absolute URL, without
+  // userinfo, and Proxy-Authorization follows Authorization.
+  void format(const Target& target, bool to_listed_origin, const Proxy* proxy, std::string& out) const;
+
+  // The CONNECT request that asks `proxy` for a tunnel to `origin` (https through a proxy).
+  void format_connect(const Origin& origin, const Proxy& proxy, std::string& out) const;
 
  private:
   std::vector<HeaderOption> headers_;  // the -H that count, in the order given

@@ -18,6 +18,7 @@ struct Origin {
   std::uint16_t port = 80;
 
   bool is_https() const { return scheme == Scheme::https; }
+  std::string authority() const;  // "example.com:443", "[::1]:8443"
   std::string to_string() const;  // "https://example.com:443"
   auto operator<=>(const Origin&) const = default;
 };

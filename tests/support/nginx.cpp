@@ -1,62 +1,21 @@
 #include "support/nginx.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+
+#include "support/ports.hpp"
 
 namespace poller::test {
 namespace {
 
 constexpr const char* nginx_path = "/usr/sbin/nginx";
 constexpr auto start_timeout = std::chrono::seconds(5);
-
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
-}
-
-// Asks the kernel for a free port. Another process may take it before nginx binds it, so
-// start() retries with a new one when nginx reports the address in use.
-std::uint16_t pick_free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
-  sockaddr_in address = loopback(0);
-  socklen_t length = sizeof address;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!ok) throw std::system_error(err, std::generic_category(), "bind 127.0.0.1:0");
-  return ntohs(address.sin_port);
-}
-
-bool accepts_connections(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  const sockaddr_in address = loopback(port);
-  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return ok;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
 
 std::string make_config(const std::string& prefix, std::uint16_t port,
                         const NginxOptions& options) {
@@ -171,7 +130,7 @@ std::string NginxServer::url(std::string_view path) const {
 
 std::vector<AccessLogEntry> NginxServer::access_log() const {
   std::vector<AccessLogEntry> entries;
-  std::istringstream lines(read_file(prefix_.path() + "/logs/access.log"));
+  std::istringstream lines(read_text_file(prefix_.path() + "/logs/access.log"));
   // A line is complete only once its newline is there.
   for (std::string line; std::getline(lines, line);)
     if (!lines.eof())
@@ -189,6 +148,6 @@ std::vector<AccessLogEntry> NginxServer::access_log(std::size_t at_least,
   }
 }
 
-std::string NginxServer::error_log() const { return read_file(prefix_.path() + "/logs/error.log"); }
+std::string NginxServer::error_log() const { return read_text_file(prefix_.path() + "/logs/error.log"); }
 
 }  // namespace poller::test

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -437,6 +438,13 @@ std::string TempDir::write_file(std::string_view name, std::string_view content)
   file.close();
   if (!file) throw std::runtime_error("TempDir: cannot write " + full.string());
   return full.string();
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream content;
+  content << file.rdbuf();
+  return content.str();
 }
 
 }  // namespace poller::test

@@ -87,4 +87,7 @@ class TempDir {
   std::string path_;
 };
 
+// The whole content of a file; empty when it cannot be read (a log not written yet).
+std::string read_text_file(const std::string& path);
+
 }  // namespace poller::test
