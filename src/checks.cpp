@@ -9,16 +9,10 @@
 #include "poller/encoding.hpp"
 #include "poller/json_record.hpp"
 #include "poller/options.hpp"
+#include "poller/text.hpp"
 
 namespace poller {
 namespace {
-
-std::string_view trim(std::string_view text) {
-  auto const first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  auto const last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
-}
 
 // "503" -> 503; nothing for anything but 100..999 written as plain digits.
 std::optional<unsigned> parse_status(std::string_view text) {
@@ -62,16 +56,16 @@ StatusList StatusList::parse(std::string_view text) {
   std::string_view rest = text;
   for (;;) {
     auto const comma = rest.find(',');
-    auto const item = trim(rest.substr(0, comma));
+    auto const item = trim_ows(rest.substr(0, comma));
     if (item.empty()) {
       throw UsageError(
           fmt::format("--expect-status \"{}\": empty item (expected e.g. 200,204,300-399)",
                       escape_control_characters(text)));
     }
     auto const dash = item.find('-');
-    auto const first = parse_status(trim(item.substr(0, dash)));
+    auto const first = parse_status(trim_ows(item.substr(0, dash)));
     auto const last =
-        dash == std::string_view::npos ? first : parse_status(trim(item.substr(dash + 1)));
+        dash == std::string_view::npos ? first : parse_status(trim_ows(item.substr(dash + 1)));
     if (!first || !last || *first > *last) {
       throw UsageError(fmt::format(
           "--expect-status: \"{}\" is not a status or a range of statuses (100 to 999, e.g. "

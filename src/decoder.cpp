@@ -2,22 +2,14 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <climits>
 
 #include <zlib.h>
 
+#include "poller/text.hpp"
+
 namespace poller {
 namespace {
-
-std::string lower_trimmed(std::string_view text) {
-  auto const not_space = [](unsigned char c) { return c != ' ' && c != '\t'; };
-  auto const first = std::find_if(text.begin(), text.end(), not_space);
-  auto const last = std::find_if(text.rbegin(), text.rend(), not_space).base();
-  std::string out;
-  for (auto it = first; it < last; ++it) out += static_cast<char>(std::tolower(static_cast<unsigned char>(*it)));
-  return out;
-}
 
 // windowBits for inflateInit2: 32 + 15 takes a gzip or a zlib header, 15 a zlib header only,
 // -15 no header at all (raw deflate).
@@ -61,7 +53,7 @@ BodyDecoder::BodyDecoder() : stream_(std::make_unique<Stream>()) {}
 BodyDecoder::~BodyDecoder() = default;
 
 bool BodyDecoder::can_decode(std::string_view content_encoding) {
-  auto const name = lower_trimmed(content_encoding);
+  auto const name = to_lower(trim_ows(content_encoding));
   return name.empty() || name == "identity" || name == "gzip" || name == "x-gzip" ||
          name == "deflate";
 }
@@ -72,7 +64,7 @@ bool BodyDecoder::reset(std::string_view content_encoding) {
   s.ended = false;
   s.head.clear();
   message_.clear();
-  auto const name = lower_trimmed(content_encoding);
+  auto const name = to_lower(trim_ows(content_encoding));
   if (name.empty() || name == "identity") {
     s.mode = Stream::Mode::identity;
     return true;

@@ -1,4 +1,5 @@
 #include "poller/options.hpp"
+#include "poller/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,12 +11,6 @@
 
 namespace poller {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool is_token_char(unsigned char c) {
   // RFC 9110 5.6.2 tchar
@@ -40,7 +35,7 @@ HeaderOption parse_header_option(std::string_view text) {
   if (colon == std::string_view::npos) {
     throw UsageError(fmt::format("header \"{}\" is not of the form 'Name: value'", text));
   }
-  HeaderOption header{std::string(text.substr(0, colon)), std::string(trim(text.substr(colon + 1)))};
+  HeaderOption header{std::string(text.substr(0, colon)), std::string(trim_ows(text.substr(colon + 1)))};
   if (header.name.empty() ||
       !std::all_of(header.name.begin(), header.name.end(),
                    [](char c) { return is_token_char(static_cast<unsigned char>(c)); })) {
@@ -62,9 +57,7 @@ ResolveOverride parse_resolve_option(std::string_view text) {
   if (second == std::string_view::npos) throw fail();
 
   ResolveOverride entry;
-  entry.host = std::string(text.substr(0, first));
-  std::transform(entry.host.begin(), entry.host.end(), entry.host.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  entry.host = to_lower(text.substr(0, first));
   auto const port = text.substr(first + 1, second - first - 1);
   unsigned value = 0;
   auto const [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <initializer_list>
@@ -12,16 +11,10 @@
 #include <fmt/format.h>
 
 #include "poller/options.hpp"
+#include "poller/text.hpp"
 
 namespace poller {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // The address's bytes in network order (4 or 16), or nullopt when `text` is no IP literal.
 std::optional<std::string> address_bytes(const std::string& text) {
@@ -65,7 +58,7 @@ NoProxyList NoProxyList::parse(std::string_view text) {
   while (start <= text.size()) {
     auto end = text.find_first_of(", \t", start);
     if (end == std::string_view::npos) end = text.size();
-    auto entry = lower(text.substr(start, end - start));
+    auto entry = to_lower(text.substr(start, end - start));
     start = end + 1;
     if (entry.empty()) continue;
     if (entry == "*") {

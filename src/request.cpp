@@ -1,17 +1,12 @@
 #include "poller/request.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <string_view>
+
+#include "poller/text.hpp"
 
 namespace poller {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 bool is_credential(std::string_view name) {
   return iequals(name, "authorization") || iequals(name, "cookie");

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "poller/encoding.hpp"
+#include "poller/text.hpp"
 
 namespace poller {
 namespace {
@@ -23,12 +24,6 @@ bool is_space_or_control(unsigned char c) { return c <= 0x20 || c == 0x7f; }
 bool is_host_name_byte(unsigned char c) {
   return c >= 0x80 || std::isalnum(c) ||
          std::string_view("-._~!$&'()*+,;=").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-std::string to_lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 std::string without_password(urls::url_view url) {

@@ -1,0 +1,28 @@
+// The ASCII helpers behind case-insensitive names and padded values.
+
+#include <gtest/gtest.h>
+
+#include "poller/text.hpp"
+
+namespace poller {
+namespace {
+
+TEST(Text, ToLowerLowersAsciiLettersOnly) {
+  EXPECT_EQ(to_lower("Example.COM:8080"), "example.com:8080");
+  EXPECT_EQ(to_lower("\xC3\x89T\xC3\x89"), "\xC3\x89t\xC3\x89");  // UTF-8 bytes untouched
+}
+
+TEST(Text, TrimOwsRemovesSpacesAndTabsAtTheEndsOnly) {
+  EXPECT_EQ(trim_ows(" \t gzip, deflate\t "), "gzip, deflate");
+  EXPECT_EQ(trim_ows(" \t "), "");
+  EXPECT_EQ(trim_ows("\r\nx\r\n"), "\r\nx\r\n");  // not HTTP white space: left for callers to refuse
+}
+
+TEST(Text, IequalsIgnoresTheCaseOfAsciiLettersOnly) {
+  EXPECT_TRUE(iequals("Content-Encoding", "content-encoding"));
+  EXPECT_FALSE(iequals("Cookie", "Cookie2"));
+  EXPECT_FALSE(iequals("a-b", "a_b"));
+}
+
+}  // namespace
+}  // namespace poller
