@@ -10,6 +10,7 @@
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
+#include "poller/encoding.hpp"
 #include "poller/options.hpp"
 #include "poller/text.hpp"
 
@@ -108,7 +109,9 @@ Proxy parse_proxy(std::string_view text, std::string_view source) {
   std::string const url = text.find("://") == std::string_view::npos ? "http://" + std::string(text)
                                                                       : std::string(text);
   auto const fail = [&](std::string_view why) {
-    return UsageError(fmt::format("{} \"{}\": {}", source, redact_password(url), why));
+    // Escaped: the text comes from the command line or the environment, and goes to a terminal.
+    return UsageError(fmt::format("{} \"{}\": {}", source,
+                                  escape_control_characters(redact_password(url)), why));
   };
   auto const parsed = boost::urls::parse_uri(url);
   if (!parsed) throw fail("not a proxy URL (expected http://HOST:PORT)");

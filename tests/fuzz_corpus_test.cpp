@@ -43,5 +43,7 @@ TEST(FuzzCorpus, DurationInputsKeepEveryInvariant) {
 
 TEST(FuzzCorpus, SizeInputsKeepEveryInvariant) { EXPECT_GT(replay("size", fuzz::check_size), 0u); }
 
+TEST(FuzzCorpus, ProxyInputsKeepEveryInvariant) { EXPECT_GT(replay("proxy", fuzz::check_proxy), 0u); }
+
 }  // namespace
 }  // namespace poller

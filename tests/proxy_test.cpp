@@ -59,6 +59,9 @@ TEST(ParseProxy, RefusesOtherSchemesNamingTheSourceWithoutThePassword) {
             "proxies)");
   EXPECT_EQ(usage_error_of(parse_from("--proxy"), "http://127.0.0.1:99999"),
             "--proxy \"http://127.0.0.1:99999\": bad port \"99999\"");
+  // From the environment or the command line, on its way to a terminal: escaped.
+  EXPECT_EQ(usage_error_of(parse_from("http_proxy"), "http://a\nb:1"),
+            "http_proxy \"http://a\\nb:1\": not a proxy URL (expected http://HOST:PORT)");
 }
 
 TEST(ProxySettings, ProxyOptionOverridesTheEnvironmentAndAnEmptyOneMeansDirect) {

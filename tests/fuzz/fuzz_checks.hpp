@@ -7,6 +7,8 @@
 #include <string_view>
 
 #include "poller/duration.hpp"
+#include "poller/options.hpp"
+#include "poller/proxy.hpp"
 #include "poller/target.hpp"
 #include "poller/url_list.hpp"
 
@@ -90,6 +92,27 @@ inline std::string check_duration(std::string_view text) {
 inline std::string check_size(std::string_view text) {
   auto const value = parse_size(text);
   if (value && *value >= (1ull << 63)) return "size beyond int64";
+  return {};
+}
+
+// A proxy URL (from --proxy or a *_proxy variable), and the same text as a no_proxy list.
+inline std::string check_proxy(std::string_view text) {
+  try {
+    auto const proxy = parse_proxy(text, "fuzz");
+    if (proxy.host.empty() || has_space_or_control(proxy.host)) return "bad proxy host: " + proxy.host;
+    if (proxy.port == 0) return "proxy port 0";
+    if (!proxy.authorization.empty() && proxy.authorization.rfind("Basic ", 0) != 0)
+      return "proxy authorization that is not Basic: " + proxy.authorization;
+    if (has_space_or_control(proxy.display) || proxy.display.find('@') != std::string::npos)
+      return "proxy display with credentials, a space or a control: " + proxy.display;
+  } catch (const UsageError& error) {
+    if (std::string_view(error.what()).rfind("fuzz \"", 0) != 0) return "error not naming its source";
+    if (has_control(error.what())) return "error with a control character: " + std::string(error.what());
+  }
+  auto const no_proxy = NoProxyList::parse(text);
+  for (const char* host : {"127.0.0.1", "::1", "example.com", "a.b.example.com", ""}) {
+    (void)no_proxy.matches(host);  // must neither crash nor read out of bounds
+  }
   return {};
 }
 
