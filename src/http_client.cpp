@@ -312,6 +312,7 @@ net::awaitable<OpenedConnection> HttpClient::Impl::open(const Origin& origin, Fe
 
   tcp::resolver::results_type endpoints;
   auto ec = co_await resolve(origin, endpoints);
+  result.time_namelookup = Clock::now() - fetch_start;
   if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
   if (deadline.expired()) {
     co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "resolving " + origin.host)};
