@@ -49,12 +49,16 @@ bool is_malformed_request(const error_code& ec) {
          ec != http::error::end_of_stream && ec != http::error::partial_message;
 }
 
+// What escapes a coroutine of the server (std::bad_alloc, say) is logged, never rethrown into
+// the io_context, where it would end the run.
 void report_unexpected(std::exception_ptr error) {
   if (!error) return;
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {
-    spdlog::debug("metrics: scrape connection ended: {}", e.what());
+    spdlog::warn("metrics: {}", e.what());
+  } catch (...) {
+    spdlog::warn("metrics: unknown error");
   }
 }
 
@@ -119,8 +123,15 @@ net::awaitable<void> MetricsServer::Impl::accept_loop() {
 
 // The connection lives in `connections` (so stop() can close it) until this returns.
 net::awaitable<void> MetricsServer::Impl::serve(Connections::iterator connection) {
-  co_await serve_requests(*connection);
-  co_await close_gracefully(*connection);
+  std::exception_ptr error;
+  try {
+    co_await serve_requests(*connection);
+    co_await close_gracefully(*connection);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  report_unexpected(error);
+  connection->close();
   connections.erase(connection);
 }
 
