@@ -33,7 +33,8 @@ void append_histogram(std::string& out, std::string_view name, std::string_view 
   fmt::format_to(sink, "{}_bucket{{{}{}le=\"+Inf\"}} {}\n", name, labels, separator, cumulative);
   std::string_view const braces_open = labels.empty() ? "" : "{";
   std::string_view const braces_close = labels.empty() ? "" : "}";
-  fmt::format_to(sink, "{}_sum{}{}{} {}\n", name, braces_open, labels, braces_close, histogram.sum());
+  fmt::format_to(sink, "{}_sum{}{}{} {}\n", name, braces_open, labels, braces_close,
+                 histogram.sum());
   fmt::format_to(sink, "{}_count{}{}{} {}\n", name, braces_open, labels, braces_close, cumulative);
 }
 
@@ -41,11 +42,16 @@ void append_histogram(std::string& out, std::string_view name, std::string_view 
 
 std::string_view to_string(FetchPhase phase) {
   switch (phase) {
-    case FetchPhase::resolve: return "resolve";
-    case FetchPhase::connect: return "connect";
-    case FetchPhase::tls: return "tls";
-    case FetchPhase::processing: return "processing";
-    case FetchPhase::transfer: return "transfer";
+    case FetchPhase::resolve:
+      return "resolve";
+    case FetchPhase::connect:
+      return "connect";
+    case FetchPhase::tls:
+      return "tls";
+    case FetchPhase::processing:
+      return "processing";
+    case FetchPhase::transfer:
+      return "transfer";
   }
   return "unknown";
 }
@@ -53,7 +59,9 @@ std::string_view to_string(FetchPhase phase) {
 FetchPhases fetch_phases(const FetchResult& result) {
   // FetchResult's times count from the start of the fetch, and are 0 for what did not happen.
   FetchPhases phases;
-  auto set = [&](FetchPhase phase, Duration value) { phases[static_cast<std::size_t>(phase)] = value; };
+  auto set = [&](FetchPhase phase, Duration value) {
+    phases[static_cast<std::size_t>(phase)] = value;
+  };
   auto const zero = Duration::zero();
   if (result.time_namelookup > zero) set(FetchPhase::resolve, result.time_namelookup);
   if (result.time_connect > zero) {
@@ -64,11 +72,12 @@ FetchPhases fetch_phases(const FetchResult& result) {
     set(FetchPhase::tls, between(result.time_connect, result.time_appconnect));
   }
   if (result.time_starttransfer > zero) {
-    set(FetchPhase::processing, between(std::max(result.time_appconnect, result.time_connect),
-                                        result.time_starttransfer));
+    set(FetchPhase::processing,
+        between(std::max(result.time_appconnect, result.time_connect), result.time_starttransfer));
   }
   // A response read whole; a fetch that broke off mid-response has no transfer to speak of.
-  if (result.status) set(FetchPhase::transfer, between(result.time_starttransfer, result.time_total));
+  if (result.status)
+    set(FetchPhase::transfer, between(result.time_starttransfer, result.time_total));
   return phases;
 }
 
@@ -90,10 +99,17 @@ std::string escape_label_value(std::string_view value) {
   out.reserve(value.size());
   for (char const c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -116,7 +132,8 @@ void MetricsRegistry::record(const FetchResult& result) {
   if (result.ok) {
     ++series.successes;
     series.last_success =
-        result.started + std::chrono::duration_cast<std::chrono::system_clock::duration>(result.time_total);
+        result.started +
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(result.time_total);
   } else {
     ++series.failures;
   }
@@ -145,7 +162,8 @@ struct MetricsRegistry::Family {
   // Appends the lines of one URL (its escaped label value); may append nothing.
   void (*per_url)(const Family& family, std::string_view url, const UrlSeries& series,
                   std::string& out) = nullptr;
-  void (*overall)(const Family& family, const MetricsRegistry& registry, std::string& out) = nullptr;
+  void (*overall)(const Family& family, const MetricsRegistry& registry,
+                  std::string& out) = nullptr;
 };
 
 const std::vector<MetricsRegistry::Family>& MetricsRegistry::families() {
@@ -153,12 +171,14 @@ const std::vector<MetricsRegistry::Family>& MetricsRegistry::families() {
   static const std::vector<Family> all{
       {"poller_up", "gauge", "Whether the last fetch of the URL succeeded (1) or failed (0).",
        [](const Family& f, std::string_view url, const Series& s, std::string& out) {
-         fmt::format_to(std::back_inserter(out), "{}{{url=\"{}\"}} {}\n", f.name, url, s.up ? 1 : 0);
+         fmt::format_to(std::back_inserter(out), "{}{{url=\"{}\"}} {}\n", f.name, url,
+                        s.up ? 1 : 0);
        }},
       {"poller_http_status", "gauge",
        "HTTP status of the final response of the URL's last fetch; 0 when none arrived.",
        [](const Family& f, std::string_view url, const Series& s, std::string& out) {
-         fmt::format_to(std::back_inserter(out), "{}{{url=\"{}\"}} {}\n", f.name, url, s.http_status);
+         fmt::format_to(std::back_inserter(out), "{}{{url=\"{}\"}} {}\n", f.name, url,
+                        s.http_status);
        }},
       {"poller_fetches_total", "counter", "Fetches of the URL, by result (success or failure).",
        [](const Family& f, std::string_view url, const Series& s, std::string& out) {
@@ -173,8 +193,8 @@ const std::vector<MetricsRegistry::Family>& MetricsRegistry::families() {
        [](const Family& f, std::string_view url, const Series& s, std::string& out) {
          for (std::size_t i = 0; i < s.phases.size(); ++i) {
            if (s.phases[i].count() == 0) continue;
-           auto const labels = fmt::format("url=\"{}\",phase=\"{}\"", url,
-                                           to_string(static_cast<FetchPhase>(i)));
+           auto const labels =
+               fmt::format("url=\"{}\",phase=\"{}\"", url, to_string(static_cast<FetchPhase>(i)));
            append_histogram(out, f.name, labels, s.phases[i]);
          }
        }},
@@ -193,7 +213,8 @@ const std::vector<MetricsRegistry::Family>& MetricsRegistry::families() {
          if (!s.cert_expiry) return;
          auto const expiry =
              std::chrono::duration_cast<std::chrono::seconds>(s.cert_expiry->time_since_epoch());
-         fmt::format_to(std::back_inserter(out), "{}{{url=\"{}\"}} {}\n", f.name, url, expiry.count());
+         fmt::format_to(std::back_inserter(out), "{}{{url=\"{}\"}} {}\n", f.name, url,
+                        expiry.count());
        }},
       {"poller_rounds_total", "counter", "Rounds started.", nullptr,
        [](const Family& f, const MetricsRegistry& r, std::string& out) {

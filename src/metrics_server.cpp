@@ -96,7 +96,8 @@ MetricsServer::Impl::Impl(net::io_context& io, const MetricsRegistry& registry,
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw UsageError(fmt::format("cannot listen on {}: {}", address.to_string(), ec.message()));
+  if (ec)
+    throw UsageError(fmt::format("cannot listen on {}: {}", address.to_string(), ec.message()));
 }
 
 net::awaitable<void> MetricsServer::Impl::accept_loop() {
@@ -167,10 +168,11 @@ net::awaitable<void> MetricsServer::Impl::serve_requests(beast::tcp_stream& stre
     // No request here has a body: one that comes with a body is answered, and its connection
     // closed rather than the body read. An HTTP/1.0 response to GET /metrics ends with the
     // connection (it cannot be chunked).
-    bool const keep_alive = request.keep_alive() && parser.is_done() &&
-                            !(get_metrics && request.version() < 11);
+    bool const keep_alive =
+        request.keep_alive() && parser.is_done() && !(get_metrics && request.version() < 11);
     if (path != "/metrics") {
-      ec = co_await write_error(stream, http::status::not_found, request.version(), head, keep_alive);
+      ec = co_await write_error(stream, http::status::not_found, request.version(), head,
+                                keep_alive);
     } else if (!get_metrics && !head) {
       ec = co_await write_error(stream, http::status::method_not_allowed, request.version(), head,
                                 keep_alive);
@@ -227,7 +229,8 @@ net::awaitable<error_code> MetricsServer::Impl::write_error(beast::tcp_stream& s
   http::response<http::string_body> response{status, version};
   response.set(http::field::content_type, "text/plain; charset=utf-8");
   if (status == http::status::method_not_allowed) response.set(http::field::allow, "GET, HEAD");
-  response.body() = fmt::format("{} {}\n", static_cast<unsigned>(status), http::obsolete_reason(status));
+  response.body() =
+      fmt::format("{} {}\n", static_cast<unsigned>(status), http::obsolete_reason(status));
   response.keep_alive(keep_alive);
   response.prepare_payload();
   // HEAD: the Content-Length a GET would get, and no body.

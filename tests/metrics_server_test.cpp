@@ -125,24 +125,40 @@ class RawClient {
 struct MetricsScrape : ::testing::Test {
   TestServer server;
   TempDir dir;
+  std::unique_ptr<Process> poller;
+  std::string url;   // http://127.0.0.1:PORT/metrics
+  std::string base;  // http://127.0.0.1:PORT
+  std::uint16_t port = 0;
 
-  std::unique_ptr<Process> start_poller(std::initializer_list<std::string> args, const std::string& list) {
+  // Runs poller over `urls` with --metrics-listen 127.0.0.1:0 and learns where it listens.
+  void start(std::initializer_list<std::string> args, std::initializer_list<std::string> urls) {
     auto argv = poller_command(args);
-    argv.insert(argv.end(), {"--metrics-listen", "127.0.0.1:0", list});
-    return std::make_unique<Process>(argv);
+    argv.insert(argv.end(),
+                {"--metrics-listen", "127.0.0.1:0", dir.write_file("list.txt", lines(urls))});
+    poller = std::make_unique<Process>(argv);
+    url = metrics_url(*poller);
+    ASSERT_FALSE(url.empty()) << poller->stderr_text();
+    base = url.substr(0, url.size() - std::string_view("/metrics").size());
+    port = port_of(base);
+  }
+
+  // An unbounded run ends with status 0 on SIGTERM.
+  void stop() {
+    poller->send_signal(SIGTERM);
+    auto const result = poller->wait(exit_bound);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
   }
 };
 
 TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
   auto const good = server.url("/a");
   auto const refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
-  auto list = dir.write_file("list.txt", lines({good, refused}));
-  auto poller = start_poller({"--interval", "0.05", "--format", "none"}, list);
-  auto const url = metrics_url(*poller);
-  ASSERT_FALSE(url.empty()) << poller->stderr_text();
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.05", "--format", "none"}, {good, refused}));
 
   auto const text = scrape_until(url, "poller_rounds_total", 3);
-  auto const up = [&](const std::string& u) { return sample(text, "poller_up{url=\"" + u + "\"}"); };
+  auto const up = [&](const std::string& u) {
+    return sample(text, "poller_up{url=\"" + u + "\"}");
+  };
   auto const status = [&](const std::string& u) {
     return sample(text, "poller_http_status{url=\"" + u + "\"}");
   };
@@ -155,7 +171,8 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
 
   // Every fetch of the good URL is one observation of its processing and transfer; it went over
   // one keep-alive connection, so one resolve and one connect.
-  auto const successes = sample(text, "poller_fetches_total{url=\"" + good + "\",result=\"success\"}");
+  auto const successes =
+      sample(text, "poller_fetches_total{url=\"" + good + "\",result=\"success\"}");
   ASSERT_TRUE(successes) << text;
   EXPECT_GE(*successes, 3);
   auto const phase_count = [&](const std::string& u, std::string_view phase) {
@@ -167,10 +184,12 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
   EXPECT_EQ(phase_count(good, "resolve"), 1);
   EXPECT_EQ(phase_count(good, "connect"), 1);
   EXPECT_EQ(phase_count(good, "tls"), std::nullopt);
-  EXPECT_EQ(sample(text, "poller_fetch_duration_seconds_bucket{url=\"" + good + "\",phase=\"transfer\",le=\"+Inf\"}"),
+  EXPECT_EQ(sample(text, "poller_fetch_duration_seconds_bucket{url=\"" + good +
+                             "\",phase=\"transfer\",le=\"+Inf\"}"),
             successes);
   // The refused URL: every fetch failed after its resolve.
-  auto const failures = sample(text, "poller_fetches_total{url=\"" + refused + "\",result=\"failure\"}");
+  auto const failures =
+      sample(text, "poller_fetches_total{url=\"" + refused + "\",result=\"failure\"}");
   EXPECT_GE(failures.value_or(0), 3);
   EXPECT_EQ(phase_count(refused, "resolve"), failures);
   EXPECT_EQ(phase_count(refused, "transfer"), std::nullopt);
@@ -178,7 +197,8 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
   EXPECT_FALSE(sample(text, "poller_last_success_timestamp_seconds{url=\"" + refused + "\"}"));
   EXPECT_EQ(sample(text, "poller_connections_opened_total"), 1) << text;
   EXPECT_GE(sample(text, "poller_connections_reused_total").value_or(0), 2) << text;
-  EXPECT_EQ(sample(text, "poller_round_lateness_seconds_count"), sample(text, "poller_rounds_total"));
+  EXPECT_EQ(sample(text, "poller_round_lateness_seconds_count"),
+            sample(text, "poller_rounds_total"));
 
   // promtool parses it and its lint has nothing to say.
   auto const check = run_process({"/usr/bin/promtool", "check", "metrics"}, text);
@@ -188,19 +208,14 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
   auto const later = scrape_until(url, "poller_rounds_total", rounds + 2);
   EXPECT_GE(sample(later, "poller_rounds_total").value_or(0), rounds + 2);
 
-  poller->send_signal(SIGTERM);
-  auto const result = poller->wait(exit_bound);
-  EXPECT_EQ(result.exit_code, 0) << result.err;
+  stop();
 }
 
 TEST_F(MetricsScrape, AnswersWithTheExpositionContentTypeAndKeepsTheConnection) {
-  auto list = dir.write_file("list.txt", lines({server.url("/a")}));
-  auto poller = start_poller({"--interval", "0.1", "--format", "none"}, list);
-  auto const url = metrics_url(*poller);
-  ASSERT_FALSE(url.empty()) << poller->stderr_text();
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.1", "--format", "none"}, {server.url("/a")}));
 
   auto const two = curl({"-o", "/dev/null", "-o", "/dev/null", "-w",
-                          "%{http_code} %{num_connects} %{content_type}\\n", url, url});
+                         "%{http_code} %{num_connects} %{content_type}\\n", url, url});
   EXPECT_EQ(two.out,
             "200 1 text/plain; version=0.0.4; charset=utf-8\n"
             "200 0 text/plain; version=0.0.4; charset=utf-8\n")
@@ -212,7 +227,7 @@ TEST_F(MetricsScrape, AnswersWithTheExpositionContentTypeAndKeepsTheConnection) 
   EXPECT_EQ(head.out.find("poller_"), std::string::npos) << head.out;
 
   // HTTP/1.0 knows no chunks: the whole text, ended by the close.
-  RawClient old(port_of(url.substr(0, url.size() - 8)));
+  RawClient old(port);
   old.send("GET /metrics HTTP/1.0\r\n\r\n");
   auto const answer = old.read_until_close(output_bound);
   ASSERT_TRUE(answer);
@@ -220,17 +235,11 @@ TEST_F(MetricsScrape, AnswersWithTheExpositionContentTypeAndKeepsTheConnection) 
   EXPECT_NE(answer->find("\r\n\r\n# HELP "), std::string::npos) << *answer;
   EXPECT_NE(answer->find("\npoller_connections_reused_total "), std::string::npos) << *answer;
   EXPECT_TRUE(answer->ends_with("\n")) << *answer;
-  poller->send_signal(SIGTERM);
-  EXPECT_EQ(poller->wait(exit_bound).exit_code, 0);
+  stop();
 }
 
 TEST_F(MetricsScrape, BadRequestsGet4xxAndTheRoundsGoOn) {
-  auto list = dir.write_file("list.txt", lines({server.url("/a")}));
-  auto poller = start_poller({"--interval", "0.1", "--count", "20"}, list);
-  auto const url = metrics_url(*poller);
-  ASSERT_FALSE(url.empty()) << poller->stderr_text();
-  auto const base = url.substr(0, url.size() - std::string_view("/metrics").size());
-  auto const port = port_of(base);
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.1", "--count", "20"}, {server.url("/a")}));
 
   auto const post = curl({"-i", "-X", "POST", "--data", "x=1", url});
   EXPECT_TRUE(post.out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n")) << post.out << post.err;
@@ -256,7 +265,8 @@ TEST_F(MetricsScrape, BadRequestsGet4xxAndTheRoundsGoOn) {
   huge.send("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n");
   auto const too_large = huge.read_until_close(output_bound);
   ASSERT_TRUE(too_large) << "still open";
-  EXPECT_TRUE(too_large->starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n")) << *too_large;
+  EXPECT_TRUE(too_large->starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
+      << *too_large;
 
   // Still serving after all that.
   EXPECT_NE(scrape(url).find("poller_rounds_total "), std::string::npos);
@@ -267,11 +277,7 @@ TEST_F(MetricsScrape, BadRequestsGet4xxAndTheRoundsGoOn) {
 }
 
 TEST_F(MetricsScrape, ClientThatSendsNothingIsDroppedAfterTheTimeoutWhileRoundsGoOn) {
-  auto list = dir.write_file("list.txt", lines({server.url("/a")}));
-  auto poller = start_poller({"--interval", "0.1"}, list);
-  auto const url = metrics_url(*poller);
-  ASSERT_FALSE(url.empty()) << poller->stderr_text();
-  auto const port = port_of(url.substr(0, url.size() - 8));
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.1"}, {server.url("/a")}));
 
   RawClient silent(port);
   ASSERT_TRUE(silent.connected());
@@ -287,16 +293,11 @@ TEST_F(MetricsScrape, ClientThatSendsNothingIsDroppedAfterTheTimeoutWhileRoundsG
   EXPECT_GE(count_of(poller->stdout_text(), "/a\n"), printed_before + 20);
   EXPECT_NE(scrape(url).find("poller_rounds_total "), std::string::npos);
 
-  poller->send_signal(SIGTERM);
-  EXPECT_EQ(poller->wait(exit_bound).exit_code, 0);
+  stop();
 }
 
 TEST_F(MetricsScrape, ConnectionsBeyondTheLimitAreClosedAtOnce) {
-  auto list = dir.write_file("list.txt", lines({server.url("/a")}));
-  auto poller = start_poller({"--interval", "0.1", "--format", "none"}, list);
-  auto const url = metrics_url(*poller);
-  ASSERT_FALSE(url.empty()) << poller->stderr_text();
-  auto const port = port_of(url.substr(0, url.size() - 8));
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.1", "--format", "none"}, {server.url("/a")}));
 
   std::vector<std::unique_ptr<RawClient>> idle;
   for (int i = 0; i < 16; ++i) idle.push_back(std::make_unique<RawClient>(port));
@@ -315,17 +316,13 @@ TEST_F(MetricsScrape, ConnectionsBeyondTheLimitAreClosedAtOnce) {
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_NE(text.find("poller_rounds_total "), std::string::npos);
-  poller->send_signal(SIGTERM);
-  EXPECT_EQ(poller->wait(exit_bound).exit_code, 0);
+  stop();
 }
 
 TEST_F(MetricsScrape, SighupReloadDropsTheSeriesOfUrlsNoLongerListed) {
   auto const kept = server.url("/kept");
   auto const dropped = server.url("/dropped");
-  auto list = dir.write_file("list.txt", lines({kept, dropped}));
-  auto poller = start_poller({"--interval", "0.05", "--format", "none"}, list);
-  auto const url = metrics_url(*poller);
-  ASSERT_FALSE(url.empty()) << poller->stderr_text();
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.05", "--format", "none"}, {kept, dropped}));
   auto const before = scrape_until(url, "poller_rounds_total", 2);
   ASSERT_TRUE(sample(before, "poller_up{url=\"" + dropped + "\"}")) << before;
 
@@ -336,29 +333,30 @@ TEST_F(MetricsScrape, SighupReloadDropsTheSeriesOfUrlsNoLongerListed) {
   auto const after = scrape(url);
   EXPECT_TRUE(sample(after, "poller_up{url=\"" + kept + "\"}")) << after;
   EXPECT_EQ(after.find("/dropped"), std::string::npos) << after;
-  poller->send_signal(SIGTERM);
-  EXPECT_EQ(poller->wait(exit_bound).exit_code, 0);
+  stop();
 }
 
 TEST_F(MetricsScrape, HttpsUrlHasATlsPhaseAndItsCertificateExpiry) {
   TestCa ca;
   auto const ca_file = dir.write_file("ca.pem", ca.cert_pem());
-  TestServer tls_server({.tls = ca.issue({.ip_addresses = {"127.0.0.1"}, .not_after = std::chrono::hours(24 * 30)})});
+  TestServer tls_server(
+      {.tls = ca.issue({.ip_addresses = {"127.0.0.1"}, .not_after = std::chrono::hours(24 * 30)})});
   auto const target = tls_server.url("/s");
-  auto list = dir.write_file("list.txt", lines({target}));
-  auto poller = start_poller({"--interval", "0.05", "--format", "none", "--cacert", ca_file}, list);
-  auto const url = metrics_url(*poller);
-  ASSERT_FALSE(url.empty()) << poller->stderr_text();
+  ASSERT_NO_FATAL_FAILURE(
+      start({"--interval", "0.05", "--format", "none", "--cacert", ca_file}, {target}));
 
   auto const text = scrape_until(url, "poller_rounds_total", 2);
-  EXPECT_EQ(sample(text, "poller_fetch_duration_seconds_count{url=\"" + target + "\",phase=\"tls\"}"), 1) << text;
+  EXPECT_EQ(
+      sample(text, "poller_fetch_duration_seconds_count{url=\"" + target + "\",phase=\"tls\"}"), 1)
+      << text;
   auto const expiry = sample(text, "poller_cert_expiry_timestamp_seconds{url=\"" + target + "\"}");
   ASSERT_TRUE(expiry) << text;
-  auto const in_30_days = std::chrono::duration<double>(
-      (std::chrono::system_clock::now() + std::chrono::hours(24 * 30)).time_since_epoch()).count();
+  auto const in_30_days =
+      std::chrono::duration<double>(
+          (std::chrono::system_clock::now() + std::chrono::hours(24 * 30)).time_since_epoch())
+          .count();
   EXPECT_NEAR(*expiry, in_30_days, 3600);
-  poller->send_signal(SIGTERM);
-  EXPECT_EQ(poller->wait(exit_bound).exit_code, 0);
+  stop();
 }
 
 TEST(MetricsListen, PortInUseIsExit2BeforeAnyFetch) {
@@ -370,7 +368,8 @@ TEST(MetricsListen, PortInUseIsExit2BeforeAnyFetch) {
   auto const result = run_poller({"--metrics-listen", in_use, list});
 
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.err.find("cannot listen on " + in_use + ": Address already in use"), std::string::npos)
+  EXPECT_NE(result.err.find("cannot listen on " + in_use + ": Address already in use"),
+            std::string::npos)
       << result.err;
   EXPECT_EQ(server.requests_served(), 0u);
   EXPECT_EQ(result.out, "");
@@ -381,7 +380,8 @@ TEST(MetricsListen, ANameToResolveIsAUsageError) {
   auto list = dir.write_file("list.txt", "http://127.0.0.1:1/\n");
   auto const result = run_poller({"--metrics-listen", "metrics.example:9100", list});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.err.find("--metrics-listen \"metrics.example:9100\""), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("--metrics-listen \"metrics.example:9100\""), std::string::npos)
+      << result.err;
 }
 
 }  // namespace

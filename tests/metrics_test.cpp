@@ -47,7 +47,8 @@ TEST(MetricsRegistry, RendersTheExactExpositionForOneReusedFetch) {
   registry.record_round(0ns);
   registry.record(reused_fetch(target, 800us, 3ms));
 
-  EXPECT_EQ(registry.render(), R"(# HELP poller_up Whether the last fetch of the URL succeeded (1) or failed (0).
+  EXPECT_EQ(registry.render(),
+            R"(# HELP poller_up Whether the last fetch of the URL succeeded (1) or failed (0).
 # TYPE poller_up gauge
 poller_up{url="http://127.0.0.1:8080/a"} 1
 # HELP poller_http_status HTTP status of the final response of the URL's last fetch; 0 when none arrived.
@@ -130,7 +131,8 @@ poller_connections_reused_total 1
 TEST(MetricsRegistry, BeforeAnyFetchOnlyTheOverallFamiliesAreThere) {
   MetricsRegistry registry;
   auto const text = registry.render();
-  EXPECT_EQ(lines_starting(text, "poller_rounds_total"), std::vector<std::string>{"poller_rounds_total 0"});
+  EXPECT_EQ(lines_starting(text, "poller_rounds_total"),
+            std::vector<std::string>{"poller_rounds_total 0"});
   EXPECT_TRUE(lines_starting(text, "# TYPE poller_up").empty()) << text;
   EXPECT_TRUE(lines_starting(text, "# HELP poller_fetch_duration_seconds").empty()) << text;
 }
@@ -155,11 +157,14 @@ TEST(MetricsRegistry, HistogramBucketsAreCumulativeAndEndWithInf) {
   registry.record(reused_fetch(target, 1ms, 4ms));
   registry.record(reused_fetch(target, 1ms, 20001ms));
 
-  auto const transfer = lines_starting(registry.render(), R"(poller_fetch_duration_seconds_bucket{url="http://127.0.0.1/a",phase="transfer")");
+  auto const transfer = lines_starting(
+      registry.render(),
+      R"(poller_fetch_duration_seconds_bucket{url="http://127.0.0.1/a",phase="transfer")");
   ASSERT_EQ(transfer.size(), 15u);
   auto bucket = [&](std::string_view le) {
     for (auto const& line : transfer) {
-      if (line.find("le=\"" + std::string(le) + "\"") != std::string::npos) return line.substr(line.rfind(' ') + 1);
+      if (line.find("le=\"" + std::string(le) + "\"") != std::string::npos)
+        return line.substr(line.rfind(' ') + 1);
     }
     return std::string("absent");
   };
@@ -169,10 +174,17 @@ TEST(MetricsRegistry, HistogramBucketsAreCumulativeAndEndWithInf) {
   EXPECT_EQ(bucket("10"), "2");
   EXPECT_EQ(bucket("+Inf"), "3");
   auto const text = registry.render();
-  EXPECT_EQ(lines_starting(text, R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",phase="transfer"})"),
-            std::vector<std::string>{R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",phase="transfer"} 3)"});
-  EXPECT_EQ(lines_starting(text, R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",phase="transfer"})"),
-            std::vector<std::string>{R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",phase="transfer"} 20.00305)"});
+  EXPECT_EQ(
+      lines_starting(
+          text,
+          R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",phase="transfer"})"),
+      std::vector<std::string>{
+          R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",phase="transfer"} 3)"});
+  EXPECT_EQ(
+      lines_starting(
+          text, R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",phase="transfer"})"),
+      std::vector<std::string>{
+          R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",phase="transfer"} 20.00305)"});
 }
 
 TEST(MetricsRegistry, FailedFetchIsDownWithStatus0AndNoLastSuccess) {
@@ -186,15 +198,22 @@ TEST(MetricsRegistry, FailedFetchIsDownWithStatus0AndNoLastSuccess) {
   registry.record(refused);
 
   auto const text = registry.render();
-  EXPECT_EQ(lines_starting(text, "poller_up{"), std::vector<std::string>{R"(poller_up{url="http://127.0.0.1:1/"} 0)"});
+  EXPECT_EQ(lines_starting(text, "poller_up{"),
+            std::vector<std::string>{R"(poller_up{url="http://127.0.0.1:1/"} 0)"});
   EXPECT_EQ(lines_starting(text, "poller_http_status{"),
             std::vector<std::string>{R"(poller_http_status{url="http://127.0.0.1:1/"} 0)"});
-  EXPECT_EQ(lines_starting(text, R"(poller_fetches_total{url="http://127.0.0.1:1/",result="failure"})"),
-            std::vector<std::string>{R"(poller_fetches_total{url="http://127.0.0.1:1/",result="failure"} 1)"});
+  EXPECT_EQ(
+      lines_starting(text, R"(poller_fetches_total{url="http://127.0.0.1:1/",result="failure"})"),
+      std::vector<std::string>{
+          R"(poller_fetches_total{url="http://127.0.0.1:1/",result="failure"} 1)"});
   EXPECT_TRUE(lines_starting(text, "poller_last_success_timestamp_seconds").empty()) << text;
   // The resolve happened; nothing after it did.
   EXPECT_EQ(lines_starting(text, "poller_fetch_duration_seconds_count").size(), 1u) << text;
-  EXPECT_EQ(lines_starting(text, R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1:1/",phase="resolve"})").size(), 1u);
+  EXPECT_EQ(
+      lines_starting(
+          text, R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1:1/",phase="resolve"})")
+          .size(),
+      1u);
 }
 
 TEST(MetricsRegistry, HttpErrorStatusIsDownWithThatStatus) {
@@ -206,7 +225,8 @@ TEST(MetricsRegistry, HttpErrorStatusIsDownWithThatStatus) {
   MetricsRegistry registry;
   registry.record(result);
   auto const text = registry.render();
-  EXPECT_EQ(lines_starting(text, "poller_up{").at(0), R"(poller_up{url="http://127.0.0.1/missing"} 0)");
+  EXPECT_EQ(lines_starting(text, "poller_up{").at(0),
+            R"(poller_up{url="http://127.0.0.1/missing"} 0)");
   EXPECT_EQ(lines_starting(text, "poller_http_status{").at(0),
             R"(poller_http_status{url="http://127.0.0.1/missing"} 404)");
 }
@@ -223,7 +243,8 @@ TEST(MetricsRegistry, CertificateExpiryOfAnHttpsUrlIsItsNotAfter) {
   failed.status.reset();
   registry.record(failed);
   EXPECT_EQ(lines_starting(registry.render(), "poller_cert_expiry_timestamp_seconds{"),
-            std::vector<std::string>{R"(poller_cert_expiry_timestamp_seconds{url="https://127.0.0.1/"} 1900000000)"});
+            std::vector<std::string>{
+                R"(poller_cert_expiry_timestamp_seconds{url="https://127.0.0.1/"} 1900000000)"});
 }
 
 TEST(MetricsRegistry, ConnectionsOpenedAndReusedAreCounted) {
@@ -236,8 +257,10 @@ TEST(MetricsRegistry, ConnectionsOpenedAndReusedAreCounted) {
   registry.record(reused_fetch(target, 1ms, 2ms));
   registry.record(reused_fetch(target, 1ms, 2ms));
   auto const text = registry.render();
-  EXPECT_EQ(lines_starting(text, "poller_connections_opened_total ").at(0), "poller_connections_opened_total 2");
-  EXPECT_EQ(lines_starting(text, "poller_connections_reused_total ").at(0), "poller_connections_reused_total 2");
+  EXPECT_EQ(lines_starting(text, "poller_connections_opened_total ").at(0),
+            "poller_connections_opened_total 2");
+  EXPECT_EQ(lines_starting(text, "poller_connections_reused_total ").at(0),
+            "poller_connections_reused_total 2");
 }
 
 TEST(MetricsRegistry, KeepOnlyDropsTheSeriesOfUrlsNoLongerListed) {
@@ -251,14 +274,17 @@ TEST(MetricsRegistry, KeepOnlyDropsTheSeriesOfUrlsNoLongerListed) {
   registry.keep_only({a});
 
   auto const text = registry.render();
-  EXPECT_EQ(lines_starting(text, "poller_up{"), std::vector<std::string>{R"(poller_up{url="http://127.0.0.1/a"} 1)"});
+  EXPECT_EQ(lines_starting(text, "poller_up{"),
+            std::vector<std::string>{R"(poller_up{url="http://127.0.0.1/a"} 1)"});
   EXPECT_EQ(text.find("/b\""), std::string::npos) << text;
 }
 
 TEST(MetricsRegistry, PhasesThatDidNotHappenAreNotObserved) {
   auto const http_target = target_of("http://127.0.0.1/");
   auto const https_target = target_of("https://127.0.0.1/");
-  auto const phase = [](const FetchPhases& phases, FetchPhase p) { return phases[static_cast<std::size_t>(p)]; };
+  auto const phase = [](const FetchPhases& phases, FetchPhase p) {
+    return phases[static_cast<std::size_t>(p)];
+  };
 
   auto const reused = fetch_phases(reused_fetch(https_target, 1ms, 3ms));
   EXPECT_FALSE(phase(reused, FetchPhase::resolve));
@@ -291,7 +317,8 @@ TEST(MetricsRegistry, PhasesThatDidNotHappenAreNotObserved) {
 
 TEST(MetricsRegistry, RenderedInPiecesIsTheSameTextAsAtOnce) {
   std::vector<Target> targets;
-  for (int i = 0; i < 300; ++i) targets.push_back(target_of("http://127.0.0.1/" + std::to_string(i)));
+  for (int i = 0; i < 300; ++i)
+    targets.push_back(target_of("http://127.0.0.1/" + std::to_string(i)));
   MetricsRegistry registry;
   for (auto const& target : targets) registry.record(reused_fetch(target, 1ms, 2ms));
 
@@ -305,7 +332,8 @@ TEST(MetricsRegistry, RenderedInPiecesIsTheSameTextAsAtOnce) {
 
 TEST(MetricsRegistry, UrlsAddedOrRemovedBetweenPiecesAreNeverDoubled) {
   std::vector<Target> targets;
-  for (int i = 0; i < 100; ++i) targets.push_back(target_of("http://127.0.0.1/" + std::to_string(i)));
+  for (int i = 0; i < 100; ++i)
+    targets.push_back(target_of("http://127.0.0.1/" + std::to_string(i)));
   auto const late = target_of("http://127.0.0.1/0-late");
   MetricsRegistry registry;
   for (auto const& target : targets) registry.record(reused_fetch(target, 1ms, 2ms));
