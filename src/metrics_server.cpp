@@ -3,6 +3,7 @@
 #include <array>
 #include <exception>
 #include <list>
+#include <optional>
 #include <string_view>
 
 #include <boost/asio/as_tuple.hpp>
@@ -30,8 +31,10 @@ using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
-// Scrapers are few (a Prometheus or two, a curl by hand). Connections beyond this are closed as
-// soon as they are accepted: a flood of idle connections costs accepts, not memory.
+// Scrapers are few (a Prometheus or two, a curl by hand). At the limit, a new connection takes
+// the place of the one that has waited longest for a request (as a server low on connections
+// drops idle keep-alive ones first), so that idle or trickling clients cannot lock a scraper out;
+// when every connection is busy answering, the new one is closed at once.
 constexpr std::size_t max_scrape_connections = 16;
 // A request head larger than this is refused with 431; a GET of /metrics needs a few hundred bytes.
 constexpr std::uint32_t header_limit = 8 * 1024;
@@ -64,14 +67,23 @@ void report_unexpected(std::exception_ptr error) {
 
 }  // namespace
 
+struct ScrapeConnection {
+  explicit ScrapeConnection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  // Since when it has waited for (the rest of) a request head; unset while it is answered, and
+  // once it has been closed to make room.
+  std::optional<std::chrono::steady_clock::time_point> waiting_since;
+};
+
 struct MetricsServer::Impl {
-  using Connections = std::list<beast::tcp_stream>;
+  using Connections = std::list<ScrapeConnection>;
 
   Impl(net::io_context& io, const MetricsRegistry& registry, const ListenAddress& address);
 
   net::awaitable<void> accept_loop();
   net::awaitable<void> serve(Connections::iterator connection);
-  net::awaitable<void> serve_requests(beast::tcp_stream& stream);
+  net::awaitable<void> serve_requests(ScrapeConnection& connection);
+  bool close_longest_waiting();
   net::awaitable<error_code> write_metrics(beast::tcp_stream& stream,
                                            const http::request_header<>& request, bool keep_alive);
   net::awaitable<error_code> write_error(beast::tcp_stream& stream, http::status status,
@@ -111,8 +123,8 @@ net::awaitable<void> MetricsServer::Impl::accept_loop() {
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    if (connections.size() >= max_scrape_connections) {
-      spdlog::debug("metrics: {} scrape connections open already; closing a new one",
+    if (connections.size() >= max_scrape_connections && !close_longest_waiting()) {
+      spdlog::debug("metrics: {} scrape connections busy already; closing a new one",
                     connections.size());
       socket.close(ec);
       continue;
@@ -122,21 +134,42 @@ net::awaitable<void> MetricsServer::Impl::accept_loop() {
   }
 }
 
+// Closes the connection that has waited longest for a request, if one is waiting: its coroutine
+// then ends and frees the place. Connections closed so, and not yet gone, count: a burst of
+// accepts cannot push the list past twice the limit.
+bool MetricsServer::Impl::close_longest_waiting() {
+  if (connections.size() >= 2 * max_scrape_connections) return false;
+  ScrapeConnection* longest = nullptr;
+  for (auto& connection : connections) {
+    if (connection.waiting_since &&
+        (longest == nullptr || *connection.waiting_since < *longest->waiting_since)) {
+      longest = &connection;
+    }
+  }
+  if (longest == nullptr) return false;
+  spdlog::debug("metrics: {} scrape connections open; closing the one idle longest",
+                connections.size());
+  longest->waiting_since.reset();
+  longest->stream.close();
+  return true;
+}
+
 // The connection lives in `connections` (so stop() can close it) until this returns.
 net::awaitable<void> MetricsServer::Impl::serve(Connections::iterator connection) {
   std::exception_ptr error;
   try {
     co_await serve_requests(*connection);
-    co_await close_gracefully(*connection);
+    co_await close_gracefully(connection->stream);
   } catch (...) {
     error = std::current_exception();
   }
   report_unexpected(error);
-  connection->close();
+  connection->stream.close();
   connections.erase(connection);
 }
 
-net::awaitable<void> MetricsServer::Impl::serve_requests(beast::tcp_stream& stream) {
+net::awaitable<void> MetricsServer::Impl::serve_requests(ScrapeConnection& connection) {
+  auto& stream = connection.stream;
   // Bounded as well, so that a head that arrives in pieces cannot grow past the parser's limit.
   beast::flat_buffer buffer(2 * header_limit);
   for (;;) {
@@ -144,7 +177,9 @@ net::awaitable<void> MetricsServer::Impl::serve_requests(beast::tcp_stream& stre
     http::request_parser<http::empty_body> parser;
     parser.header_limit(header_limit);
     stream.expires_after(io_timeout);
+    connection.waiting_since = std::chrono::steady_clock::now();
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    connection.waiting_since.reset();
     if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
       co_await write_error(stream, http::status::request_header_fields_too_large, 11, false, false);
       co_return;
@@ -276,7 +311,7 @@ void MetricsServer::stop() {
   impl_->stopped = true;
   error_code ignored;
   impl_->acceptor.close(ignored);
-  for (auto& connection : impl_->connections) connection.close();
+  for (auto& connection : impl_->connections) connection.stream.close();
 }
 
 }  // namespace poller
