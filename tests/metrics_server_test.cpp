@@ -357,6 +357,21 @@ TEST_F(MetricsScrape, HttpsUrlHasATlsPhaseAndItsCertificateExpiry) {
   stop();
 }
 
+TEST(MetricsListen, ServesOnTheIpv6Loopback) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/a")}));
+  Process poller(poller_command({"--interval", "0.1", "--metrics-listen", "[::1]:0", list}));
+  auto const url = metrics_url(poller);
+  ASSERT_TRUE(url.starts_with("http://[::1]:")) << poller.stderr_text();
+
+  auto const scraped = curl({"--globoff", url});
+  EXPECT_EQ(scraped.exit_code, 0) << scraped.err;
+  EXPECT_NE(scraped.out.find("poller_rounds_total "), std::string::npos);
+  poller.send_signal(SIGTERM);
+  EXPECT_EQ(poller.wait(exit_bound).exit_code, 0);
+}
+
 TEST(MetricsListen, PortInUseIsExit2BeforeAnyFetch) {
   TestServer server;
   TempDir dir;
