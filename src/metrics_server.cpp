@@ -54,6 +54,16 @@ bool is_malformed_request(const error_code& ec) {
 
 // What escapes a coroutine of the server (std::bad_alloc, say) is logged, never rethrown into
 // the io_context, where it would end the run.
+// The path of a request target: "/metrics" of "/metrics?x=1", and of the absolute form
+// "http://host:9100/metrics" that RFC 9112 3.2.2 says a server must accept too.
+std::string_view path_of(std::string_view target) {
+  if (auto const scheme = target.find("://"); !target.starts_with('/') && scheme != target.npos) {
+    auto const slash = target.find('/', scheme + 3);
+    target = slash == target.npos ? std::string_view("/") : target.substr(slash);
+  }
+  return target.substr(0, target.find_first_of("?#"));
+}
+
 void report_unexpected(std::exception_ptr error) {
   if (!error) return;
   try {
@@ -197,8 +207,7 @@ net::awaitable<void> MetricsServer::Impl::serve_requests(ScrapeConnection& conne
 
     auto const& request = parser.get();
     bool const head = request.method() == http::verb::head;
-    std::string_view const target = request.target();
-    auto const path = target.substr(0, target.find('?'));
+    auto const path = path_of(request.target());
     bool const get_metrics = path == "/metrics" && request.method() == http::verb::get;
     // No request here has a body: one that comes with a body is answered, and its connection
     // closed rather than the body read. An HTTP/1.0 response to GET /metrics ends with the

@@ -226,6 +226,22 @@ TEST_F(MetricsScrape, AnswersWithTheExpositionContentTypeAndKeepsTheConnection) 
   EXPECT_TRUE(head.out.starts_with("HTTP/1.1 200 OK\r\n")) << head.out;
   EXPECT_EQ(head.out.find("poller_"), std::string::npos) << head.out;
 
+  // Pipelined requests are answered in order on the one connection.
+  RawClient pipelined(port);
+  pipelined.send(
+      "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+      "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto const answers = pipelined.read_until_close(output_bound);
+  ASSERT_TRUE(answers) << "still open";
+  auto const ok = answers->find("HTTP/1.1 200 OK\r\n");
+  auto const ok_again = answers->find("HTTP/1.1 200 OK\r\n", ok + 1);
+  auto const not_found = answers->find("HTTP/1.1 404 Not Found\r\n");
+  EXPECT_EQ(ok, 0u) << *answers;
+  EXPECT_NE(ok_again, std::string::npos) << *answers;
+  EXPECT_NE(not_found, std::string::npos) << *answers;
+  EXPECT_LT(ok_again, not_found) << *answers;
+
   // HTTP/1.0 knows no chunks: the whole text, ended by the close.
   RawClient old(port);
   old.send("GET /metrics HTTP/1.0\r\n\r\n");
@@ -248,6 +264,13 @@ TEST_F(MetricsScrape, BadRequestsGet4xxAndTheRoundsGoOn) {
   EXPECT_EQ(nope.out, "404");
   auto const root = curl({"-o", "/dev/null", "-w", "%{http_code}", base + "/"});
   EXPECT_EQ(root.out, "404");
+  auto const query = curl({"-o", "/dev/null", "-w", "%{http_code}", url + "?format=text"});
+  EXPECT_EQ(query.out, "200");
+  RawClient absolute(port);
+  absolute.send("GET " + url + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto const absolute_form = absolute.read_until_close(output_bound);
+  ASSERT_TRUE(absolute_form) << "still open";
+  EXPECT_TRUE(absolute_form->starts_with("HTTP/1.1 200 OK\r\n")) << *absolute_form;
 
   RawClient garbage(port);
   garbage.send("\x01\x02\x03 not http at all\r\n\r\n");
