@@ -41,9 +41,11 @@ constexpr std::uint32_t header_limit = 8 * 1024;
 // For a whole request head (and so the keep-alive idle time), and for each write: a client that
 // connects and sends nothing, or stops reading, is dropped after this.
 constexpr auto io_timeout = std::chrono::seconds(10);
-// Bytes rendered per chunk written: the io thread, and so the rounds, are held for tens of
-// microseconds at a time, and a scrape of 10,000 URLs (megabytes) is never all in memory.
-constexpr std::size_t chunk_budget = 64 * 1024;
+// Bytes rendered per chunk written (about one URL's lines): a scrape of 10,000 URLs (40 MB) is
+// never all in memory, and between two chunks the rounds get their turn. Measured with 10,000
+// URLs scraped back to back: 10 rounds took 9 s against 6 s unscraped with 4 KiB chunks, 12 s
+// with 16 KiB, 18 s with 64 KiB; a lone scrape took 0.2 s either way.
+constexpr std::size_t chunk_budget = 4 * 1024;
 constexpr std::string_view exposition_content_type = "text/plain; version=0.0.4; charset=utf-8";
 
 // A request head that does not parse, as opposed to a peer that went away or timed out.
@@ -245,7 +247,7 @@ net::awaitable<error_code> MetricsServer::Impl::write_metrics(beast::tcp_stream&
   if (ec || request.method() == http::verb::head) co_return ec;
 
   std::string text;
-  text.reserve(chunk_budget + chunk_budget / 4);
+  text.reserve(2 * chunk_budget);
   MetricsRegistry::Cursor cursor;
   for (bool more = true; more;) {
     text.clear();
