@@ -77,8 +77,6 @@ void report_unexpected(std::exception_ptr error) {
   }
 }
 
-}  // namespace
-
 struct ScrapeConnection {
   explicit ScrapeConnection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
@@ -86,6 +84,8 @@ struct ScrapeConnection {
   // once it has been closed to make room.
   std::optional<std::chrono::steady_clock::time_point> waiting_since;
 };
+
+}  // namespace
 
 struct MetricsServer::Impl {
   using Connections = std::list<ScrapeConnection>;
