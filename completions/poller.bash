@@ -29,8 +29,9 @@ _poller() {
       ;;
     # Options whose value is free text: offer nothing rather than file names.
     -i | --interval | -n | --count | --connect-timeout | -m | --max-time | --max-redirs | \
-      --resolve | -x | --proxy | --noproxy | -H | --header | -A | --user-agent | --max-filesize | --max-connections | \
-      --expect-status | --expect-body | --max-latency | --cert-expiry | -w | --write-out)
+      --resolve | -x | --proxy | --noproxy | -H | --header | -A | --user-agent | --max-filesize | \
+      --max-connections | --expect-status | --expect-body | --max-latency | --cert-expiry | -w | \
+      --write-out | --metrics-listen)
       COMPREPLY=()
       return
       ;;
@@ -41,7 +42,7 @@ _poller() {
       -m --max-time -L --location -f --fail --max-redirs --resolve -x --proxy --noproxy -H --header
       -A --user-agent --max-filesize --compressed --max-connections --expect-status --expect-body
       --max-latency --cert-expiry --cacert -k --insecure --format
-      -w --write-out --on-change --log-format -v --verbose -q --quiet"
+      -w --write-out --on-change --metrics-listen --log-format -v --verbose -q --quiet"
     mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
     return
   fi

@@ -327,6 +327,7 @@ net::awaitable<OpenedConnection> HttpClient::Impl::open(const Route& route, Fetc
 
   tcp::resolver::results_type endpoints;
   auto ec = co_await resolve(host, port, endpoints);
+  result.time_namelookup = Clock::now() - fetch_start;
   if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
   auto const host_named = fmt::format("{}{}", proxy != nullptr ? "proxy host " : "", host);
   if (deadline.expired()) {

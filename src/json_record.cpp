@@ -34,6 +34,7 @@ std::string to_json_record(const FetchResult& result) {
   if (result.status) record["status"] = *result.status;
   record["bytes"] = result.bytes;
   record["time_total"] = seconds(result.time_total);
+  record["time_namelookup"] = seconds(result.time_namelookup);
   record["time_connect"] = seconds(result.time_connect);
   record["time_appconnect"] = seconds(result.time_appconnect);
   record["time_starttransfer"] = seconds(result.time_starttransfer);

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> headers, resolves;
   std::string format = "body", log_format = "text";
   std::optional<std::string> write_out;
-  std::optional<std::string> expect_status, expect_body, max_latency;
+  std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen;
   bool once = false, verbose = false, quiet = false;
 
   app.add_option("URLFILE", options.url_file, "File with one URL per line, or - for standard input")
@@ -112,11 +112,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("-w,--write-out", write_out,
                  "After each fetch print TEMPLATE with curl's %{variables}: url, http_code, "
-                 "size_download, time_total, time_connect, time_appconnect, time_starttransfer, "
+                 "size_download, time_total, time_namelookup, time_connect, time_appconnect, time_starttransfer, "
                  "num_redirects, num_connects, url_effective, remote_ip, http_version, errormsg, "
                  "round, json, header{NAME}; \\n and \\t escapes");
   app.add_flag("--on-change", options.on_change,
                "Print a URL's result only when its body differs from the previous round's");
+  app.add_option("--metrics-listen", metrics_listen,
+                 "Serve Prometheus metrics at http://ADDR:PORT/metrics; ADDR is an IPv4 address, "
+                 "[IPv6] or localhost (e.g. 127.0.0.1:9100)")
+      ->type_name("ADDR:PORT");
   app.add_option("--log-format", log_format, "stderr log lines as text or JSON objects")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -146,6 +150,7 @@ int main(int argc, char** argv) {
     options.format = format == "none"   ? poller::OutputFormat::none
                      : format == "json" ? poller::OutputFormat::json
                                         : poller::OutputFormat::body;
+    if (metrics_listen) options.metrics_listen = poller::parse_listen_address(*metrics_listen);
     if (write_out) options.write_out = poller::WriteOutTemplate::parse(*write_out);
     options.log_format = log_format == "json" ? poller::LogFormat::json : poller::LogFormat::text;
     options.verbosity = verbose ? poller::Verbosity::verbose

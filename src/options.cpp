@@ -12,6 +12,22 @@
 namespace poller {
 namespace {
 
+bool is_ip_address(const std::string& text, int family) {
+  unsigned char parsed[16];
+  return inet_pton(family, text.c_str(), parsed) == 1;
+}
+
+// 1 to 65535 digits-only, or 0 when `allow_zero`; nullopt otherwise.
+std::optional<std::uint16_t> parse_port(std::string_view text, bool allow_zero) {
+  unsigned value = 0;
+  auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value > 65535 ||
+      (value == 0 && !allow_zero)) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
 bool is_token_char(unsigned char c) {
   // RFC 9110 5.6.2 tchar
   return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
@@ -58,26 +74,57 @@ ResolveOverride parse_resolve_option(std::string_view text) {
 
   ResolveOverride entry;
   entry.host = to_lower(text.substr(0, first));
-  auto const port = text.substr(first + 1, second - first - 1);
-  unsigned value = 0;
-  auto const [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
-    throw fail();
-  }
-  entry.port = static_cast<std::uint16_t>(value);
+  auto const port = parse_port(text.substr(first + 1, second - first - 1), false);
+  if (!port) throw fail();
+  entry.port = *port;
   std::string_view address = text.substr(second + 1);
   // curl writes IPv6 addresses in brackets: example.com:443:[::1]
   if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
     address = address.substr(1, address.size() - 2);
   }
-  unsigned char parsed[16];
   std::string const address_text(address);
-  if (inet_pton(AF_INET, address_text.c_str(), parsed) != 1 &&
-      inet_pton(AF_INET6, address_text.c_str(), parsed) != 1) {
+  if (!is_ip_address(address_text, AF_INET) && !is_ip_address(address_text, AF_INET6)) {
     throw UsageError(fmt::format("--resolve \"{}\": \"{}\" is not an IP address", text, address));
   }
   entry.address = std::string(address);
   return entry;
+}
+
+ListenAddress parse_listen_address(std::string_view text) {
+  auto fail = [&](std::string_view why) {
+    return UsageError(fmt::format("--metrics-listen \"{}\": {}", text, why));
+  };
+  auto const colon = text.rfind(':');
+  if (colon == std::string_view::npos) throw fail("not of the form ADDR:PORT");
+  auto const host = text.substr(0, colon);
+  auto const port = parse_port(text.substr(colon + 1), true);
+  if (!port) throw fail("the port is not a number from 0 to 65535");
+
+  ListenAddress listen;
+  listen.port = *port;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    listen.address = std::string(host.substr(1, host.size() - 2));
+    if (!is_ip_address(listen.address, AF_INET6)) throw fail("not an IPv6 address in brackets");
+    return listen;
+  }
+  // Named, not resolved: "localhost" could be anything /etc/hosts says, and a name that goes to
+  // DNS could leave the machine.
+  if (host == "localhost") {
+    listen.address = "127.0.0.1";
+    return listen;
+  }
+  listen.address = std::string(host);
+  if (!is_ip_address(listen.address, AF_INET)) {
+    throw fail(fmt::format("\"{}\" is not an IPv4 address, an [IPv6] address or localhost "
+                           "(names are not resolved)",
+                           host));
+  }
+  return listen;
+}
+
+std::string ListenAddress::to_string() const {
+  if (address.find(':') != std::string::npos) return fmt::format("[{}]:{}", address, port);
+  return fmt::format("{}:{}", address, port);
 }
 
 }  // namespace poller

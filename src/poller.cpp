@@ -23,6 +23,8 @@
 #include "poller/checks.hpp"
 #include "poller/http_client.hpp"
 #include "poller/log.hpp"
+#include "poller/metrics.hpp"
+#include "poller/metrics_server.hpp"
 #include "poller/output.hpp"
 #include "poller/schedule.hpp"
 #include "poller/stats.hpp"
@@ -48,13 +50,22 @@ class Poller {
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         stdout_watch_(io_) {
     signals_.add(SIGUSR1);
+    if (options.metrics_listen) {
+      metrics_ = std::make_unique<MetricsRegistry>();
+      metrics_server_ = std::make_unique<MetricsServer>(io_, *metrics_, *options.metrics_listen);
+    }
   }
 
   int run() {
     wait_for_signal();
     watch_stdout_reader();
+    if (metrics_server_) {
+      metrics_server_->start();
+      spdlog::info("serving metrics at http://{}/metrics", metrics_server_->local_address());
+    }
     net::co_spawn(io_, run_rounds(), [this](std::exception_ptr error) {
       signals_.cancel();
+      if (metrics_server_) metrics_server_->stop();
       error_code ignored;
       stdout_watch_.close(ignored);
       if (error) std::rethrow_exception(error);
@@ -68,10 +79,12 @@ class Poller {
 
  private:
   net::awaitable<void> run_rounds() {
-    RoundSchedule schedule(RoundSchedule::Clock::now(), options_.interval);
+    auto scheduled_start = RoundSchedule::Clock::now();
+    RoundSchedule schedule(scheduled_start, options_.interval);
     for (std::uint64_t round = 1;; ++round) {
       if (reload_requested_) reload();
       stats_.round_started();
+      if (metrics_) metrics_->record_round(RoundSchedule::Clock::now() - scheduled_start);
       co_await run_round(round);
       if (stopping() || (options_.count && round >= *options_.count)) break;
 
@@ -82,6 +95,7 @@ class Poller {
                      next.skipped_ticks == 0 ? std::string()
                                              : fmt::format(", {} tick(s) skipped", next.skipped_ticks));
       }
+      scheduled_start = next.start;
       round_timer_.expires_at(next.start);
       co_await round_timer_.async_wait(use_tuple);
       if (stopping()) break;
@@ -97,6 +111,7 @@ class Poller {
       if (result.cancelled) co_return;
       apply_checks(options_.checks, result, std::chrono::system_clock::now());
       stats_.record(result);
+      if (metrics_) metrics_->record(result);
       if (!result.ok) {
         ++failures_;
         spdlog::error("{}: {}", target.display_url, result.error);
@@ -128,6 +143,7 @@ class Poller {
     }
     spdlog::info("SIGHUP: reloaded {}: {} URL(s)", options_.url_file, list.targets.size());
     client_.keep_only(list.targets);
+    if (metrics_) metrics_->keep_only(list.targets);
     targets_ = std::make_shared<const std::vector<Target>>(std::move(list.targets));
   }
 
@@ -191,6 +207,9 @@ class Poller {
   net::signal_set signals_;
   net::posix::stream_descriptor stdout_watch_;
   RunStats stats_;
+  // With --metrics-listen only. The server renders the registry: declared after it, gone before.
+  std::unique_ptr<MetricsRegistry> metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;
 
   std::uint64_t failures_ = 0;
   bool reload_requested_ = false;

@@ -20,7 +20,7 @@ std::string seconds(Duration d) {
 }  // namespace
 
 WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
-  static constexpr std::array<std::pair<std::string_view, Variable>, 16> names{{
+  static constexpr std::array<std::pair<std::string_view, Variable>, 17> names{{
       {"url", Variable::url},
       {"url_effective", Variable::url_effective},
       {"http_code", Variable::http_code},
@@ -28,6 +28,7 @@ WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
       {"http_version", Variable::http_version},
       {"size_download", Variable::size_download},
       {"time_total", Variable::time_total},
+      {"time_namelookup", Variable::time_namelookup},
       {"time_connect", Variable::time_connect},
       {"time_appconnect", Variable::time_appconnect},
       {"time_starttransfer", Variable::time_starttransfer},
@@ -100,6 +101,7 @@ std::string WriteOutTemplate::render(const FetchResult& result) const {
       case Variable::http_version: out += result.http_version; break;
       case Variable::size_download: out += std::to_string(result.bytes); break;
       case Variable::time_total: out += seconds(result.time_total); break;
+      case Variable::time_namelookup: out += seconds(result.time_namelookup); break;
       case Variable::time_connect: out += seconds(result.time_connect); break;
       case Variable::time_appconnect: out += seconds(result.time_appconnect); break;
       case Variable::time_starttransfer: out += seconds(result.time_starttransfer); break;

@@ -32,6 +32,7 @@ TEST_F(JsonRecordTest, SuccessfulFetchHasEveryFieldOfTheSpecWithItsType) {
   result.body = "hello\n";
   result.bytes = 6;
   result.time_total = 1500us;
+  result.time_namelookup = 25us;
   result.reused = true;
   result.http_version = "1.1";
   result.remote_ip = "127.0.0.1";
@@ -46,6 +47,7 @@ TEST_F(JsonRecordTest, SuccessfulFetchHasEveryFieldOfTheSpecWithItsType) {
   EXPECT_EQ(r.at("status").as_int64(), 200);
   EXPECT_EQ(r.at("bytes").as_int64(), 6);
   EXPECT_DOUBLE_EQ(r.at("time_total").as_double(), 0.0015);
+  EXPECT_DOUBLE_EQ(r.at("time_namelookup").as_double(), 0.000025);
   EXPECT_TRUE(r.at("reused").as_bool());
   EXPECT_EQ(r.at("body").as_string(), "hello\n");
   EXPECT_EQ(r.at("http_version").as_string(), "1.1");

@@ -12,6 +12,7 @@ namespace {
 
 std::string header_error(std::string_view text) { return usage_error_of(parse_header_option, text); }
 std::string resolve_error(std::string_view text) { return usage_error_of(parse_resolve_option, text); }
+std::string listen_error(std::string_view text) { return usage_error_of(parse_listen_address, text); }
 
 // --- -H, --header ---------------------------------------------------------------------------
 
@@ -118,6 +119,50 @@ TEST(OptionsResolve, RejectsAMissingPart) {
   EXPECT_FALSE(resolve_error("example.com").empty());
   EXPECT_FALSE(resolve_error("example.com:443").empty());
   EXPECT_FALSE(resolve_error(":443:127.0.0.1").empty());
+}
+
+// --- --metrics-listen ---------------------------------------------------------------------
+
+TEST(OptionsMetricsListen, TakesAnIpv4AddressAndPort) {
+  auto const listen = parse_listen_address("127.0.0.1:9100");
+  EXPECT_EQ(listen.address, "127.0.0.1");
+  EXPECT_EQ(listen.port, 9100);
+  EXPECT_EQ(listen.to_string(), "127.0.0.1:9100");
+}
+
+TEST(OptionsMetricsListen, TakesAnIpv6AddressInBrackets) {
+  auto const listen = parse_listen_address("[::1]:9100");
+  EXPECT_EQ(listen.address, "::1");
+  EXPECT_EQ(listen.port, 9100);
+  EXPECT_EQ(listen.to_string(), "[::1]:9100");
+}
+
+TEST(OptionsMetricsListen, LocalhostIs127001WithoutALookup) {
+  auto const listen = parse_listen_address("localhost:0");
+  EXPECT_EQ(listen.address, "127.0.0.1");
+  EXPECT_EQ(listen.port, 0);  // a free port, picked when listening
+}
+
+TEST(OptionsMetricsListen, RejectsANameItWouldHaveToResolve) {
+  auto const error = listen_error("example.com:9100");
+  EXPECT_NE(error.find("\"example.com\" is not an IPv4 address"), std::string::npos) << error;
+  EXPECT_NE(error.find("--metrics-listen"), std::string::npos) << error;
+}
+
+TEST(OptionsMetricsListen, RejectsABadAddressOrPort) {
+  EXPECT_FALSE(listen_error("9100").empty());
+  EXPECT_FALSE(listen_error(":9100").empty());
+  EXPECT_FALSE(listen_error("127.0.0.1").empty());
+  EXPECT_FALSE(listen_error("127.0.0.1:").empty());
+  EXPECT_FALSE(listen_error("127.0.0.1:65536").empty());
+  EXPECT_FALSE(listen_error("127.0.0.1:-1").empty());
+  EXPECT_FALSE(listen_error("127.0.0.1:http").empty());
+  EXPECT_FALSE(listen_error("256.0.0.1:9100").empty());
+  EXPECT_FALSE(listen_error("::1:9100").empty());
+  EXPECT_FALSE(listen_error("[::1:9100").empty());
+  EXPECT_FALSE(listen_error("[127.0.0.1]:9100").empty());
+  EXPECT_FALSE(listen_error("[]:9100").empty());
+  EXPECT_FALSE(listen_error("").empty());
 }
 
 }  // namespace

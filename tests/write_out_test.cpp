@@ -31,6 +31,7 @@ struct WriteOutTest : ::testing::Test {
     result.redirects = 2;
     result.bytes = 1234;
     result.time_total = 12345us;
+    result.time_namelookup = 40us;
     result.time_connect = 250us;
     result.time_starttransfer = 10ms;
     result.connects = 1;
@@ -47,8 +48,8 @@ TEST_F(WriteOutTest, CurlVariablesRenderAsCurlPrintsThem) {
             "200 1234 0.012345 2\n");
   EXPECT_EQ(render("%{url}|%{url_effective}|%{round}"),
             "http://user@127.0.0.1:8080/a?b=1|http://user@127.0.0.1:8080/final|7");
-  EXPECT_EQ(render("%{time_connect} %{time_appconnect} %{time_starttransfer}"),
-            "0.000250 0.000000 0.010000");
+  EXPECT_EQ(render("%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer}"),
+            "0.000040 0.000250 0.000000 0.010000");
   EXPECT_EQ(render("%{remote_ip} %{num_connects} %{http_version} %{response_code}"),
             "127.0.0.1 1 1.1 200");
 }

@@ -53,6 +53,7 @@ struct FetchResult {
 
   // From the start of the fetch, as curl's -w variables of the same names; 0 for a phase that
   // did not happen (a reused connection has no connect).
+  Duration time_namelookup{};  // the name resolved (an IP literal or --resolve: at once)
   Duration time_connect{};
   Duration time_appconnect{};
   Duration time_starttransfer{};

@@ -38,6 +38,13 @@ struct HeaderOption {
   std::string value;
 };
 
+// --metrics-listen ADDR:PORT. Only IP literals (and localhost): a name is not resolved.
+struct ListenAddress {
+  std::string address;     // "127.0.0.1", "::1" (no brackets); localhost is 127.0.0.1
+  std::uint16_t port = 0;  // 0: a free port, picked when listening
+  std::string to_string() const;  // "127.0.0.1:9100", "[::1]:9100"
+};
+
 struct Options {
   std::string url_file;
 
@@ -74,6 +81,9 @@ struct Options {
   bool on_change = false;
   Verbosity verbosity = Verbosity::normal;
   LogFormat log_format = LogFormat::text;
+
+  // Serve Prometheus metrics at http://ADDR:PORT/metrics (the registry exists only then).
+  std::optional<ListenAddress> metrics_listen;
 };
 
 // What a header field value may hold: no control character but HTAB. A CR or LF would end the
@@ -83,5 +93,6 @@ bool is_valid_field_value(std::string_view value);
 // Parsers for option values; each throws UsageError naming what is wrong.
 HeaderOption parse_header_option(std::string_view text);
 ResolveOverride parse_resolve_option(std::string_view text);
+ListenAddress parse_listen_address(std::string_view text);
 
 }  // namespace poller

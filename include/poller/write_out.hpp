@@ -12,7 +12,7 @@ namespace poller {
 class WriteOutTemplate {
  public:
   // Variables: url, url_effective, http_code (response_code), http_version, size_download,
-  // time_total, time_connect, time_appconnect, time_starttransfer, num_redirects, num_connects,
+  // time_total, time_namelookup, time_connect, time_appconnect, time_starttransfer, num_redirects, num_connects,
   // remote_ip, errormsg, round, json (the --format json record), header{NAME}. Escapes: \n \t
   // \r \\. Throws UsageError naming an unknown or unterminated variable.
   static WriteOutTemplate parse(std::string_view text);
@@ -28,6 +28,7 @@ class WriteOutTemplate {
     http_version,
     size_download,
     time_total,
+    time_namelookup,
     time_connect,
     time_appconnect,
     time_starttransfer,

@@ -1,0 +1,347 @@
+#include "poller/metrics.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <iterator>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace poller {
+namespace {
+
+double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+double unix_seconds(std::chrono::system_clock::time_point time) {
+  return std::chrono::duration<double>(time.time_since_epoch()).count();
+}
+
+// A difference of two of FetchResult's times from the fetch start. With -L they can come from
+// different hops (a later hop's resolve, an earlier hop's connect): never a negative duration.
+Duration between(Duration from, Duration to) { return std::max(Duration::zero(), to - from); }
+
+// The text is built with appends below, not format strings: a scrape of 10,000 URLs is 40 MB of
+// it, and parsing a format string per line made rendering half as fast.
+
+// A label value as the text format wants it: backslash, double quote and line feed escaped.
+void append_escaped(std::string& out, std::string_view value) {
+  if (value.find_first_of("\\\"\n") == std::string_view::npos) {
+    out += value;
+    return;
+  }
+  for (char const c : value) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+  char digits[20];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+}
+
+// `name{labels} `: a sample up to its value. `labels` is `a="x",b="y"`, or empty.
+void append_series(std::string& out, std::string_view name, std::string_view labels) {
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
+    out += labels;
+    out += '}';
+  }
+  out += ' ';
+}
+
+// histogram_bounds as the `le` label values (shortest form, as Go's clients write them: "0.005").
+const std::array<std::string, histogram_bounds.size()>& bound_labels() {
+  static const auto labels = [] {
+    std::array<std::string, histogram_bounds.size()> made;
+    for (std::size_t i = 0; i < made.size(); ++i) made[i] = fmt::format("{}", histogram_bounds[i]);
+    return made;
+  }();
+  return labels;
+}
+
+void append_histogram(std::string& out, std::string_view name, std::string_view labels,
+                      const SecondsHistogram& histogram) {
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= histogram_bounds.size(); ++i) {
+    cumulative += histogram.bucket(i);
+    out += name;
+    out += "_bucket{";
+    out += labels;
+    out += labels.empty() ? "le=\"" : ",le=\"";
+    out += i < histogram_bounds.size() ? std::string_view(bound_labels()[i]) : "+Inf";
+    out += "\"} ";
+    append_number(out, cumulative);
+    out += '\n';
+  }
+  std::string const sum_name = std::string(name) + "_sum";
+  append_series(out, sum_name, labels);
+  fmt::format_to(std::back_inserter(out), "{}\n", histogram.sum());
+  std::string const count_name = std::string(name) + "_count";
+  append_series(out, count_name, labels);
+  append_number(out, cumulative);
+  out += '\n';
+}
+
+}  // namespace
+
+std::string_view to_string(FetchPhase phase) {
+  switch (phase) {
+    case FetchPhase::resolve:
+      return "resolve";
+    case FetchPhase::connect:
+      return "connect";
+    case FetchPhase::tls:
+      return "tls";
+    case FetchPhase::processing:
+      return "processing";
+    case FetchPhase::transfer:
+      return "transfer";
+  }
+  return "unknown";
+}
+
+FetchPhases fetch_phases(const FetchResult& result) {
+  // FetchResult's times count from the start of the fetch, and are 0 for what did not happen.
+  FetchPhases phases;
+  auto set = [&](FetchPhase phase, Duration value) {
+    phases[static_cast<std::size_t>(phase)] = value;
+  };
+  auto const zero = Duration::zero();
+  if (result.time_namelookup > zero) set(FetchPhase::resolve, result.time_namelookup);
+  if (result.time_connect > zero) {
+    set(FetchPhase::connect, between(result.time_namelookup, result.time_connect));
+  }
+  bool const https = result.target != nullptr && result.target->origin.is_https();
+  if (https && result.time_appconnect > zero) {
+    set(FetchPhase::tls, between(result.time_connect, result.time_appconnect));
+  }
+  if (result.time_starttransfer > zero) {
+    set(FetchPhase::processing,
+        between(std::max(result.time_appconnect, result.time_connect), result.time_starttransfer));
+  }
+  // A response read whole; a fetch that broke off mid-response has no transfer to speak of.
+  if (result.status)
+    set(FetchPhase::transfer, between(result.time_starttransfer, result.time_total));
+  return phases;
+}
+
+void SecondsHistogram::observe(Duration value) {
+  double const s = seconds(value);
+  auto const bucket = std::lower_bound(histogram_bounds.begin(), histogram_bounds.end(), s);
+  ++counts_[static_cast<std::size_t>(bucket - histogram_bounds.begin())];
+  sum_ += s;
+}
+
+std::uint64_t SecondsHistogram::count() const {
+  std::uint64_t total = 0;
+  for (auto const n : counts_) total += n;
+  return total;
+}
+
+std::string escape_label_value(std::string_view value) {
+  std::string out;
+  append_escaped(out, value);
+  return out;
+}
+
+void MetricsRegistry::record_round(Duration lateness) {
+  ++rounds_;
+  lateness_.observe(lateness);
+}
+
+void MetricsRegistry::record(const FetchResult& result) {
+  if (result.cancelled || result.target == nullptr) return;
+  auto const& url = result.target->display_url;
+  auto found = urls_.find(url);
+  if (found == urls_.end()) found = urls_.emplace(url, UrlSeries{}).first;
+  auto& series = found->second;
+
+  series.up = result.ok;
+  series.http_status = result.status.value_or(0);
+  if (result.ok) {
+    ++series.successes;
+    series.last_success =
+        result.started +
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(result.time_total);
+  } else {
+    ++series.failures;
+  }
+  // The last certificate seen stays: a fetch that failed before a handshake says nothing new.
+  if (result.cert_expiry) series.cert_expiry = result.cert_expiry;
+  auto const phases = fetch_phases(result);
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    if (phases[i]) series.phases[i].observe(*phases[i]);
+  }
+
+  connections_opened_ += result.connects;
+  if (result.reused) ++connections_reused_;
+}
+
+void MetricsRegistry::keep_only(const std::vector<Target>& targets) {
+  std::set<std::string_view> listed;
+  for (auto const& target : targets) listed.insert(target.display_url);
+  std::erase_if(urls_, [&](auto const& entry) { return !listed.contains(entry.first); });
+}
+
+// One metric family: its header, and either one URL's lines or the overall lines.
+struct MetricsRegistry::Family {
+  std::string_view name;
+  std::string_view type;
+  std::string_view help;
+  // Appends the lines of one URL, given its label (`url="..."`, escaped); may append nothing.
+  void (*per_url)(const Family& family, std::string_view url_label, const UrlSeries& series,
+                  std::string& out) = nullptr;
+  void (*overall)(const Family& family, const MetricsRegistry& registry,
+                  std::string& out) = nullptr;
+};
+
+const std::vector<MetricsRegistry::Family>& MetricsRegistry::families() {
+  using Series = UrlSeries;
+  static const std::vector<Family> all{
+      {"poller_up", "gauge", "Whether the last fetch of the URL succeeded (1) or failed (0).",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         append_series(out, f.name, url);
+         out += s.up ? "1\n" : "0\n";
+       }},
+      {"poller_http_status", "gauge",
+       "HTTP status of the final response of the URL's last fetch; 0 when none arrived.",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         append_series(out, f.name, url);
+         append_number(out, s.http_status);
+         out += '\n';
+       }},
+      {"poller_fetches_total", "counter", "Fetches of the URL, by result (success or failure).",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         append_series(out, f.name, std::string(url) + ",result=\"success\"");
+         append_number(out, s.successes);
+         out += '\n';
+         append_series(out, f.name, std::string(url) + ",result=\"failure\"");
+         append_number(out, s.failures);
+         out += '\n';
+       }},
+      {"poller_fetch_duration_seconds", "histogram",
+       "Duration of each phase of the URL's fetches: resolve, connect, tls, processing (request "
+       "sent to first response byte), transfer (the rest of the response). A phase that did not "
+       "happen (a reused connection has no resolve, connect or tls) is not observed.",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         for (std::size_t i = 0; i < s.phases.size(); ++i) {
+           if (s.phases[i].count() == 0) continue;
+           auto const labels = std::string(url) + ",phase=\"" +
+                               std::string(to_string(static_cast<FetchPhase>(i))) + "\"";
+           append_histogram(out, f.name, labels, s.phases[i]);
+         }
+       }},
+      {"poller_last_success_timestamp_seconds", "gauge",
+       "When the URL's last successful fetch ended, in seconds since the Unix epoch; absent "
+       "until one succeeded.",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         if (!s.last_success) return;
+         append_series(out, f.name, url);
+         fmt::format_to(std::back_inserter(out), "{:.3f}\n", unix_seconds(*s.last_success));
+       }},
+      {"poller_cert_expiry_timestamp_seconds", "gauge",
+       "When the leaf certificate the URL's server last presented expires (its notAfter), in "
+       "seconds since the Unix epoch; https only.",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         if (!s.cert_expiry) return;
+         auto const expiry =
+             std::chrono::duration_cast<std::chrono::seconds>(s.cert_expiry->time_since_epoch());
+         append_series(out, f.name, url);
+         fmt::format_to(std::back_inserter(out), "{}\n", expiry.count());
+       }},
+      {"poller_rounds_total", "counter", "Rounds started.", nullptr,
+       [](const Family& f, const MetricsRegistry& r, std::string& out) {
+         append_series(out, f.name, "");
+         append_number(out, r.rounds_);
+         out += '\n';
+       }},
+      {"poller_round_lateness_seconds", "histogram",
+       "How long after its scheduled start each round began.", nullptr,
+       [](const Family& f, const MetricsRegistry& r, std::string& out) {
+         append_histogram(out, f.name, "", r.lateness_);
+       }},
+      {"poller_connections_opened_total", "counter", "Connections opened (TCP, and TLS for https).",
+       nullptr,
+       [](const Family& f, const MetricsRegistry& r, std::string& out) {
+         append_series(out, f.name, "");
+         append_number(out, r.connections_opened_);
+         out += '\n';
+       }},
+      {"poller_connections_reused_total", "counter",
+       "Fetches whose request went over a keep-alive connection opened earlier.", nullptr,
+       [](const Family& f, const MetricsRegistry& r, std::string& out) {
+         append_series(out, f.name, "");
+         append_number(out, r.connections_reused_);
+         out += '\n';
+       }},
+  };
+  return all;
+}
+
+void MetricsRegistry::render_family_header(const Family& family, std::string& out) const {
+  fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", family.name, family.help,
+                 family.name, family.type);
+}
+
+bool MetricsRegistry::render_some(Cursor& cursor, std::string& out, std::size_t budget) const {
+  auto const start = out.size();
+  auto const& all = families();
+  auto over_budget = [&] { return out.size() - start >= budget; };
+  while (cursor.family < all.size()) {
+    auto const& family = all[cursor.family];
+    if (family.overall != nullptr) {
+      render_family_header(family, out);
+      family.overall(family, *this, out);
+    } else {
+      std::string url_label;
+      auto url = cursor.after_url ? urls_.upper_bound(*cursor.after_url) : urls_.begin();
+      for (; url != urls_.end(); ++url) {
+        auto const mark = out.size();
+        url_label.assign("url=\"");
+        append_escaped(url_label, url->first);
+        url_label += '"';
+        family.per_url(family, url_label, url->second, out);
+        // A family without a single series is left out whole, header and all, as the Go client
+        // does: poller_last_success_timestamp_seconds before any success, say.
+        if (out.size() != mark && !cursor.header_written) {
+          std::string header;
+          render_family_header(family, header);
+          out.insert(mark, header);
+          cursor.header_written = true;
+        }
+        if (over_budget() && std::next(url) != urls_.end()) {
+          cursor.after_url = url->first;
+          return true;
+        }
+      }
+    }
+    ++cursor.family;
+    cursor.after_url.reset();
+    cursor.header_written = false;
+    if (over_budget()) return cursor.family < all.size();
+  }
+  return false;
+}
+
+std::string MetricsRegistry::render() const {
+  std::string out;
+  Cursor cursor;
+  while (render_some(cursor, out, std::string::npos)) {
+  }
+  return out;
+}
+
+}  // namespace poller

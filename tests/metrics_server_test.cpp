@@ -1,0 +1,424 @@
+// --metrics-listen: the real poller serves /metrics while it polls our test server; scraped with
+// curl and raw sockets, checked with promtool. Everything on loopback.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "poller_test.hpp"
+#include "support/test_certs.hpp"
+#include "support/test_server.hpp"
+
+namespace poller::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Generous: they catch a hang, not a slow machine (the sanitizer build is several times slower).
+constexpr auto output_bound = 10s;
+constexpr auto exit_bound = 10s;
+
+// The metrics URL poller logs once it listens ("serving metrics at http://ADDR:PORT/metrics").
+std::string metrics_url(Process& poller) {
+  constexpr std::string_view marker = "serving metrics at ";
+  if (!poller.wait_for_stderr("/metrics\n", output_bound)) return {};
+  auto const err = poller.stderr_text();
+  auto const start = err.find(marker);
+  if (start == std::string::npos) return {};
+  auto const end = err.find('\n', start);
+  return err.substr(start + marker.size(), end - start - marker.size());
+}
+
+std::uint16_t port_of(std::string_view url) {
+  auto const colon = url.rfind(':');
+  return static_cast<std::uint16_t>(std::stoi(std::string(url.substr(colon + 1))));
+}
+
+ProcessResult curl(std::vector<std::string> args) {
+  std::vector<std::string> argv{"/usr/bin/curl", "-sS", "--max-time", "10"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv);
+}
+
+std::string scrape(const std::string& url) {
+  auto result = curl({url});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return result.out;
+}
+
+// The value of the sample whose name and labels are exactly `series`, if there is one.
+std::optional<double> sample(const std::string& text, std::string_view series) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > series.size() && line.starts_with(series) && line[series.size()] == ' ') {
+      return std::stod(line.substr(series.size() + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+// Scrapes until `series` reaches `at_least`, or the bound passes; returns the last scrape.
+std::string scrape_until(const std::string& url, std::string_view series, double at_least) {
+  std::string text;
+  for (auto waited = 0ms; waited < output_bound; waited += 50ms) {
+    text = scrape(url);
+    if (sample(text, series).value_or(-1) >= at_least) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  return text;
+}
+
+// A plain TCP client for what curl will not send: garbage, oversized heads, silence.
+class RawClient {
+ public:
+  explicit RawClient(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~RawClient() { ::close(fd_); }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  bool connected() const { return connected_; }
+  void send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      auto const n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+  // What the server sends until it closes the connection; nullopt if it is still open after
+  // `timeout`.
+  std::optional<std::string> read_until_close(std::chrono::milliseconds timeout) {
+    std::string received;
+    auto const deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left <= 0ms) return std::nullopt;
+      pollfd ready{fd_, POLLIN, 0};
+      if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0) continue;
+      char buffer[4096];
+      auto const n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) return received;  // closed (or reset: closed all the same)
+      received.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+struct MetricsScrape : ::testing::Test {
+  TestServer server;
+  TempDir dir;
+  std::unique_ptr<Process> poller;
+  std::string url;   // http://127.0.0.1:PORT/metrics
+  std::string base;  // http://127.0.0.1:PORT
+  std::uint16_t port = 0;
+
+  // Runs poller over `urls` with --metrics-listen 127.0.0.1:0 and learns where it listens.
+  void start(std::initializer_list<std::string> args, std::initializer_list<std::string> urls) {
+    auto argv = poller_command(args);
+    argv.insert(argv.end(),
+                {"--metrics-listen", "127.0.0.1:0", dir.write_file("list.txt", lines(urls))});
+    poller = std::make_unique<Process>(argv);
+    url = metrics_url(*poller);
+    ASSERT_FALSE(url.empty()) << poller->stderr_text();
+    base = url.substr(0, url.size() - std::string_view("/metrics").size());
+    port = port_of(base);
+  }
+
+  // An unbounded run ends with status 0 on SIGTERM.
+  void stop() {
+    poller->send_signal(SIGTERM);
+    auto const result = poller->wait(exit_bound);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+  }
+};
+
+TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
+  auto const good = server.url("/a");
+  auto const refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.05", "--format", "none"}, {good, refused}));
+
+  auto const text = scrape_until(url, "poller_rounds_total", 3);
+  auto const up = [&](const std::string& u) {
+    return sample(text, "poller_up{url=\"" + u + "\"}");
+  };
+  auto const status = [&](const std::string& u) {
+    return sample(text, "poller_http_status{url=\"" + u + "\"}");
+  };
+  EXPECT_EQ(up(good), 1) << text;
+  EXPECT_EQ(up(refused), 0) << text;
+  EXPECT_EQ(status(good), 200) << text;
+  EXPECT_EQ(status(refused), 0) << text;
+  auto const rounds = sample(text, "poller_rounds_total").value_or(0);
+  EXPECT_GE(rounds, 3) << text;
+
+  // Every fetch of the good URL is one observation of its processing and transfer; it went over
+  // one keep-alive connection, so one resolve and one connect.
+  auto const successes =
+      sample(text, "poller_fetches_total{url=\"" + good + "\",result=\"success\"}");
+  ASSERT_TRUE(successes) << text;
+  EXPECT_GE(*successes, 3);
+  auto const phase_count = [&](const std::string& u, std::string_view phase) {
+    return sample(text, "poller_fetch_duration_seconds_count{url=\"" + u + "\",phase=\"" +
+                            std::string(phase) + "\"}");
+  };
+  EXPECT_EQ(phase_count(good, "processing"), successes);
+  EXPECT_EQ(phase_count(good, "transfer"), successes);
+  EXPECT_EQ(phase_count(good, "resolve"), 1);
+  EXPECT_EQ(phase_count(good, "connect"), 1);
+  EXPECT_EQ(phase_count(good, "tls"), std::nullopt);
+  EXPECT_EQ(sample(text, "poller_fetch_duration_seconds_bucket{url=\"" + good +
+                             "\",phase=\"transfer\",le=\"+Inf\"}"),
+            successes);
+  // The refused URL: every fetch failed after its resolve.
+  auto const failures =
+      sample(text, "poller_fetches_total{url=\"" + refused + "\",result=\"failure\"}");
+  EXPECT_GE(failures.value_or(0), 3);
+  EXPECT_EQ(phase_count(refused, "resolve"), failures);
+  EXPECT_EQ(phase_count(refused, "transfer"), std::nullopt);
+  EXPECT_TRUE(sample(text, "poller_last_success_timestamp_seconds{url=\"" + good + "\"}"));
+  EXPECT_FALSE(sample(text, "poller_last_success_timestamp_seconds{url=\"" + refused + "\"}"));
+  EXPECT_EQ(sample(text, "poller_connections_opened_total"), 1) << text;
+  EXPECT_GE(sample(text, "poller_connections_reused_total").value_or(0), 2) << text;
+  EXPECT_EQ(sample(text, "poller_round_lateness_seconds_count"),
+            sample(text, "poller_rounds_total"));
+
+  // promtool parses it and its lint has nothing to say.
+  auto const check = run_process({"/usr/bin/promtool", "check", "metrics"}, text);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_EQ(check.out + check.err, "");
+
+  auto const later = scrape_until(url, "poller_rounds_total", rounds + 2);
+  EXPECT_GE(sample(later, "poller_rounds_total").value_or(0), rounds + 2);
+
+  stop();
+}
+
+TEST_F(MetricsScrape, AnswersWithTheExpositionContentTypeAndKeepsTheConnection) {
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.1", "--format", "none"}, {server.url("/a")}));
+
+  auto const two = curl({"-o", "/dev/null", "-o", "/dev/null", "-w",
+                         "%{http_code} %{num_connects} %{content_type}\\n", url, url});
+  EXPECT_EQ(two.out,
+            "200 1 text/plain; version=0.0.4; charset=utf-8\n"
+            "200 0 text/plain; version=0.0.4; charset=utf-8\n")
+      << two.err;
+
+  // HEAD: the header alone.
+  auto const head = curl({"-I", url});
+  EXPECT_TRUE(head.out.starts_with("HTTP/1.1 200 OK\r\n")) << head.out;
+  EXPECT_EQ(head.out.find("poller_"), std::string::npos) << head.out;
+
+  // Pipelined requests are answered in order on the one connection.
+  RawClient pipelined(port);
+  pipelined.send(
+      "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+      "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto const answers = pipelined.read_until_close(output_bound);
+  ASSERT_TRUE(answers) << "still open";
+  auto const ok = answers->find("HTTP/1.1 200 OK\r\n");
+  auto const ok_again = answers->find("HTTP/1.1 200 OK\r\n", ok + 1);
+  auto const not_found = answers->find("HTTP/1.1 404 Not Found\r\n");
+  EXPECT_EQ(ok, 0u) << *answers;
+  EXPECT_NE(ok_again, std::string::npos) << *answers;
+  EXPECT_NE(not_found, std::string::npos) << *answers;
+  EXPECT_LT(ok_again, not_found) << *answers;
+
+  // HTTP/1.0 knows no chunks: the whole text, ended by the close.
+  RawClient old(port);
+  old.send("GET /metrics HTTP/1.0\r\n\r\n");
+  auto const answer = old.read_until_close(output_bound);
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(answer->starts_with("HTTP/1.0 200 OK\r\n")) << *answer;
+  EXPECT_NE(answer->find("\r\n\r\n# HELP "), std::string::npos) << *answer;
+  EXPECT_NE(answer->find("\npoller_connections_reused_total "), std::string::npos) << *answer;
+  EXPECT_TRUE(answer->ends_with("\n")) << *answer;
+  stop();
+}
+
+TEST_F(MetricsScrape, BadRequestsGet4xxAndTheRoundsGoOn) {
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.1", "--count", "20"}, {server.url("/a")}));
+
+  auto const post = curl({"-i", "-X", "POST", "--data", "x=1", url});
+  EXPECT_TRUE(post.out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n")) << post.out << post.err;
+  EXPECT_NE(post.out.find("Allow: GET, HEAD\r\n"), std::string::npos) << post.out;
+  auto const nope = curl({"-o", "/dev/null", "-w", "%{http_code}", base + "/nope"});
+  EXPECT_EQ(nope.out, "404");
+  auto const root = curl({"-o", "/dev/null", "-w", "%{http_code}", base + "/"});
+  EXPECT_EQ(root.out, "404");
+  auto const query = curl({"-o", "/dev/null", "-w", "%{http_code}", url + "?format=text"});
+  EXPECT_EQ(query.out, "200");
+  RawClient absolute(port);
+  absolute.send("GET " + url + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto const absolute_form = absolute.read_until_close(output_bound);
+  ASSERT_TRUE(absolute_form) << "still open";
+  EXPECT_TRUE(absolute_form->starts_with("HTTP/1.1 200 OK\r\n")) << *absolute_form;
+
+  RawClient garbage(port);
+  garbage.send("\x01\x02\x03 not http at all\r\n\r\n");
+  auto const bad = garbage.read_until_close(output_bound);
+  ASSERT_TRUE(bad) << "still open";
+  EXPECT_TRUE(bad->starts_with("HTTP/1.1 400 Bad Request\r\n")) << *bad;
+
+  RawClient bad_version(port);
+  bad_version.send("GET /metrics HTTP/9.9\r\n\r\n");
+  auto const version = bad_version.read_until_close(output_bound);
+  ASSERT_TRUE(version) << "still open";
+  EXPECT_TRUE(version->starts_with("HTTP/1.1 400 Bad Request\r\n")) << *version;
+
+  RawClient huge(port);
+  huge.send("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n");
+  auto const too_large = huge.read_until_close(output_bound);
+  ASSERT_TRUE(too_large) << "still open";
+  EXPECT_TRUE(too_large->starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
+      << *too_large;
+
+  // Still serving after all that.
+  EXPECT_NE(scrape(url).find("poller_rounds_total "), std::string::npos);
+
+  auto const result = poller->wait(exit_bound * 2);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, repeat("/a\n", 20));
+}
+
+TEST_F(MetricsScrape, ClientThatSendsNothingIsDroppedAfterTheTimeoutWhileRoundsGoOn) {
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.1"}, {server.url("/a")}));
+
+  RawClient silent(port);
+  ASSERT_TRUE(silent.connected());
+  // And one that asks and never reads its answer.
+  RawClient deaf(port);
+  deaf.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto const printed_before = count_of(poller->stdout_text(), "/a\n");
+
+  auto const closed = silent.read_until_close(30s);
+  ASSERT_TRUE(closed) << "the silent connection is still open";
+  EXPECT_EQ(*closed, "");
+  // Ten seconds of rounds went by meanwhile (at 10 a second; a loose bound for slow builds).
+  EXPECT_GE(count_of(poller->stdout_text(), "/a\n"), printed_before + 20);
+  EXPECT_NE(scrape(url).find("poller_rounds_total "), std::string::npos);
+
+  stop();
+}
+
+TEST_F(MetricsScrape, IdleConnectionsCannotLockAScraperOut) {
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.1", "--format", "none"}, {server.url("/a")}));
+
+  // As many silent connections as the server serves at once, the first a moment before the rest.
+  std::vector<std::unique_ptr<RawClient>> idle;
+  idle.push_back(std::make_unique<RawClient>(port));
+  std::this_thread::sleep_for(100ms);
+  for (int i = 1; i < 16; ++i) idle.push_back(std::make_unique<RawClient>(port));
+  std::this_thread::sleep_for(200ms);
+
+  // A scrape gets through at once, in the place of the connection idle longest.
+  auto const scraped = curl({"--max-time", "3", url});
+  EXPECT_EQ(scraped.exit_code, 0) << scraped.err;
+  EXPECT_NE(scraped.out.find("poller_rounds_total "), std::string::npos);
+  auto const first = idle.front()->read_until_close(2s);
+  ASSERT_TRUE(first) << "the connection idle longest is still open";
+  EXPECT_EQ(*first, "");
+  EXPECT_FALSE(idle.back()->read_until_close(100ms)) << "a later idle connection was closed";
+  stop();
+}
+
+TEST_F(MetricsScrape, SighupReloadDropsTheSeriesOfUrlsNoLongerListed) {
+  auto const kept = server.url("/kept");
+  auto const dropped = server.url("/dropped");
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.05", "--format", "none"}, {kept, dropped}));
+  auto const before = scrape_until(url, "poller_rounds_total", 2);
+  ASSERT_TRUE(sample(before, "poller_up{url=\"" + dropped + "\"}")) << before;
+
+  dir.write_file("list.txt", lines({kept}));
+  poller->send_signal(SIGHUP);
+  ASSERT_TRUE(poller->wait_for_stderr("reloaded", output_bound)) << poller->stderr_text();
+
+  auto const after = scrape(url);
+  EXPECT_TRUE(sample(after, "poller_up{url=\"" + kept + "\"}")) << after;
+  EXPECT_EQ(after.find("/dropped"), std::string::npos) << after;
+  stop();
+}
+
+TEST_F(MetricsScrape, HttpsUrlHasATlsPhaseAndItsCertificateExpiry) {
+  TestCa ca;
+  auto const ca_file = dir.write_file("ca.pem", ca.cert_pem());
+  TestServer tls_server(
+      {.tls = ca.issue({.ip_addresses = {"127.0.0.1"}, .not_after = std::chrono::hours(24 * 30)})});
+  auto const target = tls_server.url("/s");
+  ASSERT_NO_FATAL_FAILURE(
+      start({"--interval", "0.05", "--format", "none", "--cacert", ca_file}, {target}));
+
+  auto const text = scrape_until(url, "poller_rounds_total", 2);
+  EXPECT_EQ(
+      sample(text, "poller_fetch_duration_seconds_count{url=\"" + target + "\",phase=\"tls\"}"), 1)
+      << text;
+  auto const expiry = sample(text, "poller_cert_expiry_timestamp_seconds{url=\"" + target + "\"}");
+  ASSERT_TRUE(expiry) << text;
+  auto const in_30_days =
+      std::chrono::duration<double>(
+          (std::chrono::system_clock::now() + std::chrono::hours(24 * 30)).time_since_epoch())
+          .count();
+  EXPECT_NEAR(*expiry, in_30_days, 3600);
+  stop();
+}
+
+TEST(MetricsListen, ServesOnTheIpv6Loopback) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/a")}));
+  Process poller(poller_command({"--interval", "0.1", "--metrics-listen", "[::1]:0", list}));
+  auto const url = metrics_url(poller);
+  ASSERT_TRUE(url.starts_with("http://[::1]:")) << poller.stderr_text();
+
+  auto const scraped = curl({"--globoff", url});
+  EXPECT_EQ(scraped.exit_code, 0) << scraped.err;
+  EXPECT_NE(scraped.out.find("poller_rounds_total "), std::string::npos);
+  poller.send_signal(SIGTERM);
+  EXPECT_EQ(poller.wait(exit_bound).exit_code, 0);
+}
+
+TEST(MetricsListen, PortInUseIsExit2BeforeAnyFetch) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/a")}));
+  auto const in_use = "127.0.0.1:" + std::to_string(server.port());
+
+  auto const result = run_poller({"--metrics-listen", in_use, list});
+
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("cannot listen on " + in_use + ": Address already in use"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(server.requests_served(), 0u);
+  EXPECT_EQ(result.out, "");
+}
+
+TEST(MetricsListen, ANameToResolveIsAUsageError) {
+  TempDir dir;
+  auto list = dir.write_file("list.txt", "http://127.0.0.1:1/\n");
+  auto const result = run_poller({"--metrics-listen", "metrics.example:9100", list});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("--metrics-listen \"metrics.example:9100\""), std::string::npos)
+      << result.err;
+}
+
+}  // namespace
+}  // namespace poller::test

@@ -1,0 +1,358 @@
+// MetricsRegistry: what a scrape of /metrics says, as text, for fetches made up here.
+
+#include "poller/metrics.hpp"
+
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+namespace poller {
+namespace {
+
+using namespace std::chrono_literals;
+
+Target target_of(std::string_view url) {
+  auto parsed = parse_target(url);
+  EXPECT_TRUE(parsed.target) << parsed.error;
+  return *parsed.target;
+}
+
+// A fetch over a reused keep-alive connection: no resolve, no connect.
+FetchResult reused_fetch(const Target& target, Duration first_byte, Duration total) {
+  FetchResult result;
+  result.target = &target;
+  result.ok = true;
+  result.status = 200;
+  result.reused = true;
+  result.started = std::chrono::system_clock::time_point(1'800'000'000s);
+  result.time_starttransfer = first_byte;
+  result.time_total = total;
+  return result;
+}
+
+// The lines of `text` that start with `prefix`.
+std::vector<std::string> lines_starting(const std::string& text, std::string_view prefix) {
+  std::vector<std::string> found;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(prefix)) found.push_back(line);
+  }
+  return found;
+}
+
+TEST(MetricsRegistry, RendersTheExactExpositionForOneReusedFetch) {
+  auto const target = target_of("http://127.0.0.1:8080/a");
+  MetricsRegistry registry;
+  registry.record_round(0ns);
+  registry.record(reused_fetch(target, 800us, 3ms));
+
+  EXPECT_EQ(registry.render(),
+            R"(# HELP poller_up Whether the last fetch of the URL succeeded (1) or failed (0).
+# TYPE poller_up gauge
+poller_up{url="http://127.0.0.1:8080/a"} 1
+# HELP poller_http_status HTTP status of the final response of the URL's last fetch; 0 when none arrived.
+# TYPE poller_http_status gauge
+poller_http_status{url="http://127.0.0.1:8080/a"} 200
+# HELP poller_fetches_total Fetches of the URL, by result (success or failure).
+# TYPE poller_fetches_total counter
+poller_fetches_total{url="http://127.0.0.1:8080/a",result="success"} 1
+poller_fetches_total{url="http://127.0.0.1:8080/a",result="failure"} 0
+# HELP poller_fetch_duration_seconds Duration of each phase of the URL's fetches: resolve, connect, tls, processing (request sent to first response byte), transfer (the rest of the response). A phase that did not happen (a reused connection has no resolve, connect or tls) is not observed.
+# TYPE poller_fetch_duration_seconds histogram
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.0001"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.0005"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.001"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.005"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.01"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.025"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.05"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.1"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.25"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="1"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="2.5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="10"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="+Inf"} 1
+poller_fetch_duration_seconds_sum{url="http://127.0.0.1:8080/a",phase="processing"} 0.0008
+poller_fetch_duration_seconds_count{url="http://127.0.0.1:8080/a",phase="processing"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.0001"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.0005"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.001"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.005"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.01"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.025"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.05"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.1"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.25"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="1"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="2.5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="10"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="+Inf"} 1
+poller_fetch_duration_seconds_sum{url="http://127.0.0.1:8080/a",phase="transfer"} 0.0022
+poller_fetch_duration_seconds_count{url="http://127.0.0.1:8080/a",phase="transfer"} 1
+# HELP poller_last_success_timestamp_seconds When the URL's last successful fetch ended, in seconds since the Unix epoch; absent until one succeeded.
+# TYPE poller_last_success_timestamp_seconds gauge
+poller_last_success_timestamp_seconds{url="http://127.0.0.1:8080/a"} 1800000000.003
+# HELP poller_rounds_total Rounds started.
+# TYPE poller_rounds_total counter
+poller_rounds_total 1
+# HELP poller_round_lateness_seconds How long after its scheduled start each round began.
+# TYPE poller_round_lateness_seconds histogram
+poller_round_lateness_seconds_bucket{le="0.0001"} 1
+poller_round_lateness_seconds_bucket{le="0.0005"} 1
+poller_round_lateness_seconds_bucket{le="0.001"} 1
+poller_round_lateness_seconds_bucket{le="0.005"} 1
+poller_round_lateness_seconds_bucket{le="0.01"} 1
+poller_round_lateness_seconds_bucket{le="0.025"} 1
+poller_round_lateness_seconds_bucket{le="0.05"} 1
+poller_round_lateness_seconds_bucket{le="0.1"} 1
+poller_round_lateness_seconds_bucket{le="0.25"} 1
+poller_round_lateness_seconds_bucket{le="0.5"} 1
+poller_round_lateness_seconds_bucket{le="1"} 1
+poller_round_lateness_seconds_bucket{le="2.5"} 1
+poller_round_lateness_seconds_bucket{le="5"} 1
+poller_round_lateness_seconds_bucket{le="10"} 1
+poller_round_lateness_seconds_bucket{le="+Inf"} 1
+poller_round_lateness_seconds_sum 0
+poller_round_lateness_seconds_count 1
+# HELP poller_connections_opened_total Connections opened (TCP, and TLS for https).
+# TYPE poller_connections_opened_total counter
+poller_connections_opened_total 0
+# HELP poller_connections_reused_total Fetches whose request went over a keep-alive connection opened earlier.
+# TYPE poller_connections_reused_total counter
+poller_connections_reused_total 1
+)");
+}
+
+TEST(MetricsRegistry, BeforeAnyFetchOnlyTheOverallFamiliesAreThere) {
+  MetricsRegistry registry;
+  auto const text = registry.render();
+  EXPECT_EQ(lines_starting(text, "poller_rounds_total"),
+            std::vector<std::string>{"poller_rounds_total 0"});
+  EXPECT_TRUE(lines_starting(text, "# TYPE poller_up").empty()) << text;
+  EXPECT_TRUE(lines_starting(text, "# HELP poller_fetch_duration_seconds").empty()) << text;
+}
+
+TEST(MetricsRegistry, LabelValuesEscapeBackslashQuoteAndNewline) {
+  EXPECT_EQ(escape_label_value("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
+  EXPECT_EQ(escape_label_value("http://h/plain"), "http://h/plain");
+
+  Target target = target_of("http://127.0.0.1/x");
+  target.display_url = R"(http://127.0.0.1/"q"\x)";
+  MetricsRegistry registry;
+  registry.record(reused_fetch(target, 1ms, 2ms));
+  EXPECT_EQ(lines_starting(registry.render(), "poller_up"),
+            std::vector<std::string>{R"(poller_up{url="http://127.0.0.1/\"q\"\\x"} 1)"});
+}
+
+TEST(MetricsRegistry, HistogramBucketsAreCumulativeAndEndWithInf) {
+  auto const target = target_of("http://127.0.0.1/a");
+  MetricsRegistry registry;
+  // Transfers of 50 µs, 3 ms and 20 s: under the first bound, in the middle, beyond the last.
+  registry.record(reused_fetch(target, 1ms, 1050us));
+  registry.record(reused_fetch(target, 1ms, 4ms));
+  registry.record(reused_fetch(target, 1ms, 20001ms));
+
+  auto const transfer = lines_starting(
+      registry.render(),
+      R"(poller_fetch_duration_seconds_bucket{url="http://127.0.0.1/a",phase="transfer")");
+  ASSERT_EQ(transfer.size(), 15u);
+  auto bucket = [&](std::string_view le) {
+    for (auto const& line : transfer) {
+      if (line.find("le=\"" + std::string(le) + "\"") != std::string::npos)
+        return line.substr(line.rfind(' ') + 1);
+    }
+    return std::string("absent");
+  };
+  EXPECT_EQ(bucket("0.0001"), "1");
+  EXPECT_EQ(bucket("0.001"), "1");
+  EXPECT_EQ(bucket("0.005"), "2");
+  EXPECT_EQ(bucket("10"), "2");
+  EXPECT_EQ(bucket("+Inf"), "3");
+  auto const text = registry.render();
+  EXPECT_EQ(
+      lines_starting(
+          text,
+          R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",phase="transfer"})"),
+      std::vector<std::string>{
+          R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",phase="transfer"} 3)"});
+  EXPECT_EQ(
+      lines_starting(
+          text, R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",phase="transfer"})"),
+      std::vector<std::string>{
+          R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",phase="transfer"} 20.00305)"});
+}
+
+TEST(MetricsRegistry, FailedFetchIsDownWithStatus0AndNoLastSuccess) {
+  auto const target = target_of("http://127.0.0.1:1/");
+  FetchResult refused;
+  refused.target = &target;
+  refused.error = "connect: Connection refused";
+  refused.time_namelookup = 5us;
+  refused.time_total = 100us;
+  MetricsRegistry registry;
+  registry.record(refused);
+
+  auto const text = registry.render();
+  EXPECT_EQ(lines_starting(text, "poller_up{"),
+            std::vector<std::string>{R"(poller_up{url="http://127.0.0.1:1/"} 0)"});
+  EXPECT_EQ(lines_starting(text, "poller_http_status{"),
+            std::vector<std::string>{R"(poller_http_status{url="http://127.0.0.1:1/"} 0)"});
+  EXPECT_EQ(
+      lines_starting(text, R"(poller_fetches_total{url="http://127.0.0.1:1/",result="failure"})"),
+      std::vector<std::string>{
+          R"(poller_fetches_total{url="http://127.0.0.1:1/",result="failure"} 1)"});
+  EXPECT_TRUE(lines_starting(text, "poller_last_success_timestamp_seconds").empty()) << text;
+  // The resolve happened; nothing after it did.
+  EXPECT_EQ(lines_starting(text, "poller_fetch_duration_seconds_count").size(), 1u) << text;
+  EXPECT_EQ(
+      lines_starting(
+          text, R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1:1/",phase="resolve"})")
+          .size(),
+      1u);
+}
+
+TEST(MetricsRegistry, HttpErrorStatusIsDownWithThatStatus) {
+  auto const target = target_of("http://127.0.0.1/missing");
+  auto result = reused_fetch(target, 1ms, 2ms);
+  result.ok = false;
+  result.status = 404;
+  result.error = "HTTP status 404";
+  MetricsRegistry registry;
+  registry.record(result);
+  auto const text = registry.render();
+  EXPECT_EQ(lines_starting(text, "poller_up{").at(0),
+            R"(poller_up{url="http://127.0.0.1/missing"} 0)");
+  EXPECT_EQ(lines_starting(text, "poller_http_status{").at(0),
+            R"(poller_http_status{url="http://127.0.0.1/missing"} 404)");
+}
+
+TEST(MetricsRegistry, CertificateExpiryOfAnHttpsUrlIsItsNotAfter) {
+  auto const target = target_of("https://127.0.0.1/");
+  auto result = reused_fetch(target, 1ms, 2ms);
+  result.cert_expiry = std::chrono::system_clock::time_point(1'900'000'000s);
+  MetricsRegistry registry;
+  registry.record(result);
+  // A later fetch that never got to a handshake leaves the last certificate seen.
+  auto failed = reused_fetch(target, 0ms, 1ms);
+  failed.ok = false;
+  failed.status.reset();
+  registry.record(failed);
+  EXPECT_EQ(lines_starting(registry.render(), "poller_cert_expiry_timestamp_seconds{"),
+            std::vector<std::string>{
+                R"(poller_cert_expiry_timestamp_seconds{url="https://127.0.0.1/"} 1900000000)"});
+}
+
+TEST(MetricsRegistry, ConnectionsOpenedAndReusedAreCounted) {
+  auto const target = target_of("http://127.0.0.1/a");
+  auto opened = reused_fetch(target, 1ms, 2ms);
+  opened.reused = false;
+  opened.connects = 2;  // a redirect to another origin
+  MetricsRegistry registry;
+  registry.record(opened);
+  registry.record(reused_fetch(target, 1ms, 2ms));
+  registry.record(reused_fetch(target, 1ms, 2ms));
+  auto const text = registry.render();
+  EXPECT_EQ(lines_starting(text, "poller_connections_opened_total ").at(0),
+            "poller_connections_opened_total 2");
+  EXPECT_EQ(lines_starting(text, "poller_connections_reused_total ").at(0),
+            "poller_connections_reused_total 2");
+}
+
+TEST(MetricsRegistry, KeepOnlyDropsTheSeriesOfUrlsNoLongerListed) {
+  auto const a = target_of("http://127.0.0.1/a");
+  auto const b = target_of("http://127.0.0.1/b");
+  MetricsRegistry registry;
+  registry.record(reused_fetch(a, 1ms, 2ms));
+  registry.record(reused_fetch(b, 1ms, 2ms));
+  ASSERT_EQ(lines_starting(registry.render(), "poller_up{").size(), 2u);
+
+  registry.keep_only({a});
+
+  auto const text = registry.render();
+  EXPECT_EQ(lines_starting(text, "poller_up{"),
+            std::vector<std::string>{R"(poller_up{url="http://127.0.0.1/a"} 1)"});
+  EXPECT_EQ(text.find("/b\""), std::string::npos) << text;
+}
+
+TEST(MetricsRegistry, PhasesThatDidNotHappenAreNotObserved) {
+  auto const http_target = target_of("http://127.0.0.1/");
+  auto const https_target = target_of("https://127.0.0.1/");
+  auto const phase = [](const FetchPhases& phases, FetchPhase p) {
+    return phases[static_cast<std::size_t>(p)];
+  };
+
+  auto const reused = fetch_phases(reused_fetch(https_target, 1ms, 3ms));
+  EXPECT_FALSE(phase(reused, FetchPhase::resolve));
+  EXPECT_FALSE(phase(reused, FetchPhase::connect));
+  EXPECT_FALSE(phase(reused, FetchPhase::tls));
+  EXPECT_EQ(phase(reused, FetchPhase::processing), Duration(1ms));
+  EXPECT_EQ(phase(reused, FetchPhase::transfer), Duration(2ms));
+
+  auto fresh = reused_fetch(https_target, 10ms, 12ms);
+  fresh.reused = false;
+  fresh.time_namelookup = 1ms;
+  fresh.time_connect = 3ms;
+  fresh.time_appconnect = 7ms;
+  auto const phases = fetch_phases(fresh);
+  EXPECT_EQ(phase(phases, FetchPhase::resolve), Duration(1ms));
+  EXPECT_EQ(phase(phases, FetchPhase::connect), Duration(2ms));
+  EXPECT_EQ(phase(phases, FetchPhase::tls), Duration(4ms));
+  EXPECT_EQ(phase(phases, FetchPhase::processing), Duration(3ms));
+  EXPECT_EQ(phase(phases, FetchPhase::transfer), Duration(2ms));
+
+  // Plain http has no tls; a fetch cut off before its response has no transfer.
+  auto cut = reused_fetch(http_target, 10ms, 12ms);
+  cut.time_connect = 3ms;
+  cut.status.reset();
+  auto const cut_phases = fetch_phases(cut);
+  EXPECT_FALSE(phase(cut_phases, FetchPhase::tls));
+  EXPECT_EQ(phase(cut_phases, FetchPhase::processing), Duration(7ms));
+  EXPECT_FALSE(phase(cut_phases, FetchPhase::transfer));
+}
+
+TEST(MetricsRegistry, RenderedInPiecesIsTheSameTextAsAtOnce) {
+  std::vector<Target> targets;
+  for (int i = 0; i < 300; ++i)
+    targets.push_back(target_of("http://127.0.0.1/" + std::to_string(i)));
+  MetricsRegistry registry;
+  for (auto const& target : targets) registry.record(reused_fetch(target, 1ms, 2ms));
+
+  std::string pieces;
+  MetricsRegistry::Cursor cursor;
+  int calls = 1;
+  while (registry.render_some(cursor, pieces, 4096)) ++calls;
+  EXPECT_GT(calls, 50);
+  EXPECT_EQ(pieces, registry.render());
+}
+
+TEST(MetricsRegistry, UrlsAddedOrRemovedBetweenPiecesAreNeverDoubled) {
+  std::vector<Target> targets;
+  for (int i = 0; i < 100; ++i)
+    targets.push_back(target_of("http://127.0.0.1/" + std::to_string(i)));
+  auto const late = target_of("http://127.0.0.1/0-late");
+  MetricsRegistry registry;
+  for (auto const& target : targets) registry.record(reused_fetch(target, 1ms, 2ms));
+
+  std::string text;
+  MetricsRegistry::Cursor cursor;
+  for (int piece = 0; registry.render_some(cursor, text, 2048); ++piece) {
+    if (piece == 3) registry.keep_only(std::vector<Target>(targets.begin() + 50, targets.end()));
+    if (piece == 5) registry.record(reused_fetch(late, 1ms, 2ms));
+  }
+
+  std::set<std::string> seen;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    EXPECT_TRUE(seen.insert(line).second) << "twice: " << line;
+  }
+  // Every family's header comes once, before its samples.
+  EXPECT_EQ(lines_starting(text, "# TYPE poller_up ").size(), 1u);
+}
+
+}  // namespace
+}  // namespace poller
