@@ -320,21 +320,21 @@ net::awaitable<OpenedConnection> HttpClient::Impl::open(const Route& route, Fetc
   auto const started = Clock::now();
   auto const& origin = route.origin;
   const Proxy* const proxy = route.proxy;
-  // Where the TCP connection goes, and how messages name it.
+  // Where the TCP connection goes, and how messages name it (built only for a message).
   auto const& host = proxy != nullptr ? proxy->host : origin.host;
   auto const port = proxy != nullptr ? proxy->port : origin.port;
-  auto const peer = proxy != nullptr ? "proxy " + proxy->display : origin.to_string();
+  auto const peer = [&] { return proxy != nullptr ? "proxy " + proxy->display : origin.to_string(); };
+  auto const host_named = [&] { return proxy != nullptr ? "proxy host " + host : host; };
 
   tcp::resolver::results_type endpoints;
   auto ec = co_await resolve(host, port, endpoints);
   result.time_namelookup = Clock::now() - fetch_start;
   if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
-  auto const host_named = fmt::format("{}{}", proxy != nullptr ? "proxy host " : "", host);
   if (deadline.expired()) {
-    co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "resolving " + host_named)};
+    co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "resolving " + host_named())};
   }
   if (ec) {
-    co_return OpenedConnection{nullptr, fmt::format("cannot resolve {}: {}", host_named, ec.message())};
+    co_return OpenedConnection{nullptr, fmt::format("cannot resolve {}: {}", host_named(), ec.message())};
   }
 
   std::unique_ptr<Connection> connection;
@@ -362,16 +362,16 @@ net::awaitable<OpenedConnection> HttpClient::Impl::open(const Route& route, Fetc
   in_flight = nullptr;
   if (cancelled) co_return OpenedConnection{nullptr, "cancelled"};
   if (deadline.expired()) {
-    co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "connecting to " + peer)};
+    co_return OpenedConnection{nullptr, describe_timeout(connect_deadline, "connecting to " + peer())};
   }
   if (!tunnel_failure.empty()) co_return OpenedConnection{nullptr, std::move(tunnel_failure)};
   if (ec && proxy != nullptr && ec.category() != net::error::get_ssl_category()) {
-    co_return OpenedConnection{nullptr, fmt::format("connect to {}: {}", peer, ec.message())};
+    co_return OpenedConnection{nullptr, fmt::format("connect to {}: {}", peer(), ec.message())};
   }
   if (ec) co_return OpenedConnection{nullptr, connection->describe_open_error(ec)};
   deadline.set(fetch_deadline);
   if (spdlog::should_log(spdlog::level::debug)) {
-    spdlog::debug("connected to {}{} ({}) in {}{}", peer,
+    spdlog::debug("connected to {}{} ({}) in {}{}", peer(),
                   route.tunnelled() ? ", tunnel to " + origin.authority() : std::string(),
                   connection->remote_ip(), format_duration(Clock::now() - started),
                   result.tls_resumed ? ", TLS session resumed" : "");
