@@ -42,7 +42,7 @@ done
 contents="$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sort)"
 expected="./usr/bin/poller
 ./usr/share/bash-completion/completions/poller
-./usr/share/man/man1/poller.1"
+./usr/share/man/man1/poller.1.gz"
 [ "$contents" = "$expected" ] || fail "package files differ from the expected three: $contents"
 
 dpkg -x "$deb" "$tmp/root"

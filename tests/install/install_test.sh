@@ -12,7 +12,7 @@ cmake --install "$build_dir" --prefix "$tmp/prefix" >/dev/null
 installed="$(cd "$tmp/prefix" && find . -type f -o -type l | sort)"
 expected="./bin/poller
 ./share/bash-completion/completions/poller
-./share/man/man1/poller.1"
+./share/man/man1/poller.1.gz"
 if [ "$installed" != "$expected" ]; then
   printf 'installed files differ from the expected three:\n%s\n' "$installed" >&2
   exit 1
@@ -23,5 +23,5 @@ out="$("$tmp/prefix/bin/poller" --version)"
 
 # man finds the page where it was installed, as it would under /usr/local.
 page="$(MANPATH="$tmp/prefix/share/man" man -w poller)"
-[ "$page" = "$tmp/prefix/share/man/man1/poller.1" ] || { echo "man -w poller: $page" >&2; exit 1; }
+[ "$page" = "$tmp/prefix/share/man/man1/poller.1.gz" ] || { echo "man -w poller: $page" >&2; exit 1; }
 echo "installed: $(echo "$installed" | tr '\n' ' ')"
