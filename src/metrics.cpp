@@ -62,6 +62,14 @@ void append_series(std::string& out, std::string_view name, std::string_view lab
   out += ' ';
 }
 
+// `name{labels} value`: one sample of a whole number (a count, a status, 0 or 1), with its line end.
+void append_sample(std::string& out, std::string_view name, std::string_view labels,
+                   std::uint64_t value) {
+  append_series(out, name, labels);
+  append_number(out, value);
+  out += '\n';
+}
+
 // histogram_bounds as the `le` label values (shortest form, as Go's clients write them: "0.005").
 const std::array<std::string, histogram_bounds.size()>& bound_labels() {
   static const auto labels = [] {
@@ -89,10 +97,7 @@ void append_histogram(std::string& out, std::string_view name, std::string_view 
   std::string const sum_name = std::string(name) + "_sum";
   append_series(out, sum_name, labels);
   fmt::format_to(std::back_inserter(out), "{}\n", histogram.sum());
-  std::string const count_name = std::string(name) + "_count";
-  append_series(out, count_name, labels);
-  append_number(out, cumulative);
-  out += '\n';
+  append_sample(out, std::string(name) + "_count", labels, cumulative);
 }
 
 }  // namespace
@@ -213,24 +218,17 @@ const std::vector<MetricsRegistry::Family>& MetricsRegistry::families() {
   static const std::vector<Family> all{
       {"poller_up", "gauge", "Whether the last fetch of the URL succeeded (1) or failed (0).",
        [](const Family& f, std::string_view url, const Series& s, std::string& out) {
-         append_series(out, f.name, url);
-         out += s.up ? "1\n" : "0\n";
+         append_sample(out, f.name, url, s.up ? 1 : 0);
        }},
       {"poller_http_status", "gauge",
        "HTTP status of the final response of the URL's last fetch; 0 when none arrived.",
        [](const Family& f, std::string_view url, const Series& s, std::string& out) {
-         append_series(out, f.name, url);
-         append_number(out, s.http_status);
-         out += '\n';
+         append_sample(out, f.name, url, s.http_status);
        }},
       {"poller_fetches_total", "counter", "Fetches of the URL, by result (success or failure).",
        [](const Family& f, std::string_view url, const Series& s, std::string& out) {
-         append_series(out, f.name, std::string(url) + ",result=\"success\"");
-         append_number(out, s.successes);
-         out += '\n';
-         append_series(out, f.name, std::string(url) + ",result=\"failure\"");
-         append_number(out, s.failures);
-         out += '\n';
+         append_sample(out, f.name, std::string(url) + ",result=\"success\"", s.successes);
+         append_sample(out, f.name, std::string(url) + ",result=\"failure\"", s.failures);
        }},
       {"poller_fetch_duration_seconds", "histogram",
        "Duration of each phase of the URL's fetches: resolve, connect, tls, processing (request "
@@ -264,9 +262,7 @@ const std::vector<MetricsRegistry::Family>& MetricsRegistry::families() {
        }},
       {"poller_rounds_total", "counter", "Rounds started.", nullptr,
        [](const Family& f, const MetricsRegistry& r, std::string& out) {
-         append_series(out, f.name, "");
-         append_number(out, r.rounds_);
-         out += '\n';
+         append_sample(out, f.name, "", r.rounds_);
        }},
       {"poller_round_lateness_seconds", "histogram",
        "How long after its scheduled start each round began.", nullptr,
@@ -276,16 +272,12 @@ const std::vector<MetricsRegistry::Family>& MetricsRegistry::families() {
       {"poller_connections_opened_total", "counter", "Connections opened (TCP, and TLS for https).",
        nullptr,
        [](const Family& f, const MetricsRegistry& r, std::string& out) {
-         append_series(out, f.name, "");
-         append_number(out, r.connections_opened_);
-         out += '\n';
+         append_sample(out, f.name, "", r.connections_opened_);
        }},
       {"poller_connections_reused_total", "counter",
        "Fetches whose request went over a keep-alive connection opened earlier.", nullptr,
        [](const Family& f, const MetricsRegistry& r, std::string& out) {
-         append_series(out, f.name, "");
-         append_number(out, r.connections_reused_);
-         out += '\n';
+         append_sample(out, f.name, "", r.connections_reused_);
        }},
   };
   return all;
