@@ -98,22 +98,7 @@ bool NginxServer::start(std::chrono::steady_clock::time_point deadline) {
       prefix_.write_file("nginx.conf", make_config(prefix_.path(), port_, options_));
   process_ = std::make_unique<Process>(
       std::vector<std::string>{nginx_path, "-p", prefix_.path() + "/", "-c", config});
-  while (!accepts_connections(port_)) {
-    if (!process_->running()) {
-      const ProcessResult result = process_->wait(std::chrono::seconds(1));
-      const std::string log = error_log();
-      if ((result.err + log).find("Address already in use") != std::string::npos) return false;
-      throw std::runtime_error("nginx exited at start-up (status " +
-                               std::to_string(result.exit_code) + "): " + result.err + log);
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      const ProcessResult result = process_->wait(std::chrono::milliseconds(0));
-      throw std::runtime_error("nginx did not accept connections on 127.0.0.1:" +
-                               std::to_string(port_) + " within 5 s: " + result.err + error_log());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return wait_until_listening(*process_, port_, "nginx", deadline, [this] { return error_log(); });
 }
 
 NginxServer::~NginxServer() {

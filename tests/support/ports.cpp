@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <stdexcept>
 #include <system_error>
+#include <thread>
 
 namespace poller::test {
 namespace {
@@ -41,6 +43,27 @@ bool accepts_connections(std::uint16_t port) {
   const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
   ::close(fd);
   return ok;
+}
+
+bool wait_until_listening(Process& process, std::uint16_t port, std::string_view server,
+                          std::chrono::steady_clock::time_point deadline,
+                          const std::function<std::string()>& log) {
+  while (!accepts_connections(port)) {
+    if (!process.running()) {
+      auto const result = process.wait(std::chrono::seconds(1));
+      auto const output = result.err + result.out + log();
+      if (output.find("Address already in use") != std::string::npos) return false;
+      throw std::runtime_error(std::string(server) + " exited at start-up (status " +
+                               std::to_string(result.exit_code) + "): " + output);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      auto const result = process.wait(std::chrono::milliseconds(0));
+      throw std::runtime_error(std::string(server) + " did not accept connections on 127.0.0.1:" +
+                               std::to_string(port) + " in time: " + result.err + log());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 }  // namespace poller::test

@@ -7,7 +7,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
-#include <thread>
 
 #include "support/ports.hpp"
 
@@ -63,22 +62,8 @@ bool Tinyproxy::start() {
   port_ = pick_free_port();
   auto const config = dir_.write_file("tinyproxy.conf", make_config(dir_.path(), port_, options_));
   process_ = std::make_unique<Process>(std::vector<std::string>{tinyproxy_path, "-d", "-c", config});
-  auto const deadline = std::chrono::steady_clock::now() + start_timeout;
-  while (!accepts_connections(port_)) {
-    if (!process_->running()) {
-      auto const result = process_->wait(std::chrono::seconds(1));
-      auto const output = result.err + result.out + log();
-      if (output.find("Address already in use") != std::string::npos) return false;
-      throw std::runtime_error("tinyproxy exited at start-up (status " +
-                               std::to_string(result.exit_code) + "): " + output);
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      throw std::runtime_error("tinyproxy did not accept connections on 127.0.0.1:" +
-                               std::to_string(port_) + " within 5 s: " + log());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return wait_until_listening(*process_, port_, "tinyproxy",
+                              std::chrono::steady_clock::now() + start_timeout, [this] { return log(); });
 }
 
 Tinyproxy::~Tinyproxy() {
