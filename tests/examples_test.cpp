@@ -13,7 +13,8 @@ namespace {
 
 ProcessResult run_example(const std::string& script, std::initializer_list<std::string> args) {
   auto const poller_dir = std::filesystem::path(POLLER_BINARY).parent_path().string();
-  std::vector<std::string> argv{"/usr/bin/env", "PATH=" + poller_dir + ":/usr/bin:/bin", "/bin/sh",
+  // Run as a user runs it, by its #! line.
+  std::vector<std::string> argv{"/usr/bin/env", "PATH=" + poller_dir + ":/usr/bin:/bin",
                                 std::string(POLLER_EXAMPLES_DIR) + "/" + script};
   argv.insert(argv.end(), args);
   return run_process(argv);
@@ -32,7 +33,7 @@ TEST(Examples, AlertOnFailurePrintsTheUrlOfEachFailedFetchOnly) {
 
   auto result = run_example("alert-on-failure.sh", {"--interval", "0", "--count", "2", list});
 
-  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.exit_code, 1) << result.err;  // poller's: a fetch failed
   EXPECT_EQ(result.out, down + "\n" + down + "\n");
 }
 
@@ -54,7 +55,7 @@ TEST(Examples, SlowestListsSuccessfulFetchesSlowestFirst) {
 
   auto result = run_example("slowest.sh", {list});
 
-  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.exit_code, 1) << result.err;  // poller's: /down failed
   auto const first = result.out.find(server.url("/sleep/200"));
   auto const second = result.out.find(server.url("/fast"));
   EXPECT_NE(first, std::string::npos) << result.out;
@@ -72,8 +73,37 @@ TEST(Examples, StatusCountsCountsEachStatusAndTheFailures) {
 
   auto result = run_example("status-counts.sh", {list});
 
-  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.exit_code, 1) << result.err;  // poller's: /down failed
   EXPECT_EQ(result.out, "200\t2\n404\t1\nfailed\t1\n");
+}
+
+TEST(Examples, EveryExampleKeepsPollersExitStatus) {
+  TestServer server;
+  TempDir dir;
+  auto good = dir.write_file("urls.txt", lines({server.url("/a")}));
+  auto const missing = dir.path() + "/nosuch.txt";
+
+  // slowest.sh and status-counts.sh run one round of their own.
+  for (auto const* script : {"slowest.sh", "status-counts.sh", "alert-on-failure.sh"}) {
+    bool const one_round = std::string_view(script) != "alert-on-failure.sh";
+    auto const bad_input = run_example(script, {one_round ? "-v" : "--once", missing});
+    auto const fine = run_example(script, {one_round ? "-v" : "--once", good});
+    EXPECT_EQ(bad_input.exit_code, 2) << script << ": " << bad_input.err;
+    EXPECT_NE(bad_input.err.find("nosuch.txt: cannot read"), std::string::npos) << bad_input.err;
+    EXPECT_EQ(fine.exit_code, 0) << script << ": " << fine.err;
+  }
+}
+
+// The README's first command runs poller on examples/urls.txt; each URL there must be one that
+// answers with the page itself, not a redirect (checked by form here, never fetched).
+TEST(Examples, TheExampleListHasHttpsUrlsWithAPath) {
+  auto const list = read_text_file(std::string(POLLER_EXAMPLES_DIR) + "/urls.txt");
+  for (auto const* url :
+       {"https://example.com/\n", "https://www.google.com/\n", "https://x.com/\n"}) {
+    EXPECT_NE(list.find(url), std::string::npos) << list;
+  }
+  EXPECT_EQ(list.find("https://google.com"), std::string::npos) << list;
+  EXPECT_EQ(list.find("twitter.com\n"), std::string::npos) << list;
 }
 
 }  // namespace
