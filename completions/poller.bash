@@ -27,11 +27,21 @@ _poller() {
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return
       ;;
+    # -w @FILE reads the template from FILE: complete the file after the '@'.
+    -w | --write-out)
+      if [[ "$cur" == @* ]]; then
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "${cur#@}" | sed 's/^/@/')
+      else
+        COMPREPLY=()
+      fi
+      return
+      ;;
     # Options whose value is free text: offer nothing rather than file names.
     -i | --interval | -n | --count | --connect-timeout | -m | --max-time | --max-redirs | \
       --resolve | -x | --proxy | --noproxy | -H | --header | -A | --user-agent | --max-filesize | \
-      --max-connections | --expect-status | --expect-body | --max-latency | --cert-expiry | -w | \
-      --write-out | --metrics-listen)
+      --max-connections | --expect-status | --expect-body | --max-latency | --cert-expiry | \
+      --metrics-listen)
       COMPREPLY=()
       return
       ;;
@@ -47,7 +57,7 @@ _poller() {
     return
   fi
 
-  # The one positional argument: the URL list, a file (or - for standard input).
+  # SOURCE operands: a URL is typed, not completed; list files are (- is standard input).
   compopt -o filenames 2>/dev/null
   mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 }

@@ -30,27 +30,59 @@ std::optional<NumberAndUnit> split_number(std::string_view text) {
 
 }  // namespace
 
-std::optional<Duration> parse_duration(std::string_view text) {
+namespace {
+
+// Seconds per unit, longest unit name first so that "ms" is not read as "m".
+struct DurationUnit {
+  std::string_view name;
+  double seconds;
+};
+constexpr DurationUnit duration_units[] = {
+    {"ms", 1e-3}, {"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1},
+};
+
+// "5", "250ms", "1h30m", "1d12h": a bare number, or number-unit pairs from the largest unit down,
+// each unit once. Seconds as a double, or nullopt for text that is no duration at all.
+std::optional<double> parse_seconds(std::string_view text) {
   auto parts = split_number(text);
   if (!parts) return std::nullopt;
-  double seconds_per_unit = 0;
-  if (parts->unit.empty() || parts->unit == "s") {
-    seconds_per_unit = 1;
-  } else if (parts->unit == "ms") {
-    seconds_per_unit = 1e-3;
-  } else if (parts->unit == "m") {
-    seconds_per_unit = 60;
-  } else if (parts->unit == "h") {
-    seconds_per_unit = 3600;
-  } else {
-    return std::nullopt;
+  if (parts->unit.empty()) return parts->number;
+  double total = 0;
+  double previous_unit = std::numeric_limits<double>::infinity();
+  while (!text.empty()) {
+    parts = split_number(text);
+    if (!parts) return std::nullopt;
+    DurationUnit const* unit = nullptr;
+    for (auto const& candidate : duration_units) {
+      if (parts->unit.substr(0, candidate.name.size()) == candidate.name) {
+        unit = &candidate;
+        break;
+      }
+    }
+    if (unit == nullptr || unit->seconds >= previous_unit) return std::nullopt;
+    previous_unit = unit->seconds;
+    total += parts->number * unit->seconds;
+    text = parts->unit.substr(unit->name.size());
   }
-  double const nanoseconds = parts->number * seconds_per_unit * 1e9;
-  // Beyond ~292 years the count would overflow; no schedule needs that.
-  if (nanoseconds >= static_cast<double>(std::numeric_limits<Duration::rep>::max())) {
-    return std::nullopt;
-  }
-  return Duration(static_cast<Duration::rep>(std::llround(nanoseconds)));
+  return total;
+}
+
+// Beyond ~292 years a count of nanoseconds would overflow; no schedule needs that.
+bool fits_in_a_duration(double seconds) {
+  return seconds * 1e9 < static_cast<double>(std::numeric_limits<Duration::rep>::max());
+}
+
+}  // namespace
+
+std::optional<Duration> parse_duration(std::string_view text) {
+  auto const seconds = parse_seconds(text);
+  if (!seconds || !fits_in_a_duration(*seconds)) return std::nullopt;
+  return Duration(static_cast<Duration::rep>(std::llround(*seconds * 1e9)));
+}
+
+bool is_duration_too_long(std::string_view text) {
+  auto const seconds = parse_seconds(text);
+  return seconds && !fits_in_a_duration(*seconds);
 }
 
 std::optional<std::uint64_t> parse_size(std::string_view text) {

@@ -10,7 +10,10 @@
 namespace poller {
 namespace {
 
-double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+// As curl writes times: fixed-point seconds to the microsecond (0.000058), never 5.8e-05.
+std::string seconds(Duration d) {
+  return fmt::format("{:.6f}", std::chrono::duration<double>(d).count());
+}
 
 }  // namespace
 
@@ -25,19 +28,22 @@ std::string format_rfc3339_utc_seconds(std::chrono::system_clock::time_point tim
 }
 
 std::string to_json_record(const FetchResult& result) {
+  // Boost.JSON writes a double as it likes (5.8e-05), so the times are written by hand between
+  // the fields before them (head) and after them (record).
+  boost::json::object head;
+  head["time"] = format_rfc3339_utc(result.started);
+  head["round"] = result.round;
+  head["url"] = result.target->display_url;
+  head["url_effective"] = result.url_effective;
+  head["ok"] = result.ok;
+  if (result.status) head["status"] = *result.status;
+  head["bytes"] = result.bytes;
+  auto const times = fmt::format(
+      R"(,"time_total":{},"time_namelookup":{},"time_connect":{},"time_appconnect":{},)"
+      R"("time_starttransfer":{},)",
+      seconds(result.time_total), seconds(result.time_namelookup), seconds(result.time_connect),
+      seconds(result.time_appconnect), seconds(result.time_starttransfer));
   boost::json::object record;
-  record["time"] = format_rfc3339_utc(result.started);
-  record["round"] = result.round;
-  record["url"] = result.target->display_url;
-  record["url_effective"] = result.url_effective;
-  record["ok"] = result.ok;
-  if (result.status) record["status"] = *result.status;
-  record["bytes"] = result.bytes;
-  record["time_total"] = seconds(result.time_total);
-  record["time_namelookup"] = seconds(result.time_namelookup);
-  record["time_connect"] = seconds(result.time_connect);
-  record["time_appconnect"] = seconds(result.time_appconnect);
-  record["time_starttransfer"] = seconds(result.time_starttransfer);
   record["reused"] = result.reused;
   record["num_connects"] = result.connects;
   record["num_redirects"] = result.redirects;
@@ -56,7 +62,9 @@ std::string to_json_record(const FetchResult& result) {
     record["error"] = result.error;
     if (!result.failed_check.empty()) record["check"] = result.failed_check;
   }
-  return boost::json::serialize(record);
+  auto const before = boost::json::serialize(head);
+  auto const after = boost::json::serialize(record);
+  return before.substr(0, before.size() - 1) + times + after.substr(1);
 }
 
 }  // namespace poller

@@ -1,5 +1,9 @@
 #include "poller/log.hpp"
 
+#include <chrono>
+#include <iostream>
+#include <string>
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/formatter.h>
@@ -14,18 +18,23 @@ namespace {
 
 // --log-format json: {"time": "...", "level": "error", "message": "..."} per line, escaped by
 // Boost.JSON so that no URL or server text can break the line.
+std::string json_log_line(std::chrono::system_clock::time_point time, std::string_view level,
+                          std::string_view text) {
+  boost::json::object line;
+  line["time"] = format_rfc3339_utc(time);
+  line["level"] = level;
+  line["message"] = is_valid_utf8(text) ? std::string(text) : replace_invalid_utf8(text);
+  return boost::json::serialize(line) + '\n';
+}
+
 class JsonLogFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& message, spdlog::memory_buf_t& out) override {
-    boost::json::object line;
-    line["time"] = format_rfc3339_utc(message.time);
     auto const level = spdlog::level::to_string_view(message.level);
-    line["level"] = std::string_view(level.data(), level.size());
-    std::string_view const text(message.payload.data(), message.payload.size());
-    line["message"] = is_valid_utf8(text) ? std::string(text) : replace_invalid_utf8(text);
-    auto const serialized = boost::json::serialize(line);
-    out.append(serialized.data(), serialized.data() + serialized.size());
-    out.push_back('\n');
+    auto const line =
+        json_log_line(message.time, std::string_view(level.data(), level.size()),
+                      std::string_view(message.payload.data(), message.payload.size()));
+    out.append(line.data(), line.data() + line.size());
   }
 
   std::unique_ptr<spdlog::formatter> clone() const override {
@@ -34,6 +43,14 @@ class JsonLogFormatter final : public spdlog::formatter {
 };
 
 }  // namespace
+
+void log_startup_error(LogFormat format, std::string_view message) {
+  if (format == LogFormat::json) {
+    std::cerr << json_log_line(std::chrono::system_clock::now(), "error", message) << std::flush;
+  } else {
+    std::cerr << "poller: " << message << '\n' << std::flush;
+  }
+}
 
 void setup_logging(Verbosity verbosity, LogFormat format) {
   spdlog::drop("poller");

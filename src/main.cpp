@@ -1,24 +1,36 @@
 // poller: fetch a list of URLs in fixed-rate rounds. This file only turns the command line into
 // Options; everything else lives in poller_core.
 
+#include <charconv>
 #include <exception>
-#include <iostream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "poller/duration.hpp"
+#include "poller/log.hpp"
 #include "poller/options.hpp"
 #include "poller/poller.hpp"
+#include "poller/text.hpp"
 
 namespace {
 
 // CLI11 hands option values over as text; these turn them into poller's types or explain why not.
 poller::Duration to_duration(const std::string& option, const std::string& text) {
   auto value = poller::parse_duration(text);
+  if (!value && poller::is_duration_too_long(text)) {
+    throw poller::UsageError(option + ": \"" + text + "\" is too long (at most about 292 years)");
+  }
   if (!value) {
-    throw CLI::ValidationError(option, "\"" + text +
-                                           "\" is not a duration (a number of seconds, or a number "
-                                           "with ms, s, m or h, e.g. 5, 0.25, 250ms, 2m)");
+    throw poller::UsageError(
+        option + ": \"" + text +
+        "\" is not a duration (a number of seconds, or numbers with ms, s, m, h "
+        "or d, e.g. 5, 0.25, 250ms, 2m, 1h30m, 1d)");
   }
   return *value;
 }
@@ -26,60 +38,153 @@ poller::Duration to_duration(const std::string& option, const std::string& text)
 std::uint64_t to_size(const std::string& option, const std::string& text) {
   auto value = poller::parse_size(text);
   if (!value) {
-    throw CLI::ValidationError(option, "\"" + text + "\" is not a size (e.g. 65536, 512k, 64M, 1G)");
+    throw poller::UsageError(option + ": \"" + text +
+                             "\" is not a size (e.g. 65536, 512k, 64M, 1G)");
   }
   return *value;
+}
+
+// A whole number from `least` up; `what` says what it counts, for the message.
+std::uint64_t to_number(const std::string& option, const std::string& text, std::uint64_t least,
+                        const std::string& what) {
+  std::uint64_t value = 0;
+  auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < least) {
+    throw poller::UsageError(option + ": \"" + text + "\" is not " + what);
+  }
+  return value;
+}
+
+// --log-format json must hold for the errors of parsing the command line too, which come before
+// CLI11 has read it.
+poller::LogFormat requested_log_format(int argc, char** argv) {
+  auto format = poller::LogFormat::text;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view const arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--log-format=json" ||
+        (arg == "--log-format" && i + 1 < argc && argv[i + 1] == std::string_view("json"))) {
+      format = poller::LogFormat::json;
+    } else if (arg == "--log-format=text" ||
+               (arg == "--log-format" && i + 1 < argc && argv[i + 1] == std::string_view("text"))) {
+      format = poller::LogFormat::text;
+    }
+  }
+  return format;
+}
+
+// The first option on the command line that poller does not have, with a hint: CLI11 alone says
+// only "The following arguments were not expected: urls.txt --intervl".
+std::optional<std::string> unknown_option(const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> long_names;
+  std::map<char, bool> short_takes_value;
+  std::map<std::string, bool, std::less<>> long_takes_value;
+  for (auto const* option : app.get_options()) {
+    bool const takes_value = option->get_items_expected_min() > 0 && !option->get_positional();
+    for (auto const& name : option->get_lnames()) {
+      long_names.push_back("--" + name);
+      long_takes_value["--" + name] = takes_value;
+    }
+    for (auto const& name : option->get_snames()) short_takes_value[name.front()] = takes_value;
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg.front() != '-') continue;
+    if (arg.substr(0, 2) == "--") {
+      auto const name = arg.substr(0, arg.find('='));
+      auto const known = long_takes_value.find(name);
+      if (known == long_takes_value.end()) {
+        auto const near = poller::closest_match(name, long_names);
+        return "unknown option " + std::string(name) +
+               (near ? " (did you mean " + *near + "?)" : " (see poller --help)");
+      }
+      if (known->second && name.size() == arg.size()) ++i;  // its value is the next argument
+      continue;
+    }
+    // -Lf, -i5, -i 5: flags bundled, an option's value attached or next.
+    for (std::size_t at = 1; at < arg.size(); ++at) {
+      auto const known = short_takes_value.find(arg[at]);
+      if (known == short_takes_value.end()) {
+        std::string const name = std::string("-") + arg[at];
+        if (arg[at] == 'V') return "unknown option -V (did you mean --version?)";
+        return "unknown option " + name + " (see poller --help)";
+      }
+      if (known->second) {
+        if (at + 1 == arg.size()) ++i;
+        break;
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   poller::Options options;
-  CLI::App app{"Fetch every URL of URLFILE in rounds on a fixed schedule, over keep-alive "
-               "connections, and print the bodies.",
-               "poller"};
+  auto const log_format_for_errors = requested_log_format(argc, argv);
+  auto usage_error = [&](const std::string& message) {
+    poller::log_startup_error(log_format_for_errors, message);
+    return poller::exit_usage;
+  };
+  CLI::App app{
+      "Fetch every URL of the SOURCEs in rounds on a fixed schedule, over keep-alive "
+      "connections, and print the bodies.",
+      "poller"};
   app.set_version_flag("--version", "poller " POLLER_VERSION);
   app.get_formatter()->column_width(34);
 
   std::string interval = "5s", connect_timeout = "10s", max_time = "30s", max_filesize = "64M";
   std::vector<std::string> headers, resolves;
   std::string format = "body", log_format = "text";
-  std::optional<std::string> write_out;
+  std::optional<std::string> write_out, count, cert_expiry, max_redirects, max_connections;
   std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen;
   bool once = false, verbose = false, quiet = false;
 
-  app.add_option("URLFILE", options.url_file, "File with one URL per line, or - for standard input")
-      ->required();
+  app.add_option("SOURCE", options.sources,
+                 "A URL (http:// or https://), a file with one URL per line, or - for standard "
+                 "input (at most once); several in any mix, fetched in the order given")
+      ->type_name("");
   app.add_option("-i,--interval", interval,
-                 "Period between round starts: 5, 0.25, 250ms, 2m (0 = back to back)")
+                 "Period between round starts: 5, 0.25, 250ms, 2m, 1h30m, 1d (0 = back to back)")
+      ->type_name("DURATION")
       ->capture_default_str();
-  app.add_option("-n,--count", options.count, "Stop after N rounds (default: until stopped)")
-      ->check(CLI::PositiveNumber);
+  app.add_option("-n,--count", count, "Stop after N rounds (default: until stopped)")
+      ->type_name("N");
   app.add_flag("--once", once, "Same as --count 1");
   app.add_option("--connect-timeout", connect_timeout, "Bound on resolve + connect + TLS handshake")
+      ->type_name("DURATION")
       ->capture_default_str();
   app.add_option("-m,--max-time", max_time, "Bound on one whole fetch, redirects included")
+      ->type_name("DURATION")
       ->capture_default_str();
   app.add_flag("-L,--location", options.follow_redirects, "Follow redirects");
   app.add_flag("-f,--fail", options.fail_on_http_error,
                "An HTTP status of 400 or more is a failure: body not printed, exit status 1");
-  app.add_option("--max-redirs", options.max_redirects, "Most redirects followed with -L")
-      ->capture_default_str();
-  app.add_option("--resolve", resolves, "HOST:PORT:ADDR: connect to ADDR for HOST:PORT (repeatable)");
+  app.add_option("--max-redirs", max_redirects, "Most redirects followed with -L (default 10)")
+      ->type_name("N");
+  app.add_option("--resolve", resolves,
+                 "HOST:PORT:ADDR: connect to ADDR for HOST:PORT (repeatable)")
+      ->type_name("HOST:PORT:ADDR");
   app.add_option("-H,--header", headers,
                  "'Name: value' added to every request, replacing a default; 'Name:' removes it "
-                 "(repeatable)");
-  app.add_option("-A,--user-agent", options.user_agent, "User-Agent header")->capture_default_str();
+                 "(repeatable)")
+      ->type_name("'NAME: VALUE'");
+  app.add_option("-A,--user-agent", options.user_agent, "User-Agent header")
+      ->type_name("AGENT")
+      ->capture_default_str();
   app.add_option("--max-filesize", max_filesize,
                  "Largest body accepted, with k, M, G suffixes (powers of 1024)")
+      ->type_name("SIZE")
       ->capture_default_str();
   app.add_flag("--compressed", options.compressed,
                "Send Accept-Encoding: gzip, deflate and decode such bodies (--max-filesize then "
                "limits the decoded size)");
-  app.add_option("--max-connections", options.max_connections,
+  app.add_option("--max-connections", max_connections,
                  "Idle keep-alive connections kept open, over all hosts (least recently used "
-                 "closed first)")
-      ->capture_default_str();
+                 "closed first; default 1024)")
+      ->type_name("N");
   app.add_option("--expect-status", expect_status,
                  "Check: a fetch whose final status is not in LIST (200,204,300-399) fails; "
                  "decides instead of -f")
@@ -91,7 +196,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-latency", max_latency,
                  "Check: a fetch that takes longer than DURATION (total time) fails")
       ->type_name("DURATION");
-  app.add_option("--cert-expiry", options.checks.cert_expiry_days,
+  app.add_option("--cert-expiry", cert_expiry,
                  "Check: an https fetch fails when the server's certificate expires within DAYS "
                  "days")
       ->type_name("DAYS");
@@ -104,17 +209,21 @@ int main(int argc, char** argv) {
                  "addresses, CIDR ranges, or * for all. Default: no_proxy")
       ->type_name("LIST");
   app.add_option("--cacert", options.cacert, "CA certificates (PEM) to verify servers with")
-      ->check(CLI::ExistingFile);
+      ->type_name("FILE")
+      ->check(CLI::Validator(CLI::ExistingFile).description(""));
   app.add_flag("-k,--insecure", options.insecure, "Do not verify TLS certificates (warns once)");
   app.add_option("--format", format,
                  "What to print per fetch: the body, one JSON object per line (NDJSON), or nothing")
-      ->check(CLI::IsMember({"body", "json", "none"}))
+      ->type_name("body|json|none")
+      ->check(CLI::IsMember({"body", "json", "none"}).description(""))
       ->capture_default_str();
   app.add_option("-w,--write-out", write_out,
                  "After each fetch print TEMPLATE with curl's %{variables}: url, http_code, "
-                 "size_download, time_total, time_namelookup, time_connect, time_appconnect, time_starttransfer, "
+                 "size_download, time_total, time_namelookup, time_connect, time_appconnect, "
+                 "time_starttransfer, "
                  "num_redirects, num_connects, url_effective, remote_ip, http_version, errormsg, "
-                 "round, json, header{NAME}; \\n and \\t escapes");
+                 "round, json, header{NAME}; \\n and \\t escapes; @FILE reads it from FILE")
+      ->type_name("TEMPLATE");
   app.add_flag("--on-change", options.on_change,
                "Print a URL's result only when its body differs from the previous round's");
   app.add_option("--metrics-listen", metrics_listen,
@@ -122,14 +231,15 @@ int main(int argc, char** argv) {
                  "[IPv6] or localhost (e.g. 127.0.0.1:9100)")
       ->type_name("ADDR:PORT");
   app.add_option("--log-format", log_format, "stderr log lines as text or JSON objects")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->type_name("text|json")
+      ->check(CLI::IsMember({"text", "json"}).description(""))
       ->capture_default_str();
   auto* verbose_flag = app.add_flag("-v,--verbose", verbose, "Log per-request detail to stderr");
   app.add_flag("-q,--quiet", quiet, "Log errors only")->excludes(verbose_flag);
   app.footer(
       "Exit status: 0 every fetch succeeded (or stdout's reader went away), 1 at least one fetch "
       "failed, 2 usage or input error.\nSignals: SIGINT/SIGTERM stop cleanly, SIGHUP re-reads "
-      "URLFILE before the next round, SIGUSR1 prints a summary on stderr.");
+      "the list files before the next round, SIGUSR1 prints a summary on stderr.");
 
   try {
     app.parse(argc, argv);
@@ -141,7 +251,27 @@ int main(int argc, char** argv) {
     if (!poller::is_valid_field_value(options.user_agent)) {
       throw poller::UsageError("--user-agent contains a control character (CR, LF, ...)");
     }
+    if (count) {
+      options.count = to_number("--count", *count, 1,
+                                "a number of rounds: give 1 or more, or leave --count out to run "
+                                "until stopped");
+    }
+    if (once && count) {
+      throw poller::UsageError("--once is --count 1: give one or the other, not both");
+    }
     if (once) options.count = 1;
+    if (max_redirects) {
+      options.max_redirects = static_cast<unsigned>(
+          to_number("--max-redirs", *max_redirects, 0, "a number of redirects (0 or more)"));
+    }
+    if (max_connections) {
+      options.max_connections = to_number("--max-connections", *max_connections, 0,
+                                          "a number of connections (0 or more)");
+    }
+    if (cert_expiry) {
+      options.checks.cert_expiry_days = static_cast<unsigned>(
+          to_number("--cert-expiry", *cert_expiry, 0, "a number of days (0 or more, e.g. 14)"));
+    }
     if (expect_status) options.checks.expect_status = poller::StatusList::parse(*expect_status);
     if (expect_body) options.checks.expect_body = poller::BodyPattern::compile(*expect_body);
     if (max_latency) options.checks.max_latency = to_duration("--max-latency", *max_latency);
@@ -151,26 +281,28 @@ int main(int argc, char** argv) {
                      : format == "json" ? poller::OutputFormat::json
                                         : poller::OutputFormat::body;
     if (metrics_listen) options.metrics_listen = poller::parse_listen_address(*metrics_listen);
-    if (write_out) options.write_out = poller::WriteOutTemplate::parse(*write_out);
+    if (write_out)
+      options.write_out =
+          poller::WriteOutTemplate::parse(poller::write_out_template_text(*write_out));
     options.log_format = log_format == "json" ? poller::LogFormat::json : poller::LogFormat::text;
     options.verbosity = verbose ? poller::Verbosity::verbose
                         : quiet ? poller::Verbosity::quiet
                                 : poller::Verbosity::normal;
+  } catch (const CLI::Success& done) {
+    return app.exit(done);  // --help, --version
   } catch (const CLI::ParseError& error) {
-    // --help and --version exit 0; every other parse error is a usage error.
-    return app.exit(error) == 0 ? 0 : poller::exit_usage;
+    if (auto const unknown = unknown_option(app, argc, argv)) return usage_error(*unknown);
+    return usage_error(error.what());
   } catch (const poller::UsageError& error) {
-    std::cerr << "poller: " << error.what() << "\nRun with --help for more information.\n";
-    return poller::exit_usage;
+    return usage_error(error.what());
   }
 
   try {
     return poller::run(options);
   } catch (const poller::UsageError& error) {
-    std::cerr << "poller: " << error.what() << '\n';
-    return poller::exit_usage;
+    return usage_error(error.what());
   } catch (const std::exception& error) {
-    std::cerr << "poller: fatal: " << error.what() << '\n';
+    poller::log_startup_error(options.log_format, std::string("fatal: ") + error.what());
     return poller::exit_fetch_failed;
   }
 }

@@ -27,6 +27,7 @@
 #include "poller/metrics_server.hpp"
 #include "poller/output.hpp"
 #include "poller/schedule.hpp"
+#include "poller/sources.hpp"
 #include "poller/stats.hpp"
 #include "poller/url_list.hpp"
 
@@ -39,8 +40,9 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 class Poller {
  public:
-  Poller(const Options& options, UrlList list)
+  Poller(const Options& options, SourceList sources, UrlList list)
       : options_(options),
+        sources_(std::move(sources)),
         targets_(std::make_shared<const std::vector<Target>>(std::move(list.targets))),
         client_(io_, options,
                 std::any_of(targets_->begin(), targets_->end(),
@@ -130,18 +132,18 @@ class Poller {
 
   void reload() {
     reload_requested_ = false;
-    if (options_.url_file == "-") {
-      spdlog::info("SIGHUP: the URL list was read from standard input; nothing to re-read");
-      return;
-    }
-    auto list = load_url_list(options_.url_file);
+    std::vector<std::string> not_reread;
+    auto list = sources_.reload(not_reread);
+    for (auto const& source : not_reread)
+      spdlog::info("SIGHUP: {} is not re-read; its URLs stay", source);
     if (!list.ok()) {
       for (auto const& error : list.errors) spdlog::error("{}", error);
       spdlog::error("SIGHUP: {} has errors; keeping the previous list of {} URL(s)",
-                    options_.url_file, targets_->size());
+                    sources_.files(), targets_->size());
       return;
     }
-    spdlog::info("SIGHUP: reloaded {}: {} URL(s)", options_.url_file, list.targets.size());
+    if (!sources_.has_files()) return;
+    spdlog::info("SIGHUP: reloaded {}: {} URL(s)", sources_.files(), list.targets.size());
     client_.keep_only(list.targets);
     if (metrics_) metrics_->keep_only(list.targets);
     targets_ = std::make_shared<const std::vector<Target>>(std::move(list.targets));
@@ -198,6 +200,7 @@ class Poller {
   bool stopping() const { return stopping_; }
 
   const Options& options_;
+  SourceList sources_;
   net::io_context io_{1};
   std::shared_ptr<const std::vector<Target>> targets_;
   HttpClient client_;
@@ -239,9 +242,10 @@ int run(const Options& requested) {
   // list accepts.
   if (options.checks.expect_status) options.fail_on_http_error = false;
 
-  auto list = load_url_list(options.url_file);
+  SourceList sources(options.sources);
+  auto list = sources.load();
   if (!list.ok()) {
-    for (auto const& error : list.errors) std::cerr << error << '\n';
+    for (auto const& error : list.errors) log_startup_error(options.log_format, error);
     return exit_usage;
   }
 
@@ -258,7 +262,7 @@ int run(const Options& requested) {
   std::signal(SIGPIPE, SIG_IGN);
   if (options.insecure) spdlog::warn("--insecure: TLS certificates and host names are not verified");
 
-  Poller poller(options, std::move(list));
+  Poller poller(options, std::move(sources), std::move(list));
   return poller.run();
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <optional>
+#include <utility>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
@@ -72,11 +74,29 @@ ParsedTarget make_target(urls::url_view url) {
     return result;
   }
 
-  // Boost.URL reads "http://host:abc/" as an empty port followed by the path "abc/".
+  // Boost.URL reads "http://host:abc/" as an empty port followed by the path "abc/", and
+  // "http://1.2.3.4.5/" as the IPv4 address 1.2.3.4 followed by the path ".5/".
   if (url.has_authority() && !url.encoded_path().empty() && url.encoded_path().front() != '/') {
     std::string_view const path = url.encoded_path();
-    result.error = fmt::format("bad port \"{}\"", path.substr(0, path.find('/')));
+    if (!url.has_port()) {
+      result.error = fmt::format("bad host \"{}{}\"", std::string_view(url.encoded_host()),
+                                 path.substr(0, path.find('/')));
+    } else {
+      result.error = fmt::format("bad port \"{}\"", path.substr(0, path.find('/')));
+    }
     return result;
+  }
+  // A name whose last label is a number is an IPv4 address gone wrong (as WHATWG URL reads it).
+  if (url.host_type() == urls::host_type::name) {
+    auto const& host = target.origin.host;
+    auto const last_label =
+        host.substr(host.rfind('.') == std::string::npos ? 0 : host.rfind('.') + 1);
+    if (!last_label.empty() && std::all_of(last_label.begin(), last_label.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c));
+        })) {
+      result.error = fmt::format("bad host \"{}\" (not an IPv4 address)", host);
+      return result;
+    }
   }
 
   auto const port_text = url.port();
@@ -117,6 +137,28 @@ ParsedTarget make_target(urls::url_view url) {
   return result;
 }
 
+// Where "user:password@" would be in `text` if the password held a raw '#', '/', '?' or '@'
+// ("http://user:hunter#2@host/"): a parser reads "user" as the host and "hunter" as its port, so
+// the password would show in every message about it. Returns [colon, at): the ':' before the
+// password and the last '@'. Used only where in doubt: an '@' after a ':' past the "://".
+std::optional<std::pair<std::size_t, std::size_t>> doubtful_password(std::string_view text) {
+  auto const scheme_end = text.find("://");
+  if (scheme_end == std::string_view::npos) return std::nullopt;
+  auto const start = scheme_end + 3;
+  auto const at = text.rfind('@');
+  if (at == std::string_view::npos || at < start) return std::nullopt;
+  auto const colon = text.find(':', start);
+  if (colon == std::string_view::npos || colon > at) return std::nullopt;
+  // A ':' after the path has begun is no password's.
+  if (text.substr(start, colon - start).find_first_of("/?#") != std::string_view::npos)
+    return std::nullopt;
+  return std::pair{colon, at};
+}
+
+constexpr std::string_view raw_password_advice =
+    "bad URL; a password (or user name) with '#', '/', '?' or '@' in it must be percent-encoded "
+    "(%23, %2F, %3F, %40)";
+
 }  // namespace
 
 std::string Origin::authority() const {
@@ -134,13 +176,25 @@ ParsedTarget parse_target(std::string_view text) {
     return {std::nullopt, "space or control character in URL"};
   }
   auto parsed = urls::parse_uri(text);
+  // The reason would quote part of the password ("bad port \"hunter\"").
+  // In doubt unless the parser's userinfo ends at the last '@' ("user:hunter@2@host" does not).
+  auto const span = doubtful_password(text);
+  bool const password_in_doubt =
+      span && (!parsed || !parsed->has_userinfo() ||
+               span->second != text.find("://") + 3 + parsed->encoded_userinfo().size());
   if (!parsed) {
+    if (password_in_doubt) return {std::nullopt, std::string(raw_password_advice)};
     if (text.find("://") == std::string_view::npos) {
       return {std::nullopt, "not an absolute URL (expected http:// or https://)"};
     }
     return {std::nullopt, fmt::format("unparsable URL ({})", parsed.error().message())};
   }
-  return make_target(*parsed);
+  auto target = make_target(*parsed);
+  // "http://user:1234#5@host/" parses as host "user", port 1234 and a fragment: never fetch that.
+  if (password_in_doubt && (!target.target || parsed->encoded_path().empty())) {
+    return {std::nullopt, std::string(raw_password_advice)};
+  }
+  return target;
 }
 
 ParsedTarget resolve_redirect(const Target& base, std::string_view location) {
@@ -177,7 +231,13 @@ ParsedTarget resolve_redirect(const Target& base, std::string_view location) {
 }
 
 std::string redact_password(std::string_view url) {
-  if (auto parsed = urls::parse_uri_reference(url)) return without_password(*parsed);
+  auto parsed = urls::parse_uri_reference(url);
+  if (parsed && parsed->has_userinfo()) return without_password(*parsed);
+  // In doubt, cut everything from the ':' to the last '@': an error message loses a little.
+  if (auto const span = doubtful_password(url)) {
+    return std::string(url.substr(0, span->first)) + std::string(url.substr(span->second));
+  }
+  if (parsed) return without_password(*parsed);
   // Unparsable text is shown in error messages; cut "user:password@" out of it by hand.
   auto const authority = url.find("://");
   if (authority == std::string_view::npos) return std::string(url);

@@ -1,12 +1,5 @@
 #include "poller/url_list.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
-
 #include <fmt/format.h>
 
 #include "poller/encoding.hpp"
@@ -34,6 +27,10 @@ std::string_view strip_trailing_comment(std::string_view line) {
 
 UrlList parse_url_list(std::string_view text, std::string_view file_name) {
   UrlList list;
+  // Windows editors (Notepad) start a UTF-8 file with a byte order mark.
+  constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
+  if (text.substr(0, byte_order_mark.size()) == byte_order_mark)
+    text.remove_prefix(byte_order_mark.size());
   std::size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
@@ -53,26 +50,7 @@ UrlList parse_url_list(std::string_view text, std::string_view file_name) {
                                         escape_control_characters(redact_password(line))));
     }
   }
-  if (list.targets.empty() && list.errors.empty()) {
-    list.errors.push_back(fmt::format("{}: no URL in the list", file_name));
-  }
   return list;
-}
-
-UrlList load_url_list(const std::string& path) {
-  if (path == "-") {
-    std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
-    return parse_url_list(text, "<stdin>");
-  }
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  if (file) text << file.rdbuf();
-  if (!file || file.bad()) {
-    UrlList list;
-    list.errors.push_back(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-    return list;
-  }
-  return parse_url_list(text.str(), path);
 }
 
 }  // namespace poller

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
@@ -18,6 +22,23 @@ std::string seconds(Duration d) {
 }
 
 }  // namespace
+
+std::string write_out_template_text(std::string_view argument) {
+  if (argument.empty() || argument.front() != '@') return std::string(argument);
+  auto const path = std::string(argument.substr(1));
+  if (path == "-") {
+    throw UsageError(
+        "--write-out @-: a template from standard input is not supported (standard "
+        "input may be the URL list); put it in a file and give -w @FILE");
+  }
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  if (file) text << file.rdbuf();
+  if (!file || file.bad()) {
+    throw UsageError(fmt::format("--write-out @{}: cannot read: {}", path, std::strerror(errno)));
+  }
+  return text.str();
+}
 
 WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
   static constexpr std::array<std::pair<std::string_view, Variable>, 17> names{{

@@ -49,9 +49,24 @@ TEST(DurationParsing, RejectsNegativeValues) {
 
 TEST(DurationParsing, RejectsUnknownUnits) {
   EXPECT_EQ(parse_duration("5x"), std::nullopt);
-  EXPECT_EQ(parse_duration("5d"), std::nullopt);
+  EXPECT_EQ(parse_duration("5w"), std::nullopt);
   EXPECT_EQ(parse_duration("5sec"), std::nullopt);
   EXPECT_EQ(parse_duration("5us"), std::nullopt);
+}
+
+TEST(DurationParsing, AcceptsDaysAndUnitsCombinedFromTheLargestDown) {
+  EXPECT_EQ(parse_duration("1d"), std::chrono::hours(24));
+  EXPECT_EQ(parse_duration("1h30m"), std::chrono::minutes(90));
+  EXPECT_EQ(parse_duration("1d12h"), std::chrono::hours(36));
+  EXPECT_EQ(parse_duration("2m30s"), std::chrono::seconds(150));
+  EXPECT_EQ(parse_duration("1s500ms"), std::chrono::milliseconds(1500));
+}
+
+TEST(DurationParsing, RejectsCombinationsOutOfOrderRepeatedOrEndingInABareNumber) {
+  EXPECT_EQ(parse_duration("30m1h"), std::nullopt);
+  EXPECT_EQ(parse_duration("1m1m"), std::nullopt);
+  EXPECT_EQ(parse_duration("1h30"), std::nullopt);
+  EXPECT_EQ(parse_duration("1h-30m"), std::nullopt);
 }
 
 TEST(DurationParsing, RejectsAUnitWithoutANumber) {
@@ -76,6 +91,8 @@ TEST(DurationParsing, RejectsNonFiniteValues) {
 TEST(DurationParsing, RejectsDurationsTooLongToRepresent) {
   // ~292 years is the limit of a nanosecond count.
   EXPECT_EQ(parse_duration("10000000000h"), std::nullopt);
+  EXPECT_TRUE(is_duration_too_long("99999999999"));
+  EXPECT_FALSE(is_duration_too_long("5x"));
 }
 
 // --- parse_size -----------------------------------------------------------------------------

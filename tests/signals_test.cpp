@@ -1,5 +1,8 @@
 // SIGINT and SIGTERM end a run cleanly; SIGHUP re-reads the URL list.
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <thread>
 
@@ -108,6 +111,64 @@ TEST(Signals, BadReloadKeepsTheOldListAndLogsEveryError) {
   EXPECT_NE(result.err.find(list + ":1: unsupported scheme"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find(list + ":3: "), std::string::npos) << result.err;
   EXPECT_EQ(result.out.find("/fine"), std::string::npos);
+}
+
+TEST(Signals, SighupWithAFifoAsTheListNeverStopsTheRounds) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/kept")}));
+  Process poller(poller_command({"--interval", "0.2", list}));
+  ASSERT_TRUE(poller.wait_for_stdout("/kept\n", output_bound)) << poller.stderr_text();
+
+  // The list becomes a FIFO no one writes to: opening it for reading would wait for a writer.
+  ASSERT_EQ(::unlink(list.c_str()), 0);
+  ASSERT_EQ(::mkfifo(list.c_str(), 0600), 0);
+  poller.send_signal(SIGHUP);
+
+  ASSERT_TRUE(poller.wait_for_stderr("not a regular file", output_bound)) << poller.stderr_text();
+  auto const fetched_before = count_of(poller.stdout_text(), "/kept\n");
+  EXPECT_TRUE(poller.wait_for_stdout("/kept\n", output_bound, fetched_before + 2))
+      << poller.stdout_text();
+  poller.send_signal(SIGTERM);
+  auto result = poller.wait(exit_bound);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+}
+
+TEST(Signals, SighupRereadsTheFilesAndKeepsTheUrlOperands) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/old")}));
+  Process poller(
+      poller_command({"--interval", "0.2", server.url("/first"), list, server.url("/last")}));
+  ASSERT_TRUE(poller.wait_for_stdout("/first\n/old\n/last\n", output_bound))
+      << poller.stderr_text();
+
+  dir.write_file("list.txt", lines({server.url("/new")}));
+  poller.send_signal(SIGHUP);
+
+  EXPECT_TRUE(poller.wait_for_stdout("/first\n/new\n/last\n", output_bound))
+      << poller.stdout_text();
+  poller.send_signal(SIGTERM);
+  auto result = poller.wait(exit_bound);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+}
+
+TEST(Signals, ControlBytesOfAReloadedListReachTheLogEscaped) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/kept")}));
+  Process poller(poller_command({"--interval", "0.2", list}));
+  ASSERT_TRUE(poller.wait_for_stdout("/kept\n", output_bound)) << poller.stderr_text();
+
+  dir.write_file("list.txt", "http://127.0.0.1/\x1b]0;owned\x07\x1b[2J\n");
+  poller.send_signal(SIGHUP);
+
+  ASSERT_TRUE(poller.wait_for_stderr("keeping the previous list", output_bound))
+      << poller.stderr_text();
+  poller.send_signal(SIGTERM);
+  auto result = poller.wait(exit_bound);
+  EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find('\x07'), std::string::npos) << result.err;
 }
 
 }  // namespace

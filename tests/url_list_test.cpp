@@ -1,4 +1,6 @@
 #include "poller/url_list.hpp"
+#include "poller/options.hpp"
+#include "poller/sources.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -183,13 +185,12 @@ TEST(UrlList, ReportsEveryErrorWithItsFileAndLineNumber) {
   }
 }
 
-TEST(UrlList, AnEmptyListIsAnError) {
+TEST(UrlList, AnEmptyListHasNoUrlAndNoErrorOfItsOwn) {
+  // "No URL in all the sources together" is SourceList's to say (the Sources tests below).
   for (std::string_view text : {"", "\n\n", "# only comments\n  # here\n", "   \r\n\t\n"}) {
     auto const list = parse_url_list(text, "urls.txt");
-    EXPECT_FALSE(list.ok()) << '"' << text << '"';
+    EXPECT_TRUE(list.ok()) << '"' << text << '"';
     EXPECT_TRUE(list.targets.empty());
-    ASSERT_EQ(list.errors.size(), 1u);
-    EXPECT_TRUE(starts_with(list.errors[0], "urls.txt:")) << list.errors[0];
   }
 }
 
@@ -231,7 +232,48 @@ TEST(UrlList, ErrorForAnUnparsableUrlNeverContainsThePassword) {
   for (auto const& error : list.errors) EXPECT_FALSE(contains(error, "s3cr3t")) << error;
 }
 
-// --- load_url_list --------------------------------------------------------------------------
+TEST(UrlList, AcceptsAUtf8ByteOrderMarkAtTheStart) {
+  auto const list = parse_url_list("\xEF\xBB\xBFhttp://a.example/\n", "urls.txt");
+  ASSERT_TRUE(list.ok()) << list.errors.front();
+  EXPECT_EQ(urls_of(list), (Urls{"http://a.example/"}));
+}
+
+TEST(UrlList, FiveNumbersIsABadHostNotABadPort) {
+  auto const error = single_error("http://1.2.3.4.5/");
+  EXPECT_TRUE(contains(error, "bad host")) << error;
+  EXPECT_FALSE(contains(error, "port")) << error;
+}
+
+TEST(UrlList, ARawPasswordWithHashSlashOrQuestionMarkIsRedactedFromTheError) {
+  for (auto const* line : {"http://user:hunter#2@a.example/", "http://user:hunter/2@a.example/",
+                           "http://user:hunter?2@a.example/", "http://user:hunter@2@a.example/",
+                           "http://user:1234#5@a.example/"}) {
+    auto const error = single_error(line);
+    EXPECT_FALSE(contains(error, "hunter")) << error;
+    EXPECT_FALSE(contains(error, "1234")) << error;
+    EXPECT_TRUE(contains(error, "percent-encoded")) << error;
+  }
+}
+
+// --- SourceList: URL operands, files, standard input ------------------------------------------
+
+TEST(Sources, OperandsThatStartWithHttpOrHttpsAreUrls) {
+  EXPECT_EQ(classify_source("http://a.example/").kind, Source::Kind::url);
+  EXPECT_EQ(classify_source("HTTPS://a.example/").kind, Source::Kind::url);
+  EXPECT_EQ(classify_source("-").kind, Source::Kind::standard_input);
+  EXPECT_EQ(classify_source("urls.txt").kind, Source::Kind::file);
+  EXPECT_EQ(classify_source("http.txt").kind, Source::Kind::file);
+}
+
+TEST(Sources, ABadUrlOperandIsAUsageErrorNamingItWithoutItsPassword) {
+  try {
+    SourceList sources({"http://user:secret@a.example:99999/"});
+    ADD_FAILURE() << "accepted";
+  } catch (const UsageError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "bad URL \"http://user@a.example:99999/\": bad port \"99999\"");
+  }
+}
 
 class UrlListFile : public ::testing::Test {
  protected:
@@ -247,36 +289,54 @@ class UrlListFile : public ::testing::Test {
     out << text;
   }
 
+  UrlList load() { return SourceList({path_.string()}).load(); }
+
   std::filesystem::path path_;
 };
 
 TEST_F(UrlListFile, ReadsAndParsesTheFile) {
   write("# list\r\nhttp://a.example/\r\nhttps://b.example/\r\n");
-  auto const list = load_url_list(path_.string());
+  auto const list = load();
   ASSERT_TRUE(list.ok()) << list.errors.front();
   EXPECT_EQ(urls_of(list), (Urls{"http://a.example/", "https://b.example/"}));
 }
 
 TEST_F(UrlListFile, LabelsErrorsWithThePath) {
   write("http://a.example/\nftp://b.example/\n");
-  auto const list = load_url_list(path_.string());
+  auto const list = load();
   ASSERT_EQ(list.errors.size(), 1u);
   EXPECT_TRUE(starts_with(list.errors[0], path_.string() + ":2: ")) << list.errors[0];
 }
 
-TEST_F(UrlListFile, AnEmptyFileIsAnError) {
+TEST_F(UrlListFile, AnEmptyFileAloneIsAnError) {
   write("");
-  auto const list = load_url_list(path_.string());
+  auto const list = load();
   EXPECT_FALSE(list.ok());
   EXPECT_TRUE(list.targets.empty());
 }
 
+TEST_F(UrlListFile, AnEmptyFileAmongOtherSourcesIsFine) {
+  write("");
+  auto const list = SourceList({"http://a.example/", path_.string()}).load();
+  ASSERT_TRUE(list.ok()) << list.errors.front();
+  EXPECT_EQ(urls_of(list), (Urls{"http://a.example/"}));
+}
+
 TEST_F(UrlListFile, AMissingFileIsAnErrorNamingThePath) {
-  auto const list = load_url_list(path_.string());  // never written
+  auto const list = load();  // never written
   EXPECT_FALSE(list.ok());
   EXPECT_TRUE(list.targets.empty());
   ASSERT_EQ(list.errors.size(), 1u);
   EXPECT_TRUE(starts_with(list.errors[0], path_.string() + ":")) << list.errors[0];
+}
+
+TEST_F(UrlListFile, ADirectoryIsAClearError) {
+  std::filesystem::create_directory(path_);
+  auto const list = load();
+  std::filesystem::remove(path_);
+  ASSERT_EQ(list.errors.size(), 1u);
+  EXPECT_EQ(list.errors[0],
+            path_.string() + ": is a directory (give a list file, or URLs as operands)");
 }
 
 }  // namespace

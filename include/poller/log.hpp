@@ -2,11 +2,17 @@
 // The diagnostic log on standard error: one line per event, UTC timestamps; plain text, or one
 // JSON object per line for log shippers.
 
+#include <string_view>
+
 #include "poller/options.hpp"
 
 namespace poller {
 
 // -q: errors only; default: warnings and notable events; -v: per-request detail.
 void setup_logging(Verbosity verbosity, LogFormat format);
+
+// An error before the run starts (usage, the URL list): "poller: MESSAGE" as text, or, with
+// --log-format json, a JSON line like every other in that mode. On stderr, whatever -q says.
+void log_startup_error(LogFormat format, std::string_view message);
 
 }  // namespace poller

@@ -46,7 +46,8 @@ struct ListenAddress {
 };
 
 struct Options {
-  std::string url_file;
+  // SOURCE operands: URLs, list files, "-" (see sources.hpp).
+  std::vector<std::string> sources;
 
   Duration interval = std::chrono::seconds(5);
   std::optional<std::uint64_t> count;  // rounds; unset = until stopped

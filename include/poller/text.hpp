@@ -2,8 +2,10 @@
 // ASCII text helpers for what is case-insensitive or padded on the wire: host names, header
 // names and values, encodings, option lists. Pure.
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace poller {
 
@@ -15,5 +17,13 @@ std::string_view trim_ows(std::string_view text);
 
 // Equal but for the case of ASCII letters.
 bool iequals(std::string_view a, std::string_view b);
+
+// Levenshtein distance: insertions, deletions and substitutions of one byte each.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate `word` is most likely a typo of (a few edits away, or `word` is a prefix of it),
+// for "did you mean" hints; nullopt when none is near.
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates);
 
 }  // namespace poller

@@ -16,11 +16,8 @@ struct UrlList {
   bool ok() const { return errors.empty(); }
 };
 
-// `file_name` only labels the errors. Pure: no I/O.
+// `file_name` only labels the errors. A list without a URL is no error here: it may be one source
+// of several (see sources.hpp). Pure: no I/O.
 UrlList parse_url_list(std::string_view text, std::string_view file_name);
-
-// Reads `path` ("-" is standard input, read to EOF) and parses it. An unreadable file is
-// reported as an error of the list, like any other input error.
-UrlList load_url_list(const std::string& path);
 
 }  // namespace poller

@@ -9,6 +9,11 @@
 
 namespace poller {
 
+// The template an -w argument stands for: the argument itself, or with "@FILE" the bytes of FILE
+// (as curl; a trailing newline in the file is part of the template). "@-" is refused: standard
+// input may carry the URL list. Throws UsageError when the file cannot be read.
+std::string write_out_template_text(std::string_view argument);
+
 class WriteOutTemplate {
  public:
   // Variables: url, url_effective, http_code (response_code), http_version, size_download,

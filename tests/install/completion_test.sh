@@ -42,6 +42,9 @@ expect "--log-format" --log
 expect "certs/ca.pem" --cacert certs/c
 expect "urls.txt" --once u
 expect "" --interval ""
+expect "@urls.txt" -w @u
+expect "" -w "%{"
+expect "urls.txt" https://127.0.0.1/ u
 
 # Every long option --help lists is offered after "--".
 all="$(cd "$tmp" && complete_words --)"

@@ -1,0 +1,176 @@
+#include "poller/sources.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "poller/encoding.hpp"
+#include "poller/options.hpp"
+#include "poller/text.hpp"
+
+namespace poller {
+namespace {
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+struct FileText {
+  std::string text;
+  std::string error;         // "cannot read: ...", "is a directory ..."; empty when read
+  int error_number = 0;      // errno of a failed open or read
+  bool not_regular = false;  // set (and nothing read) only when `may_block` is false
+};
+
+// Reads a list file whole. Without `may_block` the file is opened O_NONBLOCK — opening a FIFO
+// otherwise waits for a writer — and only a regular file is read.
+FileText read_list_file(const std::string& path, bool may_block) {
+  FileText result;
+  int const fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (may_block ? 0 : O_NONBLOCK));
+  if (fd < 0) {
+    result.error_number = errno;
+    result.error = fmt::format("cannot read: {}", std::strerror(errno));
+    return result;
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    result.error = fmt::format("cannot read: {}", std::strerror(errno));
+  } else if (S_ISDIR(info.st_mode)) {
+    result.error = "is a directory (give a list file, or URLs as operands)";
+  } else if (!may_block && !S_ISREG(info.st_mode)) {
+    result.not_regular = true;
+  } else {
+    char buffer[65536];
+    for (;;) {
+      auto const n = ::read(fd, buffer, sizeof buffer);
+      if (n > 0) {
+        result.text.append(buffer, static_cast<std::size_t>(n));
+      } else if (n == 0) {
+        break;
+      } else if (errno != EINTR) {
+        result.error = fmt::format("cannot read: {}", std::strerror(errno));
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  return result;
+}
+
+}  // namespace
+
+Source classify_source(std::string_view operand) {
+  if (operand == "-") return {Source::Kind::standard_input, "-"};
+  if (starts_with_ignoring_case(operand, "http://") ||
+      starts_with_ignoring_case(operand, "https://")) {
+    return {Source::Kind::url, std::string(operand)};
+  }
+  return {Source::Kind::file, std::string(operand)};
+}
+
+SourceList::SourceList(const std::vector<std::string>& operands) {
+  if (operands.empty()) {
+    throw UsageError(
+        "no URL or list file given (poller [OPTIONS] SOURCE..., e.g. poller "
+        "https://example.com/ or poller urls.txt)");
+  }
+  bool standard_input = false;
+  for (auto const& operand : operands) {
+    auto source = classify_source(operand);
+    std::vector<Target> targets;
+    if (source.kind == Source::Kind::url) {
+      auto parsed = parse_target(operand);
+      if (!parsed.target) {
+        throw UsageError(fmt::format("bad URL \"{}\": {}",
+                                     escape_control_characters(redact_password(operand)),
+                                     parsed.error));
+      }
+      targets.push_back(std::move(*parsed.target));
+    } else if (source.kind == Source::Kind::standard_input) {
+      if (standard_input) throw UsageError("- (standard input) given more than once");
+      standard_input = true;
+    }
+    sources_.push_back(std::move(source));
+    targets_.push_back(std::move(targets));
+  }
+}
+
+UrlList SourceList::load() { return read(true, nullptr); }
+
+UrlList SourceList::reload(std::vector<std::string>& not_reread) {
+  return read(false, &not_reread);
+}
+
+UrlList SourceList::read(bool at_start, std::vector<std::string>* not_reread) {
+  UrlList list;
+  std::vector<std::vector<Target>> targets = targets_;
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    auto const& source = sources_[i];
+    if (source.kind == Source::Kind::url) continue;
+    if (source.kind == Source::Kind::standard_input) {
+      if (!at_start) {
+        not_reread->push_back("standard input");
+        continue;
+      }
+      std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+      auto parsed = parse_url_list(text, "<stdin>");
+      targets[i] = std::move(parsed.targets);
+      list.errors.insert(list.errors.end(), parsed.errors.begin(), parsed.errors.end());
+      continue;
+    }
+    auto file = read_list_file(source.operand, at_start);
+    if (file.not_regular) {
+      not_reread->push_back(fmt::format("{} (not a regular file)", source.operand));
+      continue;
+    }
+    if (!file.error.empty()) {
+      // "ftp://host/" is no file, and no URL poller fetches either.
+      if (file.error_number == ENOENT && source.operand.find("://") != std::string::npos) {
+        file.error =
+            "neither a file nor an http:// or https:// URL (only http and https are fetched)";
+      }
+      list.errors.push_back(
+          fmt::format("{}: {}", escape_control_characters(source.operand), file.error));
+      targets[i].clear();
+      continue;
+    }
+    auto parsed = parse_url_list(file.text, source.operand);
+    targets[i] = std::move(parsed.targets);
+    list.errors.insert(list.errors.end(), parsed.errors.begin(), parsed.errors.end());
+  }
+  for (auto const& some : targets)
+    list.targets.insert(list.targets.end(), some.begin(), some.end());
+  if (list.targets.empty() && list.errors.empty()) {
+    list.errors.push_back(sources_.size() == 1
+                              ? fmt::format("{}: no URL in the list", sources_.front().operand)
+                              : fmt::format("no URL in any of {}", files()));
+  }
+  if (list.ok()) targets_ = std::move(targets);
+  return list;
+}
+
+std::string SourceList::files() const {
+  std::string names;
+  for (auto const& source : sources_) {
+    if (source.kind == Source::Kind::url) continue;
+    if (!names.empty()) names += ", ";
+    names += source.kind == Source::Kind::standard_input ? "<stdin>" : source.operand;
+  }
+  return names;
+}
+
+bool SourceList::has_files() const {
+  for (auto const& source : sources_) {
+    if (source.kind == Source::Kind::file) return true;
+  }
+  return false;
+}
+
+}  // namespace poller
