@@ -68,9 +68,19 @@ std::string escape_control_characters(std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char const c = text[i];
     auto const byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7f) {
+    // U+0080..U+009F, the C1 controls, in UTF-8: some terminals take U+009B as CSI, as ESC [.
+    bool const c1_control = byte == 0xc2 && i + 1 < text.size() &&
+                            static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                            static_cast<unsigned char>(text[i + 1]) <= 0x9f;
+    if (c1_control) {
+      auto const next = static_cast<unsigned char>(text[++i]);
+      out += "\\xc2\\x";
+      out += hex[next >> 4];
+      out += hex[next & 15];
+    } else if (byte >= 0x20 && byte != 0x7f) {
       out += c;
     } else if (c == '\r') {
       out += "\\r";

@@ -55,6 +55,16 @@ std::uint64_t to_number(const std::string& option, const std::string& text, std:
   return value;
 }
 
+// CLI11's "--interval: 1 required DURATION missing" as "--interval needs a value (DURATION)".
+std::string plain_parse_error(std::string message) {
+  constexpr std::string_view required = ": 1 required ", missing = " missing";
+  auto const at = message.find(required);
+  if (at == std::string::npos || !message.ends_with(missing)) return message;
+  auto const value =
+      message.substr(at + required.size(), message.size() - missing.size() - at - required.size());
+  return message.substr(0, at) + " needs a value (" + value + ")";
+}
+
 // --log-format json must hold for the errors of parsing the command line too, which come before
 // CLI11 has read it.
 poller::LogFormat requested_log_format(int argc, char** argv) {
@@ -292,7 +302,7 @@ int main(int argc, char** argv) {
     return app.exit(done);  // --help, --version
   } catch (const CLI::ParseError& error) {
     if (auto const unknown = unknown_option(app, argc, argv)) return usage_error(*unknown);
-    return usage_error(error.what());
+    return usage_error(plain_parse_error(error.what()));
   } catch (const poller::UsageError& error) {
     return usage_error(error.what());
   }

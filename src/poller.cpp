@@ -142,7 +142,10 @@ class Poller {
                     sources_.files(), targets_->size());
       return;
     }
-    if (!sources_.has_files()) return;
+    if (!sources_.has_files()) {
+      if (not_reread.empty()) spdlog::info("SIGHUP: only URL operands, no list file to re-read");
+      return;
+    }
     spdlog::info("SIGHUP: reloaded {}: {} URL(s)", sources_.files(), list.targets.size());
     client_.keep_only(list.targets);
     if (metrics_) metrics_->keep_only(list.targets);

@@ -143,6 +143,7 @@ TEST(Cli, EveryCommonMistakeGetsOneLineThatSaysWhatToDoAndExit2) {
        "poller: bad URL \"http://127.0.0.1:70000/\": bad port \"70000\"\n"},
       {{"-", "-"}, "poller: - (standard input) given more than once\n"},
       {{"--format", "xml", url}, "poller: --format: xml not in {body,json,none}\n"},
+      {{url, "--interval"}, "poller: --interval needs a value (DURATION)\n"},
   };
   for (auto const& mistake : mistakes) {
     std::vector<std::string> argv{POLLER_BINARY};
@@ -288,13 +289,15 @@ TEST(Cli, AListFileMayStartWithAUtf8ByteOrderMark) {
 
 TEST(Cli, ControlBytesOfAListReachTheLogEscaped) {
   TempDir dir;
-  auto list = dir.write_file("list.txt", "http://127.0.0.1/\x1b]0;owned\x07\x1b[2J\n");
+  auto list = dir.write_file("list.txt", "http://127.0.0.1/\x1b]0;owned\x07\x1b[2J\n"
+                                             "http://127.0.0.1/\xc2\x9b" "2J\n");
 
   auto result = run_poller({"--once", list});
 
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find('\x07'), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("\xc2\x9b"), std::string::npos) << result.err;
 }
 
 }  // namespace
