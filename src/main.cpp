@@ -152,6 +152,8 @@ int main(int argc, char** argv) {
   std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen;
   bool once = false, verbose = false, quiet = false;
 
+  // A repeatable option (-H, --resolve) takes one value per occurrence: with allow_extra_args it
+  // would swallow the SOURCE operands after it.
   app.add_option("SOURCE", options.sources,
                  "A URL (http:// or https://), a file with one URL per line, or - for standard "
                  "input (at most once); several in any mix, fetched in the order given")
@@ -176,11 +178,13 @@ int main(int argc, char** argv) {
       ->type_name("N");
   app.add_option("--resolve", resolves,
                  "HOST:PORT:ADDR: connect to ADDR for HOST:PORT (repeatable)")
-      ->type_name("HOST:PORT:ADDR");
+      ->type_name("HOST:PORT:ADDR")
+      ->allow_extra_args(false);
   app.add_option("-H,--header", headers,
                  "'Name: value' added to every request, replacing a default; 'Name:' removes it "
                  "(repeatable)")
-      ->type_name("'NAME: VALUE'");
+      ->type_name("'NAME: VALUE'")
+      ->allow_extra_args(false);
   app.add_option("-A,--user-agent", options.user_agent, "User-Agent header")
       ->type_name("AGENT")
       ->capture_default_str();
