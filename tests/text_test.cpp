@@ -24,5 +24,21 @@ TEST(Text, IequalsIgnoresTheCaseOfAsciiLettersOnly) {
   EXPECT_FALSE(iequals("a-b", "a_b"));
 }
 
+TEST(Text, EditDistanceCountsInsertionsDeletionsAndSubstitutions) {
+  EXPECT_EQ(edit_distance("--interval", "--interval"), 0u);
+  EXPECT_EQ(edit_distance("--intervl", "--interval"), 1u);
+  EXPECT_EQ(edit_distance("--intreval", "--interval"), 2u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+}
+
+TEST(Text, ClosestMatchSuggestsATypoOrAPrefixAndNothingFarOff) {
+  std::vector<std::string> const options{"--interval", "--insecure", "--max-filesize",
+                                         "--max-time"};
+  EXPECT_EQ(closest_match("--intervl", options), "--interval");
+  EXPECT_EQ(closest_match("--max-file", options), "--max-filesize");
+  EXPECT_EQ(closest_match("--maxtime", options), "--max-time");
+  EXPECT_EQ(closest_match("--frobnicate", options), std::nullopt);
+}
+
 }  // namespace
 }  // namespace poller
