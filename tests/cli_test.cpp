@@ -289,8 +289,10 @@ TEST(Cli, AListFileMayStartWithAUtf8ByteOrderMark) {
 
 TEST(Cli, ControlBytesOfAListReachTheLogEscaped) {
   TempDir dir;
-  auto list = dir.write_file("list.txt", "http://127.0.0.1/\x1b]0;owned\x07\x1b[2J\n"
-                                             "http://127.0.0.1/\xc2\x9b" "2J\n");
+  auto list = dir.write_file("list.txt",
+                             "http://127.0.0.1/\x1b]0;owned\x07\x1b[2J\n"
+                             "http://127.0.0.1/\xc2\x9b"
+                             "2J\n");
 
   auto result = run_poller({"--once", list});
 

@@ -160,8 +160,10 @@ TEST(Signals, ControlBytesOfAReloadedListReachTheLogEscaped) {
   Process poller(poller_command({"--interval", "0.2", list}));
   ASSERT_TRUE(poller.wait_for_stdout("/kept\n", output_bound)) << poller.stderr_text();
 
-  dir.write_file("list.txt", "http://127.0.0.1/\x1b]0;owned\x07\x1b[2J\n"
-                                             "http://127.0.0.1/\xc2\x9b" "2J\n");
+  dir.write_file("list.txt",
+                 "http://127.0.0.1/\x1b]0;owned\x07\x1b[2J\n"
+                 "http://127.0.0.1/\xc2\x9b"
+                 "2J\n");
   poller.send_signal(SIGHUP);
 
   ASSERT_TRUE(poller.wait_for_stderr("keeping the previous list", output_bound))
