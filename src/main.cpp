@@ -56,9 +56,11 @@ int main(int argc, char** argv) {
   app.add_option("-n,--count", options.count, "Stop after N rounds (default: until stopped)")
       ->check(CLI::PositiveNumber);
   app.add_flag("--once", once, "Same as --count 1");
-  app.add_option("--connect-timeout", connect_timeout, "Bound on resolve + connect + TLS handshake")
+  app.add_option("--connect-timeout", connect_timeout,
+                 "Bound on resolve + connect + TLS handshake (0 = no limit)")
       ->capture_default_str();
-  app.add_option("-m,--max-time", max_time, "Bound on one whole fetch, redirects included")
+  app.add_option("-m,--max-time", max_time,
+                 "Bound on one whole fetch, redirects included (0 = no limit)")
       ->capture_default_str();
   app.add_flag("-L,--location", options.follow_redirects, "Follow redirects");
   app.add_flag("-f,--fail", options.fail_on_http_error,

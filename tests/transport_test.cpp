@@ -92,6 +92,29 @@ TEST(Transport, MaxTimeFailsASlowFetchAndTheNextUrlIsStillPrinted) {
       << result.err;
 }
 
+TEST(Transport, MaxTimeZeroMeansNoLimit) {
+  // As in curl; a limit of zero would fail every fetch.
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/sleep/100"), server.url("/fast")}));
+
+  auto result = run_poller({"--once", "--max-time", "0", list});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "slept 100\n/fast\n");
+}
+
+TEST(Transport, ConnectTimeoutZeroMeansNoLimit) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/a"), server.url("/b")}));
+
+  auto result = run_poller({"--once", "--connect-timeout", "0", list});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "/a\n/b\n");
+}
+
 TEST(Transport, BodyLargerThanMaxFilesizeFailsAndNothingOfItIsPrinted) {
   TestServer server;
   TempDir dir;
