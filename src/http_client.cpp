@@ -65,6 +65,18 @@ class BodyDecodeCategory final : public boost::system::error_category {
   std::string message(int) const override { return "bad compressed body"; }
 };
 
+class ChunkFramingCategory final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "poller.chunk_framing"; }
+  std::string message(int) const override { return "chunk header or trailer too long"; }
+};
+
+// A chunk's size line (with its extensions) or the trailer, still unparsed, over header_limit.
+error_code chunk_framing_too_long() {
+  static const ChunkFramingCategory category;
+  return {1, category};
+}
+
 }  // namespace
 
 const boost::system::error_category& body_decode_category() {
@@ -325,6 +337,9 @@ net::awaitable<error_code> HttpClient::Impl::send_and_receive(Connection& connec
       continue;
     }
     if (parser->is_done()) co_return error_code{};
+    // Body bytes are taken in as they come: what waits unparsed is a chunk's size line or the
+    // trailer, which Beast (1.81) reads whole with no limit of its own. Held to the header's.
+    if (read_buffer.size() > header_limit) co_return chunk_framing_too_long();
   }
 }
 
@@ -496,6 +511,10 @@ std::string HttpClient::Impl::describe_exchange_error(const error_code& ec) cons
   }
   if (ec == bad_compressed_body()) return "bad compressed body: " + decoder.message();
   if (ec == boost::system::errc::not_enough_memory) return "out of memory " + response_progress();
+  if (ec == chunk_framing_too_long()) {
+    return fmt::format("malformed response: a chunk header or trailer larger than {} KiB",
+                       header_limit / 1024);
+  }
   if (ec == http::error::header_limit) {
     return fmt::format("response header larger than {} KiB", header_limit / 1024);
   }

@@ -171,6 +171,34 @@ TEST_F(FaultTest, EndlessChunkedStreamStopsAtMaxFilesize) {
       << run.err;
 }
 
+TEST_F(FaultTest, EndlessChunkExtensionFailsAtTheHeaderLimitInsteadOfFillingMemory) {
+  // Beast takes a chunk size line in whole, with no limit: the bytes would pile up unparsed
+  // until --max-time (or memory) ran out.
+  TestServer server;
+  auto const faulty = server.url("/fault/endless-chunk-extension");
+
+  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-time", "20s"});
+
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
+  EXPECT_EQ(log_messages(run.err),
+            times(2, faulty + ": malformed response: a chunk header or trailer larger than 64 KiB"))
+      << run.err;
+}
+
+TEST_F(FaultTest, EndlessTrailerFailsAtTheHeaderLimitInsteadOfFillingMemory) {
+  TestServer server;
+  auto const faulty = server.url("/fault/endless-trailer");
+
+  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-time", "20s"});
+
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
+  EXPECT_EQ(log_messages(run.err),
+            times(2, faulty + ": malformed response: a chunk header or trailer larger than 64 KiB"))
+      << run.err;
+}
+
 TEST_F(FaultTest, RedirectLoopStopsAtMaxRedirs) {
   TestServer server;
   auto const faulty = server.url("/fault/redirect-loop");

@@ -91,6 +91,8 @@ enum class Fault {
   switching_protocols,
   continue_then_reset,
   claimed_length,
+  endless_chunk_extension,
+  endless_trailer,
 };
 
 // The response a route asks for, as data; the coroutines below only carry it out.
@@ -282,6 +284,8 @@ Reply route(const RecordedRequest& request, State& state) {
       {"/fault/early-response", Fault::early_response},
       {"/fault/switching-protocols", Fault::switching_protocols},
       {"/fault/continue-then-reset", Fault::continue_then_reset},
+      {"/fault/endless-chunk-extension", Fault::endless_chunk_extension},
+      {"/fault/endless-trailer", Fault::endless_trailer},
   };
   if (const auto claimed = number_after("/fault/claimed-length/")) {
     Reply reply;
@@ -518,6 +522,19 @@ asio::awaitable<AfterFault> act_out(AsyncStream& stream, const Reply& reply) {
       Timer pause(executor, 50ms);
       co_await pause.async_wait();
       reset_connection(stream);
+      co_return AfterFault::drop;
+    }
+    case Fault::endless_chunk_extension:
+    case Fault::endless_trailer: {
+      // A chunk size line, or a trailer field, that never ends.
+      const bool extension = reply.fault == Fault::endless_chunk_extension;
+      if (!co_await write_text(
+              stream, std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") +
+                          (extension ? "5;x=" : "5\r\nhello\r\n0\r\nX-Trailer: ")))
+        co_return AfterFault::drop;
+      const std::string filler(0x4000, 'x');
+      while (co_await write_text(stream, filler)) {
+      }
       co_return AfterFault::drop;
     }
     case Fault::claimed_length: {

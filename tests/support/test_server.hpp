@@ -95,6 +95,8 @@ struct RecordedRequest {
 //                                  stream) is answered 200 "upgraded stream\n"
 //   /fault/continue-then-reset     100 Continue, then 50 ms later a reset (SO_LINGER 0)
 //   /fault/claimed-length/N        Content-Length N, the 3 bytes "abc", then an orderly close
+//   /fault/endless-chunk-extension 200, chunked, a chunk size line "5;x=xxxx..." that never ends
+//   /fault/endless-trailer         200, chunked, "hello", then a trailer field that never ends
 // A request that does not parse closes the connection.
 class TestServer {
  public:
