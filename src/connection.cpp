@@ -245,10 +245,10 @@ void Connection::cancel() {
 std::string Connection::describe_open_error(const error_code& ec) {
   if (ec == boost::system::errc::too_many_files_open ||
       ec == boost::system::errc::too_many_files_open_in_system) {
-    return fmt::format(
-        "cannot open a socket: too many open files ({}; see ulimit -n and "
-        "--max-connections)",
-        ec == boost::system::errc::too_many_files_open ? "EMFILE" : "ENFILE");
+    return fmt::format("cannot open a socket: too many open files ({})",
+                       ec == boost::system::errc::too_many_files_open
+                           ? "EMFILE: poller's descriptor limit, ulimit -n"
+                           : "ENFILE: the system-wide limit");
   }
   auto* tls = std::get_if<TlsSocket>(&stream_);
   if (tls == nullptr || ec.category() != net::error::get_ssl_category()) {

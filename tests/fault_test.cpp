@@ -372,7 +372,7 @@ TEST_F(FaultTest, OutOfFileDescriptorsSaysSoForEachFetchAndTheRoundsGoOn) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.out, "");
   auto const out_of_descriptors =
-      ": cannot open a socket: too many open files (EMFILE; see ulimit -n and --max-connections)";
+      ": cannot open a socket: too many open files (EMFILE: poller's descriptor limit, ulimit -n)";
   EXPECT_EQ(log_messages(run.err),
             (std::vector<std::string>{first + out_of_descriptors, second + out_of_descriptors,
                                       first + out_of_descriptors, second + out_of_descriptors}))
