@@ -184,11 +184,12 @@ TEST_F(FaultTest, EndlessChunkedStreamStopsAtMaxFilesize) {
 
 TEST_F(FaultTest, EndlessChunkExtensionFailsAtTheHeaderLimitInsteadOfFillingMemory) {
   // Beast takes a chunk size line in whole, with no limit: the bytes would pile up unparsed
-  // until --max-time (or memory) ran out.
+  // until --max-time or memory ran out (here: 256 MiB of address space).
   TestServer server;
   auto const faulty = server.url("/fault/endless-chunk-extension");
 
-  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-time", "20s"});
+  auto run = run_process(
+      with_memory_limit(two_rounds_command(faulty, server.url("/healthy"), {"--max-time", "5s"})));
 
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.out, "/healthy\n/healthy\n");
@@ -201,7 +202,8 @@ TEST_F(FaultTest, EndlessTrailerFailsAtTheHeaderLimitInsteadOfFillingMemory) {
   TestServer server;
   auto const faulty = server.url("/fault/endless-trailer");
 
-  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-time", "20s"});
+  auto run = run_process(
+      with_memory_limit(two_rounds_command(faulty, server.url("/healthy"), {"--max-time", "5s"})));
 
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.out, "/healthy\n/healthy\n");
@@ -350,9 +352,10 @@ TEST_F(FaultTest, HugeClaimedContentLengthIsNotReservedAndFailsOnlyItsFetch) {
 // Not in the ASan build: its allocator turns a failed operator new into a fatal report instead
 // of std::bad_alloc, whatever allocator_may_return_null says. The test above runs there.
 TEST_F(FaultTest, RunningOutOfMemoryWhileReadingABodyFailsOnlyThatFetch) {
-  // 160 MiB of body under a 256 MiB address space: the body's string cannot double to 256 MiB.
+  // An endless chunked body, --max-filesize 1G, a 256 MiB address space: the body's string
+  // cannot double to 256 MiB.
   TestServer server;
-  auto const faulty = server.url("/bytes/167772160");
+  auto const faulty = server.url("/fault/endless-chunked");
 
   auto run = run_process(with_memory_limit(
       two_rounds_command(faulty, server.url("/healthy"), {"--max-filesize", "1G"})));

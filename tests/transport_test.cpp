@@ -5,6 +5,7 @@
 
 #include "log_lines.hpp"
 #include "poller_test.hpp"
+#include "support/test_certs.hpp"
 #include "support/test_server.hpp"
 
 namespace poller::test {
@@ -105,11 +106,14 @@ TEST(Transport, MaxTimeZeroMeansNoLimit) {
 }
 
 TEST(Transport, ConnectTimeoutZeroMeansNoLimit) {
-  TestServer server;
+  // Over https: a loopback TCP connect completes before any timer can fire, a TLS handshake not.
+  TestCa ca;
   TempDir dir;
+  auto const ca_file = dir.write_file("ca.pem", ca.cert_pem());
+  TestServer server({.tls = ca.issue({.ip_addresses = {"127.0.0.1"}})});
   auto list = dir.write_file("list.txt", lines({server.url("/a"), server.url("/b")}));
 
-  auto result = run_poller({"--once", "--connect-timeout", "0", list});
+  auto result = run_poller({"--once", "--connect-timeout", "0", "--cacert", ca_file, list});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, "/a\n/b\n");
