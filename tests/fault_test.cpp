@@ -37,17 +37,11 @@ std::vector<std::string> with_memory_limit(const std::vector<std::string>& argv)
   return limited;
 }
 
-// `argv` run with at most `descriptors` open file descriptors (prlimit --nofile). Under
-// AddressSanitizer without LeakSanitizer: its check at exit opens files of its own (/proc), which
-// the limit would refuse.
+// `argv` run with at most `descriptors` open file descriptors (prlimit --nofile).
 std::vector<std::string> with_descriptor_limit(int descriptors,
                                                const std::vector<std::string>& argv) {
   auto const limit = std::to_string(descriptors);
   std::vector<std::string> limited{"/usr/bin/prlimit", "--nofile=" + limit + ":" + limit, "--"};
-#if defined(__SANITIZE_ADDRESS__)
-  auto const without_leak_check = with_asan_option("detect_leaks=0");
-  limited.insert(limited.end(), without_leak_check.begin(), without_leak_check.end());
-#endif
   limited.insert(limited.end(), argv.begin(), argv.end());
   return limited;
 }
@@ -370,9 +364,14 @@ TEST_F(FaultTest, RunningOutOfMemoryWhileReadingABodyFailsOnlyThatFetch) {
 }
 #endif
 
+#if !defined(__SANITIZE_ADDRESS__)
+// Not in the sanitizer build: UBSan's vptr check probes memory through a pipe of its own, so a
+// poller out of descriptors gets false "invalid vptr" reports there (and unsuppressible ones:
+// UBSan's suppressions apply only once it could read the object), and LeakSanitizer's exit check
+// opens /proc files.
 TEST_F(FaultTest, OutOfFileDescriptorsSaysSoForEachFetchAndTheRoundsGoOn) {
-  // Under the fewest descriptors poller starts with (below, it stops at start-up, before any
-  // fetch), it has none left for a socket.
+  // Under the fewest descriptors poller gets through start-up with (below, it stops there,
+  // before any fetch), it has none left for a socket.
   TestServer server;
   auto const first = server.url("/first");
   auto const second = server.url("/second");
@@ -380,7 +379,7 @@ TEST_F(FaultTest, OutOfFileDescriptorsSaysSoForEachFetchAndTheRoundsGoOn) {
   ProcessResult run;
   for (int descriptors = 4; descriptors <= 64; ++descriptors) {
     run = run_process(with_descriptor_limit(descriptors, argv));
-    if (run.err.find("poller: fatal: ") == std::string::npos) break;
+    if (run.exit_code == 0 || !log_messages(run.err).empty()) break;
   }
 
   EXPECT_EQ(run.exit_code, 1);
@@ -392,6 +391,7 @@ TEST_F(FaultTest, OutOfFileDescriptorsSaysSoForEachFetchAndTheRoundsGoOn) {
                                       first + out_of_descriptors, second + out_of_descriptors}))
       << run.err;
 }
+#endif
 
 TEST_F(FaultTest, TlsBodyCutWithoutCloseNotifySaysHowManyBytesArrived) {
   TestCa ca;
