@@ -206,6 +206,20 @@ TEST_F(FaultTest, EndlessTrailerFailsAtTheHeaderLimitInsteadOfFillingMemory) {
       << run.err;
 }
 
+TEST_F(FaultTest, EndlessInterimResponsesFailAtTheHeaderLimit) {
+  // Interim responses and the final header share the 64 KiB limit: a server that answers
+  // 100 Continue forever fails at once, not at --max-time.
+  TestServer server;
+  auto const faulty = server.url("/fault/endless-interim");
+
+  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-time", "5s"});
+
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
+  EXPECT_EQ(log_messages(run.err), times(2, faulty + ": response header larger than 64 KiB"))
+      << run.err;
+}
+
 TEST_F(FaultTest, RedirectLoopStopsAtMaxRedirs) {
   TestServer server;
   auto const faulty = server.url("/fault/redirect-loop");

@@ -93,6 +93,7 @@ enum class Fault {
   claimed_length,
   endless_chunk_extension,
   endless_trailer,
+  endless_interim,
 };
 
 // The response a route asks for, as data; the coroutines below only carry it out.
@@ -286,6 +287,7 @@ Reply route(const RecordedRequest& request, State& state) {
       {"/fault/continue-then-reset", Fault::continue_then_reset},
       {"/fault/endless-chunk-extension", Fault::endless_chunk_extension},
       {"/fault/endless-trailer", Fault::endless_trailer},
+      {"/fault/endless-interim", Fault::endless_interim},
   };
   if (const auto claimed = number_after("/fault/claimed-length/")) {
     Reply reply;
@@ -537,6 +539,10 @@ asio::awaitable<AfterFault> act_out(AsyncStream& stream, const Reply& reply) {
       }
       co_return AfterFault::drop;
     }
+    case Fault::endless_interim:
+      while (co_await write_text(stream, "HTTP/1.1 100 Continue\r\n\r\n")) {
+      }
+      co_return AfterFault::drop;
     case Fault::claimed_length: {
       const bool sent = co_await write_text(
           stream, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +

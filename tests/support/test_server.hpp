@@ -97,6 +97,7 @@ struct RecordedRequest {
 //   /fault/claimed-length/N        Content-Length N, the 3 bytes "abc", then an orderly close
 //   /fault/endless-chunk-extension 200, chunked, a chunk size line "5;x=xxxx..." that never ends
 //   /fault/endless-trailer         200, chunked, "hello", then a trailer field that never ends
+//   /fault/endless-interim         100 Continue, again and again, never a final response
 // A request that does not parse closes the connection.
 class TestServer {
  public:
