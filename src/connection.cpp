@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <ctime>
+#include <new>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
@@ -60,8 +60,21 @@ tcp::socket& Connection::socket() {
   return std::get<PlainStream>(stream_);
 }
 
+// Endpoint by endpoint, rather than with net::async_connect: Asio's range connect reports a
+// socket it could not open (EMFILE, ENFILE: out of descriptors) as "Operation canceled".
 net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type& endpoints) {
-  auto [ec, endpoint] = co_await net::async_connect(socket(), endpoints, use_tuple);
+  error_code ec = net::error::host_not_found;
+  tcp::endpoint endpoint;
+  for (auto const& entry : endpoints) {
+    endpoint = entry.endpoint();
+    error_code ignored;
+    socket().close(ignored);
+    socket().open(endpoint.protocol(), ec);
+    if (ec) co_return ec;
+    auto [connect_ec] = co_await socket().async_connect(endpoint, use_tuple);
+    ec = connect_ec;
+    if (!ec || ec == net::error::operation_aborted) break;
+  }
   if (ec) co_return ec;
   // Registered anew with the reactor: waiting for the connect left EPOLLOUT in the descriptor's
   // epoll mask for good, and every later wait for readability (TlsSocket's, once per response)
@@ -161,7 +174,14 @@ net::awaitable<error_code> Connection::read_some(ResponseParser& parser, beast::
   for (bool have_read = false;; have_read = true) {
     if (buffer.size() != 0) {
       error_code ec;
-      auto const used = parser.put(buffer.data(), ec);
+      std::size_t used = 0;
+      try {
+        used = parser.put(buffer.data(), ec);
+      } catch (const std::bad_alloc&) {
+        // The body grows as it arrives, up to --max-filesize: memory may run out first. That
+        // fails this fetch (its connection is dropped), never the run.
+        co_return make_error_code(boost::system::errc::not_enough_memory);
+      }
       buffer.consume(used);
       parsed += used;
       if (ec != http::error::need_more) co_return ec;
@@ -189,16 +209,31 @@ bool Connection::tls_resumed() {
   return tls != nullptr && SSL_session_reused(tls->native_handle()) == 1;
 }
 
-bool Connection::is_alive_while_idle() {
-  if (!socket().is_open()) return false;
-  char byte = 0;
-  ssize_t const n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) return false;  // the server closed it while it sat in the pool
-  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
-  // Data nobody asked for. Over TLS it may be a post-handshake message (a session ticket) or a
-  // close_notify alert; the two cannot be told apart without reading, so the request goes ahead
-  // and, should the connection turn out closed, is retried once on a fresh one.
-  return route_.origin.is_https();
+Connection::IdleState Connection::idle_state() {
+  if (!socket().is_open()) return IdleState::closed;
+  auto* const tls = std::get_if<TlsSocket>(&stream_);
+  // Read ahead, OpenSSL may hold a record that came with the end of the last response.
+  bool const buffered = tls != nullptr && SSL_has_pending(tls->native_handle()) == 1;
+  if (!buffered) {
+    char byte = 0;
+    ssize_t const n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) return IdleState::closed;  // the server closed it while it sat in the pool
+    if (n < 0)
+      return errno == EAGAIN || errno == EWOULDBLOCK ? IdleState::quiet : IdleState::closed;
+    if (tls == nullptr) return IdleState::unrequested_bytes;
+  }
+  // Over TLS the bytes may be a record that carries no data: a session ticket, a key update, or
+  // the close_notify alert of a server that closed. A non-blocking peek processes such records
+  // and says what, if anything, the application would read.
+  switch (tls->peek_without_blocking()) {
+    case TlsSocket::Waiting::nothing:
+      return IdleState::quiet;
+    case TlsSocket::Waiting::data:
+      return IdleState::unrequested_bytes;
+    case TlsSocket::Waiting::closed:
+      break;
+  }
+  return IdleState::closed;
 }
 
 void Connection::cancel() {
@@ -208,6 +243,13 @@ void Connection::cancel() {
 }
 
 std::string Connection::describe_open_error(const error_code& ec) {
+  if (ec == boost::system::errc::too_many_files_open ||
+      ec == boost::system::errc::too_many_files_open_in_system) {
+    return fmt::format("cannot open a socket: too many open files ({})",
+                       ec == boost::system::errc::too_many_files_open
+                           ? "EMFILE: poller's descriptor limit, ulimit -n"
+                           : "ENFILE: the system-wide limit");
+  }
   auto* tls = std::get_if<TlsSocket>(&stream_);
   if (tls == nullptr || ec.category() != net::error::get_ssl_category()) {
     return fmt::format("connect: {}", ec.message());

@@ -6,6 +6,7 @@
 
 #include <zlib.h>
 
+#include "poller/encoding.hpp"
 #include "poller/text.hpp"
 
 namespace poller {
@@ -79,7 +80,8 @@ bool BodyDecoder::reset(std::string_view content_encoding) {
     return false;
   }
   s.mode = Stream::Mode::identity;
-  message_ = "unsupported Content-Encoding: " + std::string(content_encoding);
+  // The server's words, on their way to a log line.
+  message_ = "unsupported Content-Encoding: " + escape_control_characters(content_encoding);
   return false;
 }
 

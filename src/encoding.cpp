@@ -68,19 +68,32 @@ std::string escape_control_characters(std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char const c = text[i];
+  auto const escape = [&](std::string_view bytes) {
+    for (char c : bytes) {
+      auto const byte = static_cast<unsigned char>(c);
+      out += "\\x";
+      out += hex[byte >> 4];
+      out += hex[byte & 15];
+    }
+  };
+  while (!text.empty()) {
+    char const c = text.front();
     auto const byte = static_cast<unsigned char>(c);
-    // U+0080..U+009F, the C1 controls, in UTF-8: some terminals take U+009B as CSI, as ESC [.
-    bool const c1_control = byte == 0xc2 && i + 1 < text.size() &&
-                            static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                            static_cast<unsigned char>(text[i + 1]) <= 0x9f;
-    if (c1_control) {
-      auto const next = static_cast<unsigned char>(text[++i]);
-      out += "\\xc2\\x";
-      out += hex[next >> 4];
-      out += hex[next & 15];
-    } else if (byte >= 0x20 && byte != 0x7f) {
+    if (byte >= 0x80) {
+      // C1 controls (U+0080 to U+009F, CSI among them) drive some terminals as ESC does, and a
+      // byte that is not UTF-8 may be taken for one.
+      auto const n = utf8_sequence_length(text);
+      bool const c1 = n == 2 && byte == 0xC2 && static_cast<unsigned char>(text[1]) < 0xA0;
+      if (n == 0 || c1) {
+        escape(text.substr(0, n == 0 ? 1 : n));
+      } else {
+        out.append(text.substr(0, n));
+      }
+      text.remove_prefix(n == 0 ? 1 : n);
+      continue;
+    }
+    text.remove_prefix(1);
+    if (byte >= 0x20 && byte != 0x7f) {
       out += c;
     } else if (c == '\r') {
       out += "\\r";
@@ -89,9 +102,7 @@ std::string escape_control_characters(std::string_view text) {
     } else if (c == '\t') {
       out += "\\t";
     } else {
-      out += "\\x";
-      out += hex[byte >> 4];
-      out += hex[byte & 15];
+      escape(std::string_view(&c, 1));
     }
   }
   return out;

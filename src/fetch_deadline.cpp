@@ -8,6 +8,8 @@ FetchDeadline::FetchDeadline(boost::asio::io_context& io, std::function<void()> 
 void FetchDeadline::set(Clock::time_point deadline) {
   deadline_ = deadline;
   expired_ = false;
+  // No limit (-m 0): nothing to arm; a wait armed earlier finds no deadline when it fires.
+  if (deadline == Clock::time_point::max()) return;
   if (!waiting_ || deadline < armed_for_) arm(deadline);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <new>
 #include <optional>
 #include <set>
 
@@ -64,6 +65,18 @@ class BodyDecodeCategory final : public boost::system::error_category {
   std::string message(int) const override { return "bad compressed body"; }
 };
 
+class ChunkFramingCategory final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "poller.chunk_framing"; }
+  std::string message(int) const override { return "chunk header or trailer too long"; }
+};
+
+// A chunk's size line (with its extensions) or the trailer, still unparsed, over header_limit.
+error_code chunk_framing_too_long() {
+  static const ChunkFramingCategory category;
+  return {1, category};
+}
+
 }  // namespace
 
 const boost::system::error_category& body_decode_category() {
@@ -118,6 +131,11 @@ struct HttpClient::Impl {
   // certificate check.
   std::shared_ptr<TlsSessionCache> tls_sessions = std::make_shared<TlsSessionCache>();
 
+  // The attempt under way has had a byte of response, interim responses included: a request
+  // that may have been acted on is never sent again (the parser, fresh after a 1xx, forgets).
+  bool response_begun = false;
+  unsigned interim_status = 0;  // the last interim (1xx) response of the attempt, 0 if none
+
   Connection* in_flight = nullptr;  // what a deadline or cancel() must abort
   Clock::time_point fetch_start{};
   Deadline fetch_deadline{};
@@ -156,7 +174,9 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
   result.started = std::chrono::system_clock::now();
   auto const start = Clock::now();
   fetch_start = start;
-  fetch_deadline = start + options.max_time;
+  // 0 means no limit, as in curl.
+  fetch_deadline =
+      options.max_time == Duration::zero() ? Deadline::max() : start + options.max_time;
   deadline.set(fetch_deadline);
 
   const Target* current = &listed;
@@ -165,7 +185,14 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
     result.url_effective = current->display_url;
     result.status.reset();
     result.cert_expiry.reset();
-    result.error = co_await exchange(*current, current->origin == listed.origin, result);
+    try {
+      result.error = co_await exchange(*current, current->origin == listed.origin, result);
+    } catch (const std::bad_alloc&) {
+      // Whatever ran out of memory, the fetch fails and the run goes on; the connection it used
+      // was closed as the exception left the exchange.
+      in_flight = nullptr;
+      result.error = "out of memory";
+    }
     if (cancelled) {
       result.cancelled = true;
       break;
@@ -247,17 +274,24 @@ net::awaitable<std::string> HttpClient::Impl::exchange(const Target& target, boo
 
     if (!ec) {
       if (!reused) connection->return_session_to(tls_sessions);
+      // After a 101 the server speaks another protocol on this connection; it is closed here.
+      if (parser->get().result() == http::status::switching_protocols) {
+        co_return "the server switched protocols (101 Switching Protocols); poller speaks HTTP/1.1 "
+                  "only, and closed the connection";
+      }
       // Bytes beyond the response mean the stream is out of step: never reuse it.
       if (parser->keep_alive() && read_buffer.size() == 0) pool.put(std::move(connection));
       co_return std::string();
     }
-    bool const stale = reused && !parser->got_some() && !deadline.expired();
+    bool const stale = reused && !response_begun && !deadline.expired();
     if (stale && attempt == 0) {
       spdlog::debug("{}: pooled connection to {} was closed by the server ({}); retrying on a new one",
                     target.display_url, target.origin.to_string(), ec.message());
       connection.reset();
       continue;
     }
+    // What the body took stays with this failed fetch: the memory goes back now.
+    if (ec == boost::system::errc::not_enough_memory) std::string().swap(parser->get().body().text);
     co_return describe_exchange_error(ec);
   }
 }
@@ -267,12 +301,18 @@ net::awaitable<error_code> HttpClient::Impl::send_and_receive(Connection& connec
                                                               FetchResult& result) {
   fresh_parser();
   read_buffer.clear();
+  response_begun = false;
+  interim_status = 0;
   if (auto ec = co_await connection.write(request)) co_return ec;
   bool first_bytes = true;
-  std::size_t header_bytes = 0;  // taken in so far of a header not yet complete
+  // Taken in so far of the response's headers, interim ones included: an endless run of 1xx
+  // responses is bounded like one endless header.
+  std::size_t header_bytes = 0;
   for (;;) {
     std::size_t parsed = 0;
-    if (auto ec = co_await connection.read_some(*parser, read_buffer, parsed)) co_return ec;
+    auto const ec = co_await connection.read_some(*parser, read_buffer, parsed);
+    if (parsed != 0 || read_buffer.size() != 0) response_begun = true;
+    if (ec) co_return ec;
     if (first_bytes) {
       result.time_starttransfer = Clock::now() - fetch_start;
       first_bytes = false;
@@ -289,11 +329,17 @@ net::awaitable<error_code> HttpClient::Impl::send_and_receive(Connection& connec
     auto const status = parser->get().result_int();
     if (status / 100 == 1 && status != 101) {
       // An interim response (100 Continue, 103 Early Hints): the final one follows.
+      interim_status = status;
+      header_bytes += parsed;  // the end of the interim header
       fresh_parser();
-      header_bytes = 0;
+      auto const left = header_limit - std::min<std::size_t>(header_bytes, header_limit);
+      parser->header_limit(static_cast<std::uint32_t>(left));
       continue;
     }
     if (parser->is_done()) co_return error_code{};
+    // Body bytes are taken in as they come: what waits unparsed is a chunk's size line or the
+    // trailer, which Beast (1.81) reads whole with no limit of its own. Held to the header's.
+    if (read_buffer.size() > header_limit) co_return chunk_framing_too_long();
   }
 }
 
@@ -315,7 +361,10 @@ ResponseParser& HttpClient::Impl::fresh_parser() {
 // A new connection for `route`: resolve, TCP connect, the CONNECT tunnel through a proxy to an
 // https origin, and the TLS handshake, all within --connect-timeout.
 net::awaitable<OpenedConnection> HttpClient::Impl::open(const Route& route, FetchResult& result) {
-  auto const connect_deadline = std::min(fetch_deadline, Clock::now() + options.connect_timeout);
+  auto const connect_deadline =
+      options.connect_timeout == Duration::zero()
+          ? fetch_deadline
+          : std::min(fetch_deadline, Clock::now() + options.connect_timeout);
   deadline.set(connect_deadline);
   auto const started = Clock::now();
   auto const& origin = route.origin;
@@ -437,7 +486,13 @@ std::string HttpClient::Impl::describe_timeout(Deadline connect_deadline,
 // How far the response had come when the exchange failed: a timeout or a reset says little
 // without it (a server that never answered, or one that stalled mid-body?).
 std::string HttpClient::Impl::response_progress() const {
-  if (!parser || !parser->got_some()) return "while waiting for the response";
+  if (!parser || !parser->got_some()) {
+    if (interim_status != 0) {
+      return fmt::format("after an interim response ({}), while waiting for the final one",
+                         interim_status);
+    }
+    return "while waiting for the response";
+  }
   if (!parser->is_header_done()) return "while reading the response header";
   auto const received = parser->get().body().received;  // off the wire, as Content-Length counts
   if (auto const length = parser->content_length()) {
@@ -455,6 +510,11 @@ std::string HttpClient::Impl::describe_exchange_error(const error_code& ec) cons
     return fmt::format("body larger than --max-filesize ({} bytes)", options.max_filesize);
   }
   if (ec == bad_compressed_body()) return "bad compressed body: " + decoder.message();
+  if (ec == boost::system::errc::not_enough_memory) return "out of memory " + response_progress();
+  if (ec == chunk_framing_too_long()) {
+    return fmt::format("malformed response: a chunk header or trailer larger than {} KiB",
+                       header_limit / 1024);
+  }
   if (ec == http::error::header_limit) {
     return fmt::format("response header larger than {} KiB", header_limit / 1024);
   }
@@ -464,6 +524,10 @@ std::string HttpClient::Impl::describe_exchange_error(const error_code& ec) cons
   }
   if (ec == net::error::connection_reset) {
     return "connection reset by the server " + response_progress();
+  }
+  // A TLS connection closed without close_notify, before the response was whole.
+  if (ec == net::ssl::error::stream_truncated) {
+    return "connection closed by the server without a TLS close_notify " + response_progress();
   }
   if (ec.category() == make_error_code(http::error::end_of_stream).category()) {
     return fmt::format("malformed response: {}", ec.message());

@@ -165,10 +165,12 @@ int main(int argc, char** argv) {
   app.add_option("-n,--count", count, "Stop after N rounds (default: until stopped)")
       ->type_name("N");
   app.add_flag("--once", once, "Same as --count 1");
-  app.add_option("--connect-timeout", connect_timeout, "Bound on resolve + connect + TLS handshake")
+  app.add_option("--connect-timeout", connect_timeout,
+                 "Bound on resolve + connect + TLS handshake (0 = no limit)")
       ->type_name("DURATION")
       ->capture_default_str();
-  app.add_option("-m,--max-time", max_time, "Bound on one whole fetch, redirects included")
+  app.add_option("-m,--max-time", max_time,
+                 "Bound on one whole fetch, redirects included (0 = no limit)")
       ->type_name("DURATION")
       ->capture_default_str();
   app.add_flag("-L,--location", options.follow_redirects, "Follow redirects");

@@ -8,8 +8,11 @@
 namespace poller {
 namespace {
 
-bool is_credential(std::string_view name) {
-  return iequals(name, "authorization") || iequals(name, "cookie");
+// A -H header that belongs to the listed origin and is not sent on to another one after a
+// redirect: credentials, and a custom Host (which names the listed server; curl, too, sends the
+// new host's name instead).
+bool is_bound_to_listed_origin(std::string_view name) {
+  return iequals(name, "authorization") || iequals(name, "cookie") || iequals(name, "host");
 }
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
@@ -32,9 +35,9 @@ RequestFormatter::RequestFormatter(const Options& options)
 
 void RequestFormatter::format(const Target& target, bool to_listed_origin, const Proxy* proxy,
                               std::string& out) const {
-  // A -H that applies to this request: credentials only to the listed origin.
+  // A -H that applies to this request: credentials and Host only to the listed origin.
   auto const applies = [&](const HeaderOption& header) {
-    return to_listed_origin || !is_credential(header.name);
+    return to_listed_origin || !is_bound_to_listed_origin(header.name);
   };
   auto const overridden = [&](std::string_view name) {
     return std::any_of(headers_.begin(), headers_.end(), [&](const HeaderOption& header) {

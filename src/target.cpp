@@ -28,6 +28,11 @@ bool is_host_name_byte(unsigned char c) {
          std::string_view("-._~!$&'()*+,;=").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
+// A Location as an error message may show it: the server chose every byte of it.
+std::string quoted_location(std::string_view location) {
+  return escape_control_characters(redact_password(location));
+}
+
 std::string without_password(urls::url_view url) {
   if (!url.has_password()) return std::string(url.buffer());
   urls::url copy(url);
@@ -211,12 +216,12 @@ ParsedTarget resolve_redirect(const Target& base, std::string_view location) {
   }
   auto reference = urls::parse_uri_reference(cleaned);
   if (!reference) {
-    return {std::nullopt, fmt::format("unparsable Location \"{}\"", redact_password(location))};
+    return {std::nullopt, fmt::format("unparsable Location \"{}\"", quoted_location(location))};
   }
   auto base_url = urls::parse_uri(base.url);
   urls::url resolved;
   if (!base_url || !urls::resolve(*base_url, *reference, resolved)) {
-    return {std::nullopt, fmt::format("cannot resolve Location \"{}\"", redact_password(location))};
+    return {std::nullopt, fmt::format("cannot resolve Location \"{}\"", quoted_location(location))};
   }
   auto next = make_target(resolved);
   if (next.target && next.target->authorization.empty() && next.target->origin == base.origin) {
@@ -225,7 +230,8 @@ ParsedTarget resolve_redirect(const Target& base, std::string_view location) {
   if (next.error.find("unsupported scheme") == 0) {
     next.error = "redirect to " + next.error;
   } else if (!next.target) {
-    next.error = fmt::format("bad Location \"{}\": {}", redact_password(location), next.error);
+    next.error = fmt::format("bad Location \"{}\": {}", quoted_location(location),
+                             escape_control_characters(next.error));
   }
   return next;
 }

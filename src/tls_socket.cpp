@@ -87,4 +87,17 @@ net::awaitable<error_code> TlsSocket::write(net::const_buffer buffer) {
       [&] { return SSL_write_ex(ssl_.get(), buffer.data(), buffer.size(), &written); });
 }
 
+TlsSocket::Waiting TlsSocket::peek_without_blocking() {
+  ERR_clear_error();
+  errno = 0;
+  char byte = 0;
+  std::size_t n = 0;
+  int const result = SSL_peek_ex(ssl_.get(), &byte, 1, &n);
+  if (result == 1) return Waiting::data;
+  int const error = SSL_get_error(ssl_.get(), result);
+  ERR_clear_error();
+  // WANT_READ: every record there was taken in, and the socket has nothing more for now.
+  return error == SSL_ERROR_WANT_READ ? Waiting::nothing : Waiting::closed;
+}
+
 }  // namespace poller

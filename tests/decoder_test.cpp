@@ -78,6 +78,12 @@ TEST(Decoder, AnUnknownEncodingIsRefusedAndNamed) {
   EXPECT_FALSE(decoder.reset("gzip, gzip"));  // stacked encodings: not asked for
 }
 
+TEST(Decoder, AnUnknownEncodingIsNamedWithItsControlCharactersEscaped) {
+  BodyDecoder decoder;
+  EXPECT_FALSE(decoder.reset("x\x1b[2J\xc2\x9b"));
+  EXPECT_EQ(decoder.message(), "unsupported Content-Encoding: x\\x1b[2J\\xc2\\x9b");
+}
+
 TEST(Decoder, TruncatedInputFailsAtTheEnd) {
   auto const whole = compress(Compression::gzip, text);
   auto const decoded = decode("gzip", std::string_view(whole).substr(0, whole.size() - 4));

@@ -4,24 +4,63 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "log_lines.hpp"
 #include "poller_test.hpp"
+#include "support/test_certs.hpp"
 #include "support/test_server.hpp"
 
 namespace poller::test {
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+// The start of a command that runs the rest with `option` added to the ASan options in force.
+std::vector<std::string> with_asan_option(const std::string& option) {
+  const char* const given = std::getenv("ASAN_OPTIONS");
+  return {"/usr/bin/env",
+          "ASAN_OPTIONS=" + std::string(given != nullptr ? given : "") + ":" + option};
+}
+#endif
+
+// `argv` run with memory bounded to 256 MiB of address space (prlimit). Under AddressSanitizer,
+// whose shadow memory alone takes terabytes of address space, ASan's own cap on one allocation
+// stands in for it.
+std::vector<std::string> with_memory_limit(const std::vector<std::string>& argv) {
+#if defined(__SANITIZE_ADDRESS__)
+  auto limited = with_asan_option("max_allocation_size_mb=256");
+#else
+  std::vector<std::string> limited{"/usr/bin/prlimit", "--as=" + std::to_string(256u << 20), "--"};
+#endif
+  limited.insert(limited.end(), argv.begin(), argv.end());
+  return limited;
+}
+
+// `argv` run with at most `descriptors` open file descriptors (prlimit --nofile).
+std::vector<std::string> with_descriptor_limit(int descriptors,
+                                               const std::vector<std::string>& argv) {
+  auto const limit = std::to_string(descriptors);
+  std::vector<std::string> limited{"/usr/bin/prlimit", "--nofile=" + limit + ":" + limit, "--"};
+  limited.insert(limited.end(), argv.begin(), argv.end());
+  return limited;
+}
+
 struct FaultTest : ::testing::Test {
   TempDir dir;
 
   // Two rounds, back to back, of the list [faulty, healthy].
-  ProcessResult two_rounds(const std::string& faulty, const std::string& healthy,
-                           const std::vector<std::string>& options = {}) {
+  std::vector<std::string> two_rounds_command(const std::string& faulty, const std::string& healthy,
+                                              const std::vector<std::string>& options = {}) {
     auto const list = dir.write_file("list.txt", lines({faulty, healthy}));
     std::vector<std::string> argv{POLLER_BINARY, "--interval", "0", "--count", "2"};
     argv.insert(argv.end(), options.begin(), options.end());
     argv.push_back(list);
-    return run_process(argv);
+    return argv;
+  }
+  ProcessResult two_rounds(const std::string& faulty, const std::string& healthy,
+                           const std::vector<std::string>& options = {}) {
+    return run_process(two_rounds_command(faulty, healthy, options));
   }
 };
 
@@ -137,6 +176,50 @@ TEST_F(FaultTest, EndlessChunkedStreamStopsAtMaxFilesize) {
       << run.err;
 }
 
+TEST_F(FaultTest, EndlessChunkExtensionFailsAtTheHeaderLimitInsteadOfFillingMemory) {
+  // Beast takes a chunk size line in whole, with no limit: the bytes would pile up unparsed
+  // until --max-time or memory ran out (here: 256 MiB of address space).
+  TestServer server;
+  auto const faulty = server.url("/fault/endless-chunk-extension");
+
+  auto run = run_process(
+      with_memory_limit(two_rounds_command(faulty, server.url("/healthy"), {"--max-time", "5s"})));
+
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
+  EXPECT_EQ(log_messages(run.err),
+            times(2, faulty + ": malformed response: a chunk header or trailer larger than 64 KiB"))
+      << run.err;
+}
+
+TEST_F(FaultTest, EndlessTrailerFailsAtTheHeaderLimitInsteadOfFillingMemory) {
+  TestServer server;
+  auto const faulty = server.url("/fault/endless-trailer");
+
+  auto run = run_process(
+      with_memory_limit(two_rounds_command(faulty, server.url("/healthy"), {"--max-time", "5s"})));
+
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
+  EXPECT_EQ(log_messages(run.err),
+            times(2, faulty + ": malformed response: a chunk header or trailer larger than 64 KiB"))
+      << run.err;
+}
+
+TEST_F(FaultTest, EndlessInterimResponsesFailAtTheHeaderLimit) {
+  // Interim responses and the final header share the 64 KiB limit: a server that answers
+  // 100 Continue forever fails at once, not at --max-time.
+  TestServer server;
+  auto const faulty = server.url("/fault/endless-interim");
+
+  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-time", "5s"});
+
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
+  EXPECT_EQ(log_messages(run.err), times(2, faulty + ": response header larger than 64 KiB"))
+      << run.err;
+}
+
 TEST_F(FaultTest, RedirectLoopStopsAtMaxRedirs) {
   TestServer server;
   auto const faulty = server.url("/fault/redirect-loop");
@@ -231,6 +314,112 @@ TEST_F(FaultTest, ConnectToAFullBacklogTimesOutAtConnectTimeout) {
                          ": timed out after --connect-timeout 500ms while connecting to "
                          "http://127.0.0.1:" +
                          std::to_string(unanswered.port())))
+      << run.err;
+}
+
+TEST_F(FaultTest, ResetAfter100ContinueOnAReusedConnectionIsNotSentAgain) {
+  // The interim response is a byte of response: the server may have acted on the request, so
+  // the stale-connection retry (for a connection found closed before any answer) is ruled out.
+  TestServer server;
+  auto const faulty = server.url("/fault/continue-then-reset");
+  auto const list = dir.write_file("list.txt", lines({server.url("/healthy"), faulty}));
+
+  auto run = run_poller({"--once", list});
+
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "/healthy\n");
+  EXPECT_EQ(log_messages(run.err),
+            std::vector<std::string>{faulty + ": connection reset by the server after an interim "
+                                              "response (100), while waiting for the final one"})
+      << run.err;
+  auto const requests = server.requests();
+  EXPECT_EQ(std::count_if(requests.begin(), requests.end(),
+                          [](auto const& r) { return r.target == "/fault/continue-then-reset"; }),
+            1);
+  EXPECT_EQ(server.connections_accepted(), 1u);
+}
+
+TEST_F(FaultTest, HugeClaimedContentLengthIsNotReservedAndFailsOnlyItsFetch) {
+  // 60 GiB claimed, 3 bytes sent: nothing is reserved from the claim, so neither the address
+  // space limit nor the machine's memory comes into it.
+  TestServer server;
+  auto const faulty = server.url("/fault/claimed-length/64424509440");
+
+  auto run = run_process(with_memory_limit(
+      two_rounds_command(faulty, server.url("/healthy"), {"--max-filesize", "100G"})));
+
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
+  EXPECT_EQ(log_messages(run.err),
+            times(2, faulty + ": connection closed by the server while reading the body (3 of "
+                              "64424509440 bytes received)"))
+      << run.err;
+}
+
+#if !defined(__SANITIZE_ADDRESS__)
+// Not in the ASan build: its allocator turns a failed operator new into a fatal report instead
+// of std::bad_alloc, whatever allocator_may_return_null says. The test above runs there.
+TEST_F(FaultTest, RunningOutOfMemoryWhileReadingABodyFailsOnlyThatFetch) {
+  // An endless chunked body, --max-filesize 1G, a 256 MiB address space: the body's string
+  // cannot double to 256 MiB.
+  TestServer server;
+  auto const faulty = server.url("/fault/endless-chunked");
+
+  auto run = run_process(with_memory_limit(
+      two_rounds_command(faulty, server.url("/healthy"), {"--max-filesize", "1G"})));
+
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
+  auto const errors = log_messages(run.err);
+  ASSERT_EQ(errors.size(), 2u) << run.err;
+  for (auto const& error : errors) {
+    EXPECT_EQ(error.rfind(faulty + ": out of memory while reading the body (", 0), 0u) << error;
+  }
+}
+#endif
+
+#if !defined(__SANITIZE_ADDRESS__)
+// Not in the sanitizer build: UBSan's vptr check probes memory through a pipe of its own, so a
+// poller out of descriptors gets false "invalid vptr" reports there (and unsuppressible ones:
+// UBSan's suppressions apply only once it could read the object), and LeakSanitizer's exit check
+// opens /proc files.
+TEST_F(FaultTest, OutOfFileDescriptorsSaysSoForEachFetchAndTheRoundsGoOn) {
+  // Under the fewest descriptors poller gets through start-up with (below, it stops there,
+  // before any fetch), it has none left for a socket.
+  TestServer server;
+  auto const first = server.url("/first");
+  auto const second = server.url("/second");
+  auto const argv = two_rounds_command(first, second);
+  ProcessResult run;
+  for (int descriptors = 4; descriptors <= 64; ++descriptors) {
+    run = run_process(with_descriptor_limit(descriptors, argv));
+    if (run.exit_code == 0 || !log_messages(run.err).empty()) break;
+  }
+
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "");
+  auto const out_of_descriptors =
+      ": cannot open a socket: too many open files (EMFILE: poller's descriptor limit, ulimit -n)";
+  EXPECT_EQ(log_messages(run.err),
+            (std::vector<std::string>{first + out_of_descriptors, second + out_of_descriptors,
+                                      first + out_of_descriptors, second + out_of_descriptors}))
+      << run.err;
+}
+#endif
+
+TEST_F(FaultTest, TlsBodyCutWithoutCloseNotifySaysHowManyBytesArrived) {
+  TestCa ca;
+  auto const ca_file = dir.write_file("ca.pem", ca.cert_pem());
+  TestServer server({.tls = ca.issue({.ip_addresses = {"127.0.0.1"}})});
+  auto const faulty = server.url("/truncate/1000");
+
+  auto run = two_rounds(faulty, server.url("/healthy"), {"--cacert", ca_file});
+
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
+  EXPECT_EQ(log_messages(run.err),
+            times(2, faulty + ": connection closed by the server without a TLS close_notify while "
+                              "reading the body (500 of 1000 bytes received)"))
       << run.err;
 }
 

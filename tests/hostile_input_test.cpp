@@ -78,5 +78,29 @@ TEST(HostileInput, EscapeControlCharactersLeavesPrintableTextAndUtf8Alone) {
             "\\r\\n\\t\\x00\\x1b\\x7f");
 }
 
+TEST(HostileInput, EscapeControlCharactersEscapesC1ControlsAndBytesThatAreNotUtf8) {
+  // U+009B (CSI) in UTF-8, a lone 0x9b, a truncated sequence; U+00A0 and U+20AC stay.
+  EXPECT_EQ(escape_control_characters("a\xc2\x9b"
+                                      "2Jb\x9b"
+                                      "c\xe2\x82 \xc2\xa0\xe2\x82\xac"),
+            "a\\xc2\\x9b"
+            "2Jb\\x9b"
+            "c\\xe2\\x82 \xc2\xa0\xe2\x82\xac");
+}
+
+TEST(HostileInput, UnparsableLocationIsQuotedWithItsC1ControlsEscaped) {
+  auto const base = parse_target("http://127.0.0.1:8080/start");
+  ASSERT_TRUE(base.target);
+
+  auto const next = resolve_redirect(*base.target,
+                                     "http://[\xc2\x9b"
+                                     "2J/");
+
+  EXPECT_FALSE(next.target);
+  EXPECT_EQ(next.error,
+            "unparsable Location \"http://[\\xc2\\x9b"
+            "2J/\"");
+}
+
 }  // namespace
 }  // namespace poller

@@ -106,5 +106,21 @@ TEST(Request, CredentialHeadersGoToTheListedOriginOnly) {
             "\r\n");
 }
 
+TEST(Request, CustomHostGoesToTheListedOriginOnlyAndARedirectElsewhereNamesItsOwnHost) {
+  auto const options = with_headers({{"Host", "virtual.example"}});
+  EXPECT_EQ(request_for(options, "http://127.0.0.1:8080/", true),
+            "GET / HTTP/1.1\r\n"
+            "User-Agent: poller/test\r\n"
+            "Accept: */*\r\n"
+            "Host: virtual.example\r\n"
+            "\r\n");
+  EXPECT_EQ(request_for(options, "http://other.example/", false),
+            "GET / HTTP/1.1\r\n"
+            "Host: other.example\r\n"
+            "User-Agent: poller/test\r\n"
+            "Accept: */*\r\n"
+            "\r\n");
+}
+
 }  // namespace
 }  // namespace poller

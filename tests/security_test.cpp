@@ -112,6 +112,44 @@ TEST(Security, UserinfoIsNotSentOnToAnotherPortOfTheSameHost) {
   EXPECT_EQ(to_other[0].headers.count("authorization"), 0u);
 }
 
+TEST(Security, CustomHostHeaderIsNotSentOnToAnotherOriginOnARedirect) {
+  // As curl: the -H Host names the listed server; the redirected request names its own.
+  TestServer listed_server;
+  TestServer other_port;
+  TempDir dir;
+  auto list = dir.write_file(
+      "list.txt",
+      lines({listed_server.url("/redirect-to?url=" + percent_encode(other_port.url("/headers")))}));
+
+  auto result = run_poller({"--once", "-L", "-H", "Host: virtual.example", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(listed_server.requests().at(0).headers.at("host"), "virtual.example");
+  auto const to_other = other_port.requests();
+  ASSERT_EQ(to_other.size(), 1u);
+  EXPECT_EQ(to_other[0].headers.at("host"), "127.0.0.1:" + port_of(other_port));
+}
+
+// --- server text in log lines --------------------------------------------------------------------
+
+TEST(Security, LocationWithC1ControlsReachesTheLogEscaped) {
+  // U+009B is CSI: "\xc2\x9b" "2J" clears a terminal that honours C1 controls, as ESC [ 2J does.
+  TestServer server;
+  TempDir dir;
+  auto const listed = server.url("/redirect-to?url=" + percent_encode_all("http://[\xc2\x9b"
+                                                                          "2J/"));
+  auto list = dir.write_file("list.txt", lines({listed}));
+
+  auto result = run_poller({"--once", "-L", list});
+
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(log_messages(result.err),
+            std::vector<std::string>{listed + ": unparsable Location \"http://[\\xc2\\x9b"
+                                              "2J/\""})
+      << result.err;
+  EXPECT_EQ(result.err.find("\xc2\x9b"), std::string::npos);
+}
+
 // --- passwords in output -------------------------------------------------------------------------
 
 TEST(Security, PasswordIsRedactedInEveryLogLineAndInTheJsonUrls) {

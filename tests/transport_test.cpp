@@ -5,6 +5,7 @@
 
 #include "log_lines.hpp"
 #include "poller_test.hpp"
+#include "support/test_certs.hpp"
 #include "support/test_server.hpp"
 
 namespace poller::test {
@@ -90,6 +91,32 @@ TEST(Transport, MaxTimeFailsASlowFetchAndTheNextUrlIsStillPrinted) {
   EXPECT_NE(result.err.find(server.url("/sleep/5000") + ": timed out after --max-time 300ms"),
             std::string::npos)
       << result.err;
+}
+
+TEST(Transport, MaxTimeZeroMeansNoLimit) {
+  // As in curl; a limit of zero would fail every fetch.
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/sleep/100"), server.url("/fast")}));
+
+  auto result = run_poller({"--once", "--max-time", "0", list});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "slept 100\n/fast\n");
+}
+
+TEST(Transport, ConnectTimeoutZeroMeansNoLimit) {
+  // Over https: a loopback TCP connect completes before any timer can fire, a TLS handshake not.
+  TestCa ca;
+  TempDir dir;
+  auto const ca_file = dir.write_file("ca.pem", ca.cert_pem());
+  TestServer server({.tls = ca.issue({.ip_addresses = {"127.0.0.1"}})});
+  auto list = dir.write_file("list.txt", lines({server.url("/a"), server.url("/b")}));
+
+  auto result = run_poller({"--once", "--connect-timeout", "0", "--cacert", ca_file, list});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "/a\n/b\n");
 }
 
 TEST(Transport, BodyLargerThanMaxFilesizeFailsAndNothingOfItIsPrinted) {

@@ -80,8 +80,11 @@ class Connection {
   net::awaitable<error_code> read_some(ResponseParser& parser, beast::flat_buffer& buffer,
                                        std::size_t& parsed);
 
-  // Idle connections only: false when the server has closed it (or sent something unasked).
-  bool is_alive_while_idle();
+  // Idle connections only: whether it may carry the next request. Anything waiting to be read
+  // on it (a byte on the socket, a record inside OpenSSL) was sent before any request asked for
+  // it, and would be read as the next response; a connection the server closed is no better.
+  enum class IdleState { quiet, closed, unrequested_bytes };
+  IdleState idle_state();
 
   // Aborts whatever is in flight; the connection is unusable afterwards.
   void cancel();

@@ -9,6 +9,7 @@
 // parser's body_limit bounds the compressed bytes read off the wire, and the reader appends no
 // decoded byte past the same limit. Neither side is ever held whole beyond --max-filesize.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -29,6 +30,9 @@ const boost::system::error_category& body_decode_category();
 inline boost::system::error_code bad_compressed_body() { return {1, body_decode_category()}; }
 
 struct DecodedBody {
+  // The most room reserved ahead for a body from its Content-Length.
+  static constexpr std::uint64_t reserved_at_most = 64 * 1024;
+
   struct value_type {
     std::string text;             // the body as decoded (as received without a decoder)
     std::uint64_t received = 0;   // bytes of body read off the wire
@@ -57,9 +61,11 @@ struct DecodedBody {
         }
         return;
       }
-      // The parser has checked a Content-Length against body_limit already. A decoded body's
-      // size is not known ahead, so only a body passed through gets its room reserved.
-      if (length) body_.text.reserve(static_cast<std::size_t>(*length));
+      // Content-Length is the server's claim, not bytes received: room is reserved for a first
+      // slice of it at most, and the string grows as the bytes come. A claim of 60 GB followed
+      // by 3 bytes must not cost 60 GB (or a failed allocation). A decoded body's size is not
+      // known ahead, so only a body passed through gets room reserved.
+      if (length) body_.text.reserve(static_cast<std::size_t>(std::min(*length, reserved_at_most)));
     }
 
     template <class ConstBufferSequence>

@@ -11,8 +11,9 @@ bool is_valid_utf8(std::string_view bytes);
 std::string replace_invalid_utf8(std::string_view bytes);
 std::string base64_encode(std::string_view bytes);
 // For quoting untrusted text in a log line: each control character (CR, LF, ESC, DEL, ...)
-// becomes a visible escape (\r, \n, \x1b, \x7f, and a UTF-8 C1 control as \xc2\x9b), so the
-// text can neither end the line nor drive the terminal.
+// becomes a visible escape (\r, \n, \x1b, \x7f), so the text can neither end the line nor
+// drive the terminal. So do C1 controls (U+0080 to U+009F, as \xc2\x9b) and bytes that are not
+// UTF-8; other UTF-8 stays as it is.
 std::string escape_control_characters(std::string_view text);
 
 }  // namespace poller

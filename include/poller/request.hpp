@@ -21,8 +21,9 @@ class RequestFormatter {
   // Host, User-Agent, Accept, Accept-Encoding (--compressed only), Authorization (from the URL's
   // userinfo), then each -H. A -H
   // replaces a default of the same name, or with an empty value removes it; of several -H of one
-  // name the last counts. Authorization and Cookie from -H go to the listed origin only
-  // (`to_listed_origin`), as in curl: a redirect elsewhere does not carry them along.
+  // name the last counts. Authorization, Cookie and Host from -H go to the listed origin only
+  // (`to_listed_origin`), as in curl: a redirect elsewhere does not carry them along (and gets
+  // its own Host).
   // Through a proxy (`proxy`, plain http only) the request target is the absolute URL, without
   // userinfo, and Proxy-Authorization follows Authorization.
   void format(const Target& target, bool to_listed_origin, const Proxy* proxy, std::string& out) const;

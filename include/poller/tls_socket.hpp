@@ -39,6 +39,11 @@ class TlsSocket {
       boost::asio::mutable_buffer buffer);
   boost::asio::awaitable<boost::system::error_code> write(boost::asio::const_buffer buffer);
 
+  // Between exchanges: takes in, without blocking, the records that arrived unasked (a session
+  // ticket, a key update, a close_notify) and says whether application data now waits.
+  enum class Waiting { nothing, data, closed };
+  Waiting peek_without_blocking();
+
  private:
   struct SslFree {
     void operator()(SSL* ssl) const { SSL_free(ssl); }

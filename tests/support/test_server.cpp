@@ -84,6 +84,16 @@ enum class Fault {
   no_content,
   not_modified,
   silent,
+  unrequested_response,
+  late_body_after_no_content,
+  late_body_after_not_modified,
+  early_response,
+  switching_protocols,
+  continue_then_reset,
+  claimed_length,
+  endless_chunk_extension,
+  endless_trailer,
+  endless_interim,
 };
 
 // The response a route asks for, as data; the coroutines below only carry it out.
@@ -99,6 +109,7 @@ struct Reply {
   bool close_after = false;                     // hard close after the (partial) reply
   bool connection_close = false;                // say Connection: close, then close
   Fault fault = Fault::none;
+  std::uint64_t claimed_length = 0;  // Fault::claimed_length: the Content-Length said
 };
 
 std::optional<std::uint64_t> parse_number(std::string_view text) {
@@ -268,7 +279,22 @@ Reply route(const RecordedRequest& request, State& state) {
       {"/fault/no-content", Fault::no_content},
       {"/fault/not-modified", Fault::not_modified},
       {"/fault/silent", Fault::silent},
+      {"/fault/unrequested-response", Fault::unrequested_response},
+      {"/fault/late-body-after-204", Fault::late_body_after_no_content},
+      {"/fault/late-body-after-304", Fault::late_body_after_not_modified},
+      {"/fault/early-response", Fault::early_response},
+      {"/fault/switching-protocols", Fault::switching_protocols},
+      {"/fault/continue-then-reset", Fault::continue_then_reset},
+      {"/fault/endless-chunk-extension", Fault::endless_chunk_extension},
+      {"/fault/endless-trailer", Fault::endless_trailer},
+      {"/fault/endless-interim", Fault::endless_interim},
   };
+  if (const auto claimed = number_after("/fault/claimed-length/")) {
+    Reply reply;
+    reply.fault = Fault::claimed_length;
+    reply.claimed_length = *claimed;
+    return reply;
+  }
   if (const auto fault = faults.find(path); fault != faults.end()) {
     Reply reply;
     reply.fault = fault->second;
@@ -353,14 +379,40 @@ asio::awaitable<bool> write_text(AsyncStream& stream, std::string_view text) {
   co_return !ec;
 }
 
-enum class AfterFault { keep_serving, orderly_close, drop };
+// keep_serving_unanswered: the next request was answered before it came, and gets no answer.
+// upgraded: the connection left HTTP; whatever request comes next gets an answer that is not its
+// own.
+enum class AfterFault { keep_serving, keep_serving_unanswered, upgraded, orderly_close, drop };
+
+// A whole response, then (a moment later, so that the client has read the response alone)
+// bytes nobody asked for.
+template <class AsyncStream>
+asio::awaitable<bool> write_then_stray(AsyncStream& stream, std::string_view response,
+                                       std::string_view stray) {
+  if (!co_await write_text(stream, response)) co_return false;
+  Timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+  co_await pause.async_wait();
+  co_return co_await write_text(stream, stray);
+}
+
+// A hard close (RST): SO_LINGER 0, then close.
+template <class AsyncStream>
+void reset_connection(AsyncStream& stream) {
+  beast::error_code ignored;
+  auto& socket = beast::get_lowest_layer(stream).socket();
+  socket.set_option(asio::socket_base::linger(true, 0), ignored);
+  socket.close(ignored);
+}
 
 // Carries out a fault route; returns what becomes of the connection afterwards.
 template <class AsyncStream>
-asio::awaitable<AfterFault> act_out(AsyncStream& stream, Fault fault) {
+asio::awaitable<AfterFault> act_out(AsyncStream& stream, const Reply& reply) {
   using namespace std::chrono_literals;
   auto const executor = co_await asio::this_coro::executor;
-  switch (fault) {
+  // Framed as a response, so that a client that reads it as one prints the wrong body.
+  static constexpr std::string_view stray_response =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\nnot asked for\n";
+  switch (reply.fault) {
     case Fault::none:
       break;
     case Fault::close_after_response:
@@ -376,10 +428,7 @@ asio::awaitable<AfterFault> act_out(AsyncStream& stream, Fault fault) {
       // Let the client take in the header and half the body, so the reset lands mid-body.
       Timer pause(executor, 50ms);
       co_await pause.async_wait();
-      beast::error_code ignored;
-      auto& socket = beast::get_lowest_layer(stream).socket();
-      socket.set_option(asio::socket_base::linger(true, 0), ignored);
-      socket.close(ignored);
+      reset_connection(stream);
       co_return AfterFault::drop;
     }
     case Fault::hang_after_headers:
@@ -438,6 +487,68 @@ asio::awaitable<AfterFault> act_out(AsyncStream& stream, Fault fault) {
     case Fault::silent:
       co_await wait_for_client_to_leave(stream);
       co_return AfterFault::drop;
+    case Fault::unrequested_response: {
+      const bool sent = co_await write_then_stray(
+          stream,
+          "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nasked for\n",
+          stray_response);
+      co_return sent ? AfterFault::keep_serving : AfterFault::drop;
+    }
+    case Fault::late_body_after_no_content: {
+      const bool sent =
+          co_await write_then_stray(stream, "HTTP/1.1 204 No Content\r\n\r\n", stray_response);
+      co_return sent ? AfterFault::keep_serving : AfterFault::drop;
+    }
+    case Fault::late_body_after_not_modified: {
+      const bool sent = co_await write_then_stray(
+          stream, "HTTP/1.1 304 Not Modified\r\nContent-Length: 14\r\n\r\n", stray_response);
+      co_return sent ? AfterFault::keep_serving : AfterFault::drop;
+    }
+    case Fault::early_response: {
+      const bool sent = co_await write_then_stray(
+          stream,
+          "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nasked for\n",
+          "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 15\r\n\r\nanswered "
+          "early\n");
+      co_return sent ? AfterFault::keep_serving_unanswered : AfterFault::drop;
+    }
+    case Fault::switching_protocols: {
+      const bool sent = co_await write_text(
+          stream,
+          "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+      co_return sent ? AfterFault::upgraded : AfterFault::drop;
+    }
+    case Fault::continue_then_reset: {
+      if (!co_await write_text(stream, "HTTP/1.1 100 Continue\r\n\r\n")) co_return AfterFault::drop;
+      // Let the client take in the interim response, so that the reset comes after it.
+      Timer pause(executor, 50ms);
+      co_await pause.async_wait();
+      reset_connection(stream);
+      co_return AfterFault::drop;
+    }
+    case Fault::endless_chunk_extension:
+    case Fault::endless_trailer: {
+      // A chunk size line, or a trailer field, that never ends.
+      const bool extension = reply.fault == Fault::endless_chunk_extension;
+      if (!co_await write_text(
+              stream, std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") +
+                          (extension ? "5;x=" : "5\r\nhello\r\n0\r\nX-Trailer: ")))
+        co_return AfterFault::drop;
+      const std::string filler(0x4000, 'x');
+      while (co_await write_text(stream, filler)) {
+      }
+      co_return AfterFault::drop;
+    }
+    case Fault::endless_interim:
+      while (co_await write_text(stream, "HTTP/1.1 100 Continue\r\n\r\n")) {
+      }
+      co_return AfterFault::drop;
+    case Fault::claimed_length: {
+      const bool sent = co_await write_text(
+          stream, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
+                      std::to_string(reply.claimed_length) + "\r\n\r\nabc");
+      co_return sent ? AfterFault::orderly_close : AfterFault::drop;
+    }
   }
   co_return AfterFault::drop;
 }
@@ -468,6 +579,7 @@ asio::awaitable<bool> serve_requests(AsyncStream& stream, std::shared_ptr<State>
                                      bool tls_session_reused) {
   beast::flat_buffer buffer;
   auto& tcp_stream = beast::get_lowest_layer(stream);
+  AfterFault after_last = AfterFault::keep_serving;
   for (bool first = true;; first = false) {
     // A Beast stream timeout closes the socket: exactly a keep-alive timeout's hard close.
     if (state->close_idle_connections && !first)
@@ -492,10 +604,22 @@ asio::awaitable<bool> serve_requests(AsyncStream& stream, std::shared_ptr<State>
       state->requests.push_back(std::move(record));
     }
     if (reply.hang_up) co_return false;
+    const AfterFault after_previous = std::exchange(after_last, AfterFault::keep_serving);
+    if (after_previous == AfterFault::keep_serving_unanswered) continue;
+    if (after_previous == AfterFault::upgraded) {
+      // What the upgraded protocol sends next, framed as HTTP so that a client still reading
+      // HTTP takes it for the answer to its request.
+      if (!co_await write_text(stream,
+                               "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
+                               "16\r\n\r\nupgraded stream\n"))
+        co_return false;
+      continue;
+    }
     if (reply.fault != Fault::none) {
-      const AfterFault after = co_await act_out(stream, reply.fault);
-      if (after == AfterFault::keep_serving) continue;
-      co_return after == AfterFault::orderly_close;
+      after_last = co_await act_out(stream, reply);
+      if (after_last == AfterFault::orderly_close || after_last == AfterFault::drop)
+        co_return after_last == AfterFault::orderly_close;
+      continue;
     }
     const bool keep_open = co_await write_reply(stream, request, reply);
     if (!keep_open) co_return !reply.close_after;

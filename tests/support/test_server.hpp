@@ -84,6 +84,20 @@ struct RecordedRequest {
 //   /fault/not-modified            304 with Content-Length: 5000 and no body, as RFC 9110 8.6
 //                                  allows (keeps the connection)
 //   /fault/silent                  reads the request, never answers
+// Stray bytes: a whole response, then 50 ms later a second one framed as 200 "not asked for\n"
+// that no request asked for (keeps the connection):
+//   /fault/unrequested-response    after a 200 "asked for\n"
+//   /fault/late-body-after-204     after a 204 (a late body)
+//   /fault/late-body-after-304     after a 304 with Content-Length: 14 and no body
+//   /fault/early-response          200 "asked for\n", then 50 ms later 200 "answered early\n", the
+//                                  answer to a request not yet made: the next request gets none
+//   /fault/switching-protocols     101 Upgrade: websocket; the next request (in the "upgraded"
+//                                  stream) is answered 200 "upgraded stream\n"
+//   /fault/continue-then-reset     100 Continue, then 50 ms later a reset (SO_LINGER 0)
+//   /fault/claimed-length/N        Content-Length N, the 3 bytes "abc", then an orderly close
+//   /fault/endless-chunk-extension 200, chunked, a chunk size line "5;x=xxxx..." that never ends
+//   /fault/endless-trailer         200, chunked, "hello", then a trailer field that never ends
+//   /fault/endless-interim         100 Continue, again and again, never a final response
 // A request that does not parse closes the connection.
 class TestServer {
  public:
