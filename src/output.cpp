@@ -2,7 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <map>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -80,21 +81,27 @@ class OnChangeFilter final : public OutputSink {
     }
     auto const digest = result.body_sha256 ? *result.body_sha256 : BodyDigest::of(result.body);
     // By entry, not by URL: a URL listed twice, or `#one` and `#two` of one URL, are entries of
-    // their own, each with a first print. The URL as listed is part of the key so that an entry
-    // a SIGHUP put in another's place starts afresh.
-    auto key = std::make_pair(result.entry, result.target->display_url);
-    auto [previous, first_time] = last_digest_.try_emplace(std::move(key), digest);
-    if (!first_time && previous->second == digest) {
-      spdlog::debug("{}: body unchanged", result.target->display_url);
+    // their own, each with a first print. The URL as listed is kept with the digest, so that
+    // an entry a SIGHUP put in another's place starts afresh, and the table never outgrows the
+    // longest list however often it is reloaded.
+    if (result.entry >= last_.size()) last_.resize(result.entry + 1);
+    auto& last = last_[result.entry];
+    auto const& url = result.target->display_url;
+    if (last && last->url == url && last->digest == digest) {
+      spdlog::debug("{}: body unchanged", url);
       co_return;
     }
-    previous->second = digest;
+    last = Last{url, digest};
     co_await next_->write(result);
   }
 
  private:
+  struct Last {
+    std::string url;  // as listed
+    BodyDigest::Value digest;
+  };
   std::unique_ptr<OutputSink> next_;
-  std::map<std::pair<std::size_t, std::string>, BodyDigest::Value> last_digest_;
+  std::vector<std::optional<Last>> last_;  // by position in the list
 };
 
 }  // namespace
