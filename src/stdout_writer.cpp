@@ -56,6 +56,9 @@ Opened open_channel(int fd) {
   if (S_ISSOCK(info.st_mode)) return {Channel::socket, fd};
   bool const pipe = S_ISFIFO(info.st_mode);
   if (!pipe && !S_ISCHR(info.st_mode)) return {Channel::plain, fd};
+  // A stdout opened for reading only (`1<&0`) is not to be written through a new opening; the
+  // first write fails with EBADF instead, as it would have.
+  if ((::fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) return {Channel::plain, fd};
   auto const path = fmt::format("/proc/self/fd/{}", fd);
   int const reopened = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (reopened >= 0) return {Channel::reopened, reopened, pipe};
