@@ -1,8 +1,8 @@
 #include "poller/body_digest.hpp"
 
-#include <openssl/evp.h>
-
 #include <new>
+
+#include <openssl/evp.h>
 
 namespace poller {
 

@@ -1,11 +1,11 @@
 #include "poller/output.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "poller/body_digest.hpp"
 #include "poller/json_record.hpp"

@@ -1,8 +1,8 @@
 #include "poller/record.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
+
+#include <openssl/evp.h>
 
 #include "poller/encoding.hpp"
 

@@ -1,8 +1,9 @@
 #pragma once
 // Sinks that turn fetch results into records on standard output. Diagnostics never come here.
 
-#include <boost/asio/awaitable.hpp>
 #include <memory>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "poller/fetch_result.hpp"
 #include "poller/options.hpp"

@@ -3,12 +3,13 @@
 // without changing the flags of the open file description behind fd 1, which other programs may
 // share (see stdout_writer.cpp for how).
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include "poller/record.hpp"
 
