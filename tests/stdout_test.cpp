@@ -147,5 +147,24 @@ TEST(Stdout, FormatNoneCountsAndDigestsABodyWithoutKeepingIt) {
   EXPECT_EQ(result.out, "33554432\n");
 }
 
+TEST(Stdout, FormatNoneDecodesACompressedBodyWithoutKeepingIt) {
+  TestServer server;
+  TempDir dir;
+  // 32 MiB of zeros, gzipped: decoded a slice at a time and dropped, --max-filesize still held.
+  auto list = dir.write_file("list.txt", lines({server.url("/gzip-bomb/32")}));
+
+  auto const result =
+      run_process({"/usr/bin/prlimit", data_limit, POLLER_BINARY, "--once", "--compressed",
+                   "--format", "none", "-w", "%{size_download}\\n", list});
+  auto const capped =
+      run_process({"/usr/bin/prlimit", data_limit, POLLER_BINARY, "--once", "--compressed",
+                   "--format", "none", "--max-filesize", "16M", list});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "33554432\n");
+  EXPECT_EQ(capped.exit_code, 1);
+  EXPECT_NE(capped.err.find("body larger than --max-filesize"), std::string::npos) << capped.err;
+}
+
 }  // namespace
 }  // namespace poller::test
