@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 namespace poller {
-namespace {
 
 // Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlongs, no
 // surrogates, nothing above U+10FFFF), or 0 when it is not one.
@@ -27,8 +26,6 @@ std::size_t utf8_sequence_length(std::string_view s) {
   }
   return 0;
 }
-
-}  // namespace
 
 bool is_valid_utf8(std::string_view bytes) {
   while (!bytes.empty()) {

@@ -121,6 +121,7 @@ struct HttpClient::Impl {
   std::optional<ResponseParser> parser;
   std::string body;
   BodyDecoder decoder;  // --compressed: the one body being read is decoded here
+  BodyDigest digest;    // --on-change: of the one body being read
   ParsedHeaders headers{parser};
   // Bytes read but not parsed yet. One request is in flight at a time, so one buffer serves
   // every connection: idle connections hold no read buffer, and a large body is read in large
@@ -234,7 +235,8 @@ net::awaitable<FetchResult> HttpClient::Impl::fetch(const Target& listed, std::u
   }
   if (result.ok) {
     result.body = body;
-    result.bytes = body.size();
+    result.bytes = parser->get().body().decoded;  // the body may not have been kept
+    if (options.digest_body) result.body_sha256 = digest.value();
   }
   result.time_total = Clock::now() - start;
   co_return result;
@@ -353,6 +355,8 @@ ResponseParser& HttpClient::Impl::fresh_parser() {
   // bounds the compressed bytes read (see decoded_body.hpp).
   response_body.decoder = options.compressed ? &decoder : nullptr;
   response_body.limit = options.max_filesize;
+  response_body.keep = options.keep_body;
+  response_body.digest = options.digest_body ? &digest : nullptr;
   parser->body_limit(options.max_filesize);
   parser->header_limit(header_limit);
   return *parser;

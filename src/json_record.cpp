@@ -28,6 +28,12 @@ std::string format_rfc3339_utc_seconds(std::chrono::system_clock::time_point tim
 }
 
 std::string to_json_record(const FetchResult& result) {
+  Record record;
+  append_json_record(result, record);
+  return record.to_string();
+}
+
+void append_json_record(const FetchResult& result, Record& out) {
   // Boost.JSON writes a double as it likes (5.8e-05), so the times are written by hand between
   // the fields before them (head) and after them (record).
   boost::json::object head;
@@ -51,20 +57,29 @@ std::string to_json_record(const FetchResult& result) {
   if (!result.http_version.empty()) record["http_version"] = result.http_version;
   if (result.target->origin.is_https()) record["tls_resumed"] = result.tls_resumed;
   if (result.cert_expiry) record["cert_expiry"] = format_rfc3339_utc_seconds(*result.cert_expiry);
-  if (result.ok) {
-    if (is_valid_utf8(result.body)) {
-      record["body"] = result.body;
-    } else {
-      record["body"] = replace_invalid_utf8(result.body);
-      record["body_base64"] = base64_encode(result.body);
-    }
-  } else {
+  if (!result.ok) {
     record["error"] = result.error;
     if (!result.failed_check.empty()) record["check"] = result.failed_check;
   }
   auto const before = boost::json::serialize(head);
   auto const after = boost::json::serialize(record);
-  return before.substr(0, before.size() - 1) + times + after.substr(1);
+  auto const fields = before.substr(0, before.size() - 1) + times + after.substr(1);
+  if (!result.ok) {
+    out.append(fields);
+    return;
+  }
+  // The body fields come last, written by the record as views of the body: a JSON copy of a
+  // 64 MiB body (up to 6 bytes for each byte, \u0001) is never held whole.
+  out.append(std::string_view(fields).substr(0, fields.size() - 1));  // without the closing }
+  out.append(R"(,"body":")");
+  if (is_valid_utf8(result.body)) {
+    out.append_view(result.body, Record::Encoding::json_string);
+  } else {
+    out.append_view(result.body, Record::Encoding::json_string_utf8);
+    out.append(R"(","body_base64":")");
+    out.append_view(result.body, Record::Encoding::base64);
+  }
+  out.append("\"}");
 }
 
 }  // namespace poller

@@ -1,18 +1,15 @@
 #include "poller/poller.hpp"
 
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
-#include <iostream>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -47,10 +44,10 @@ class Poller {
         client_(io_, options,
                 std::any_of(targets_->begin(), targets_->end(),
                             [](const Target& target) { return target.origin.is_https(); })),
+        stdout_(io_.get_executor()),
         sink_(make_output_sink(options, stdout_)),
         round_timer_(io_),
-        signals_(io_, SIGINT, SIGTERM, SIGHUP),
-        stdout_watch_(io_) {
+        signals_(io_, SIGINT, SIGTERM, SIGHUP) {
     signals_.add(SIGUSR1);
     if (options.metrics_listen) {
       metrics_ = std::make_unique<MetricsRegistry>();
@@ -60,7 +57,9 @@ class Poller {
 
   int run() {
     wait_for_signal();
-    watch_stdout_reader();
+    // A reader that goes away while poller waits between rounds (`| head -c 1`) should end the
+    // run now, not at the next write.
+    stdout_.watch_reader([this] { stop(); });
     if (metrics_server_) {
       metrics_server_->start();
       spdlog::info("serving metrics at http://{}/metrics", metrics_server_->local_address());
@@ -68,8 +67,7 @@ class Poller {
     net::co_spawn(io_, run_rounds(), [this](std::exception_ptr error) {
       signals_.cancel();
       if (metrics_server_) metrics_server_->stop();
-      error_code ignored;
-      stdout_watch_.close(ignored);
+      stdout_.close();
       if (error) std::rethrow_exception(error);
     });
     io_.run();
@@ -108,8 +106,10 @@ class Poller {
   net::awaitable<void> run_round(std::uint64_t round) {
     // A reload between rounds replaces targets_; this round keeps the list it started with.
     auto const targets = targets_;
-    for (auto const& target : *targets) {
+    for (std::size_t entry = 0; entry < targets->size(); ++entry) {
+      auto const& target = (*targets)[entry];
       auto result = co_await client_.fetch(target, round);
+      result.entry = entry;
       if (result.cancelled) co_return;
       apply_checks(options_.checks, result, std::chrono::system_clock::now());
       stats_.record(result);
@@ -122,7 +122,7 @@ class Poller {
         spdlog::debug("{}: {} {} bytes in {}{}", result.url_effective, *result.status, result.bytes,
                       format_duration(result.time_total), result.reused ? " (reused connection)" : "");
       }
-      sink_->write(result);
+      co_await sink_->write(result);
       if (stdout_.reader_gone()) {
         stop();
         co_return;
@@ -178,26 +178,11 @@ class Poller {
     }
   }
 
-  // A reader that goes away while poller waits between rounds (`| head -c 1`) should end the run
-  // now, not at the next write. The write end of a pipe or socket reports an error condition
-  // once the reader has closed it; a terminal or file is not watched.
-  void watch_stdout_reader() {
-    struct stat info {};
-    if (::fstat(STDOUT_FILENO, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) return;
-    int const watched = ::dup(STDOUT_FILENO);
-    if (watched < 0) return;
-    stdout_watch_.assign(watched);
-    stdout_watch_.async_wait(net::posix::descriptor_base::wait_error, [this](error_code ec) {
-      if (ec) return;
-      stdout_.mark_reader_gone();
-      stop();
-    });
-  }
-
   void stop() {
     stopping_ = true;
     client_.cancel();
     round_timer_.cancel();
+    stdout_.abandon();
   }
 
   bool stopping() const { return stopping_; }
@@ -211,7 +196,6 @@ class Poller {
   std::unique_ptr<OutputSink> sink_;
   net::steady_timer round_timer_;
   net::signal_set signals_;
-  net::posix::stream_descriptor stdout_watch_;
   RunStats stats_;
   // With --metrics-listen only. The server renders the registry: declared after it, gone before.
   std::unique_ptr<MetricsRegistry> metrics_;
@@ -239,11 +223,18 @@ std::size_t raise_descriptor_limit() {
 }  // namespace
 
 int run(const Options& requested) {
+  // First, before any descriptor is opened: a closed fd 1 would be taken by the next one.
+  if (auto const error = claim_standard_streams()) {
+    log_startup_error(requested.log_format, *error);
+    return exit_usage;
+  }
   Options options = requested;
   setup_logging(options.verbosity, options.log_format);
   // With --expect-status that list decides which statuses pass: -f would otherwise fail a 404 the
   // list accepts.
   if (options.checks.expect_status) options.fail_on_http_error = false;
+  options.keep_body = output_prints_bodies(options) || options.checks.expect_body.has_value();
+  options.digest_body = options.on_change;
 
   SourceList sources(options.sources);
   auto list = sources.load();

@@ -112,6 +112,17 @@ WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
 }
 
 std::string WriteOutTemplate::render(const FetchResult& result) const {
+  Record record;
+  render(result, record);
+  return record.to_string();
+}
+
+bool WriteOutTemplate::uses_body() const {
+  return std::any_of(pieces_.begin(), pieces_.end(),
+                     [](const Piece& piece) { return piece.variable == Variable::json; });
+}
+
+void WriteOutTemplate::render(const FetchResult& result, Record& record) const {
   std::string out;
   for (auto const& piece : pieces_) {
     switch (piece.variable) {
@@ -131,13 +142,17 @@ std::string WriteOutTemplate::render(const FetchResult& result) const {
       case Variable::remote_ip: out += result.remote_ip; break;
       case Variable::errormsg: out += result.error; break;
       case Variable::round: out += std::to_string(result.round); break;
-      case Variable::json: out += to_json_record(result); break;
+      case Variable::json:
+        record.append(out);
+        out.clear();
+        append_json_record(result, record);
+        break;
       case Variable::header:
         if (result.headers != nullptr) out += result.headers->get(piece.text);
         break;
     }
   }
-  return out;
+  record.append(out);
 }
 
 }  // namespace poller

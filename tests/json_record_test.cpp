@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
 
 #include "poller/encoding.hpp"
 #include "poller/json_record.hpp"
+#include "poller/record.hpp"
 
 namespace poller {
 namespace {
@@ -118,6 +122,36 @@ TEST_F(JsonRecordTest, QuotesAndControlCharactersAreEscapedOnOneLine) {
 
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_EQ(boost::json::parse(line).at("body").as_string(), "line \"one\"\nline\ttwo\\");
+}
+
+TEST_F(JsonRecordTest, BodyIsEscapedByteForByteAsBoostJsonEscapesIt) {
+  std::string bytes;
+  for (int c = 0; c < 128; ++c) bytes += static_cast<char>(c);
+  bytes += "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80";
+  result.ok = true;
+  result.body = bytes;
+
+  auto const line = to_json_record(result);
+
+  auto const expected = boost::json::serialize(boost::json::value(boost::json::string(bytes)));
+  EXPECT_TRUE(line.ends_with(",\"body\":" + expected + "}")) << line;
+}
+
+// The body fields are written 64 KiB at a time (record.hpp): a sequence or a base64 group cut at
+// a slice's end must read as the whole would.
+TEST_F(JsonRecordTest, BodyLargerThanASliceIsRepairedAndEncodedAsAWhole) {
+  std::string bytes;
+  for (int i = 0; bytes.size() < 5 * RecordReader::slice; ++i) {
+    bytes += "\x01\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xFF\xC3";  // the last is cut short
+    bytes += std::string(static_cast<std::size_t>(i % 7), 'a');
+  }
+  result.ok = true;
+  result.body = bytes;
+
+  auto const r = record();
+
+  EXPECT_EQ(r.at("body").as_string(), replace_invalid_utf8(bytes));
+  EXPECT_EQ(r.at("body_base64").as_string(), base64_encode(bytes));
 }
 
 TEST(Encoding, Utf8ValidationAcceptsWellFormedTextAndRejectsTheRest) {

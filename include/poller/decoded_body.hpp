@@ -21,6 +21,7 @@
 #include <boost/optional/optional.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "poller/body_digest.hpp"
 #include "poller/decoder.hpp"
 
 namespace poller {
@@ -39,6 +40,11 @@ struct DecodedBody {
     // Set for --compressed: decodes per the response's Content-Encoding, up to `limit` bytes.
     BodyDecoder* decoder = nullptr;
     std::uint64_t limit = 0;
+    // Store or discard: without `keep` the body is counted (and digested) as it streams and
+    // then dropped, so --format none holds no body at all, whatever its size.
+    bool keep = true;
+    BodyDigest* digest = nullptr;  // --on-change: the body's SHA-256, taken as it streams
+    std::uint64_t decoded = 0;     // bytes of body as decoded (as received), kept or not
   };
 
   static std::uint64_t size(const value_type& body) { return body.text.size(); }
@@ -64,8 +70,10 @@ struct DecodedBody {
       // Content-Length is the server's claim, not bytes received: room is reserved for a first
       // slice of it at most, and the string grows as the bytes come. A claim of 60 GB followed
       // by 3 bytes must not cost 60 GB (or a failed allocation). A decoded body's size is not
-      // known ahead, so only a body passed through gets room reserved.
-      if (length) body_.text.reserve(static_cast<std::size_t>(std::min(*length, reserved_at_most)));
+      // known ahead, so only a body passed through, and kept, gets room reserved.
+      if (length && body_.keep) {
+        body_.text.reserve(static_cast<std::size_t>(std::min(*length, reserved_at_most)));
+      }
     }
 
     template <class ConstBufferSequence>
@@ -79,12 +87,22 @@ struct DecodedBody {
         body_.received += bytes.size();
         taken += bytes.size();
         if (!decoding_) {
-          body_.text.append(bytes);  // the parser's body_limit bounds these
+          took(bytes);
+          if (body_.keep) body_.text.append(bytes);  // the parser's body_limit bounds these
           continue;
         }
-        auto const result = body_.decoder->feed(bytes, body_.text, body_.limit);
-        if (result == DecodeResult::too_large) ec = boost::beast::http::error::body_limit;
-        if (result == DecodeResult::bad_input) ec = bad_compressed_body();
+        // A body not kept is decoded a small slice at a time, each slice's output dropped
+        // before the next: 1 KiB inflates to about 1 MiB at most (zlib's ratio is ~1032:1).
+        auto const step = body_.keep ? bytes.size() : std::size_t{1024};
+        for (std::size_t at = 0; at < bytes.size() && !ec; at += step) {
+          auto const start = body_.text.size();
+          auto const result = body_.decoder->feed(bytes.substr(at, step), body_.text,
+                                                  start + (body_.limit - body_.decoded));
+          if (result == DecodeResult::too_large) ec = boost::beast::http::error::body_limit;
+          if (result == DecodeResult::bad_input) ec = bad_compressed_body();
+          took(std::string_view(body_.text).substr(start));
+          if (!body_.keep) body_.text.clear();
+        }
         if (ec) return taken;
       }
       return taken;
@@ -92,6 +110,7 @@ struct DecodedBody {
 
     void finish(boost::system::error_code& ec) {
       ec = {};
+      took({});  // a body without bytes has a digest too
       // finish() also ends a message without a body (204, 304), where init() never ran.
       if (decoding_ && body_.decoder->finish() != DecodeResult::ok) {
         ec = bad_compressed_body();
@@ -99,9 +118,20 @@ struct DecodedBody {
     }
 
    private:
+    // Counts and digests body bytes (decoded ones when decoding). The digest starts over with
+    // each message read, interim and redirect responses included.
+    void took(std::string_view bytes) {
+      body_.decoded += bytes.size();
+      if (body_.digest == nullptr) return;
+      if (!digest_started_) body_.digest->reset();
+      digest_started_ = true;
+      body_.digest->update(bytes);
+    }
+
     const boost::beast::http::fields& fields_;
     value_type& body_;
     bool decoding_ = false;
+    bool digest_started_ = false;
   };
 };
 

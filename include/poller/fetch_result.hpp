@@ -1,6 +1,7 @@
 #pragma once
 // What one fetch produced: the value that flows from the client to the output sinks and the log.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -37,8 +38,12 @@ struct FetchResult {
   // empty when it missed none. A fetch that misses one is not ok and its error says why.
   std::string_view failed_check;
 
-  std::string_view body;  // the whole body when ok; valid until the next fetch
-  std::uint64_t bytes = 0;
+  std::size_t entry = 0;  // the target's position in the URL list, from 0
+  // The whole body when ok and kept (Options::keep_body); valid until the next fetch.
+  std::string_view body;
+  std::uint64_t bytes = 0;  // of the body, kept or not
+  // With Options::digest_body (--on-change): the body's SHA-256, taken as it streamed in.
+  std::optional<std::array<unsigned char, 32>> body_sha256;
   const ResponseHeaders* headers = nullptr;  // of the final response; valid until the next fetch
   std::string http_version;                  // "1.1", "1.0"; empty without a response
 

@@ -80,6 +80,11 @@ struct Options {
   OutputFormat format = OutputFormat::body;
   std::optional<WriteOutTemplate> write_out;  // -w
   bool on_change = false;
+  // Not options of their own: set in run() from what the output and the checks use. Without
+  // keep_body each body is counted (and, with digest_body, digested) as it streams, then
+  // dropped; with it the body is kept whole until the result is written.
+  bool keep_body = true;
+  bool digest_body = false;
   Verbosity verbosity = Verbosity::normal;
   LogFormat log_format = LogFormat::text;
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "poller/fetch_result.hpp"
+#include "poller/record.hpp"
 
 namespace poller {
 
@@ -23,6 +24,10 @@ class WriteOutTemplate {
   static WriteOutTemplate parse(std::string_view text);
 
   std::string render(const FetchResult& result) const;
+  // The same, into a record that refers to the body rather than copying it (%{json}).
+  void render(const FetchResult& result, Record& out) const;
+  // Whether the template prints the body (%{json} does); the rest needs only its size.
+  bool uses_body() const;
 
  private:
   enum class Variable {

@@ -99,6 +99,7 @@ struct Process::Impl {
   bool stdout_done = false;  // end of file, read error or closed by us
   bool stderr_done = false;
   bool close_stdout_requested = false;
+  bool stdout_paused = false;
   bool stop_requested = false;
 
   bool reaped = false;
@@ -219,7 +220,12 @@ void Process::Impl::io_loop() {
       fds[count] = {fd, events, 0};
       return &fds[count++];
     };
-    const pollfd* out_poll = add(stdout_fd, POLLIN);
+    bool paused;
+    {
+      std::lock_guard lock(mutex);
+      paused = stdout_paused;
+    }
+    const pollfd* out_poll = paused ? nullptr : add(stdout_fd, POLLIN);
     const pollfd* err_poll = add(stderr_fd, POLLIN);
     const pollfd* in_poll = add(stdin_fd, POLLOUT);
     if (::poll(fds, count, -1) < 0) {
@@ -358,6 +364,14 @@ std::string Process::stdout_text() const {
 std::string Process::stderr_text() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->err;
+}
+
+void Process::stop_reading_stdout() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stdout_paused = true;
+  }
+  impl_->wake();
 }
 
 void Process::close_stdout_reader() {

@@ -57,6 +57,10 @@ class Process {
   std::string stdout_text() const;
   std::string stderr_text() const;
 
+  // Stops reading the child's stdout but keeps the pipe open, as a stalled reader does: once
+  // the pipe is full, the child's writes to stdout wait (or fail with EAGAIN).
+  void stop_reading_stdout();
+
   // Closes our read end of the child's stdout, as `| head` does once it has enough: the child's
   // next write fails with EPIPE / SIGPIPE. Output read before this stays in stdout_text().
   void close_stdout_reader();
