@@ -58,6 +58,7 @@ constexpr std::chrono::seconds handshake_timeout{10};
 // are destroyed by ~io_context, after the TestServer itself has begun to go away.
 struct State {
   bool close_idle_connections = false;
+  bool close_on_second_request = false;
   bool connection_close = false;
   std::optional<ssl::context> tls;
 
@@ -591,6 +592,7 @@ asio::awaitable<bool> serve_requests(AsyncStream& stream, std::shared_ptr<State>
     parser.body_limit(16 * 1024 * 1024);
     const beast::error_code ec = co_await read_request(stream, buffer, parser);
     if (ec) co_return false;
+    if (state->close_on_second_request && !first) co_return false;
     tcp_stream.expires_never();
 
     Request request = parser.release();
@@ -720,6 +722,7 @@ TestServer::TestServer(TestServerOptions options) : impl_(std::make_unique<Impl>
   impl.options = std::move(options);
   State& state = *impl.state;
   state.close_idle_connections = impl.options.close_idle_connections;
+  state.close_on_second_request = impl.options.close_on_second_request;
   state.connection_close = impl.options.connection_close;
   if (impl.options.tls) {
     auto& context = state.tls.emplace(ssl::context::tls_server);

@@ -28,6 +28,10 @@ struct TestServerOptions {
   // request has arrived within ~50 ms, as a server with a short keep-alive timeout does (and, as
   // nginx does then, without a TLS close_notify).
   bool close_idle_connections = false;
+  // Each connection answers its first request (framed for keep-alive) and closes, without an
+  // answer, when a second one arrives: a keep-alive timeout that strikes just as the client
+  // reuses the connection, with no clock to race. The dropped request is not recorded.
+  bool close_on_second_request = false;
   // Every response says `Connection: close` and the connection is closed after it.
   bool connection_close = false;
   std::string address = "127.0.0.1";
