@@ -27,17 +27,6 @@ using namespace std::chrono_literals;
 constexpr auto output_bound = 10s;
 constexpr auto exit_bound = 10s;
 
-// The metrics URL poller logs once it listens ("serving metrics at http://ADDR:PORT/metrics").
-std::string metrics_url(Process& poller) {
-  constexpr std::string_view marker = "serving metrics at ";
-  if (!poller.wait_for_stderr("/metrics\n", output_bound)) return {};
-  auto const err = poller.stderr_text();
-  auto const start = err.find(marker);
-  if (start == std::string::npos) return {};
-  auto const end = err.find('\n', start);
-  return err.substr(start + marker.size(), end - start - marker.size());
-}
-
 std::uint16_t port_of(std::string_view url) {
   auto const colon = url.rfind(':');
   return static_cast<std::uint16_t>(std::stoi(std::string(url.substr(colon + 1))));
@@ -147,7 +136,7 @@ struct MetricsScrape : ::testing::Test {
     argv.insert(argv.end(),
                 {"--metrics-listen", "127.0.0.1:0", dir.write_file("list.txt", lines(urls))});
     poller = std::make_unique<Process>(argv);
-    url = metrics_url(*poller);
+    url = metrics_url(*poller, output_bound);
     ASSERT_FALSE(url.empty()) << poller->stderr_text();
     base = url.substr(0, url.size() - std::string_view("/metrics").size());
     port = port_of(base);
@@ -408,7 +397,7 @@ TEST(MetricsListen, ServesOnTheIpv6Loopback) {
   TempDir dir;
   auto list = dir.write_file("list.txt", lines({server.url("/a")}));
   Process poller(poller_command({"--interval", "0.1", "--metrics-listen", "[::1]:0", list}));
-  auto const url = metrics_url(poller);
+  auto const url = metrics_url(poller, output_bound);
   ASSERT_TRUE(url.starts_with("http://[::1]:")) << poller.stderr_text();
 
   auto const scraped = curl({"--globoff", url});

@@ -1,6 +1,7 @@
 #pragma once
 // Running the real poller binary in integration tests.
 
+#include <chrono>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -52,6 +53,18 @@ inline ProcessResult jq(std::string_view program, std::string_view input) {
 inline std::uint16_t closed_port() {
   TestServer gone;
   return gone.port();
+}
+
+// The metrics URL poller logs once it listens ("serving metrics at http://ADDR:PORT/metrics"),
+// or "" when it has not said so within `bound`.
+inline std::string metrics_url(Process& poller, std::chrono::milliseconds bound) {
+  constexpr std::string_view marker = "serving metrics at ";
+  if (!poller.wait_for_stderr("/metrics\n", bound)) return {};
+  auto const err = poller.stderr_text();
+  auto const start = err.find(marker);
+  if (start == std::string::npos) return {};
+  auto const end = err.find('\n', start);
+  return err.substr(start + marker.size(), end - start - marker.size());
 }
 
 }  // namespace poller::test

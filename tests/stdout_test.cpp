@@ -21,17 +21,6 @@ using namespace std::chrono_literals;
 constexpr auto output_bound = 10s;
 constexpr auto exit_bound = 10s;
 
-// The metrics URL poller logs once it listens ("serving metrics at http://ADDR:PORT/metrics").
-std::string metrics_url(Process& poller) {
-  constexpr std::string_view marker = "serving metrics at ";
-  if (!poller.wait_for_stderr("/metrics\n", output_bound)) return {};
-  auto const err = poller.stderr_text();
-  auto const start = err.find(marker);
-  if (start == std::string::npos) return {};
-  auto const end = err.find('\n', start);
-  return err.substr(start + marker.size(), end - start - marker.size());
-}
-
 ProcessResult curl(const std::string& url) {
   return run_process({"/usr/bin/curl", "-sS", "--max-time", "5", url});
 }
@@ -43,7 +32,7 @@ TEST(Stdout, StalledReaderLeavesTheMetricsEndpointAnsweringAndSigtermEndingTheRu
   auto list = dir.write_file("list.txt", lines({server.url("/bytes/200000")}));
   Process poller(poller_command({"--interval", "0", "--metrics-listen", "127.0.0.1:0", list}));
   poller.stop_reading_stdout();
-  auto const url = metrics_url(poller);
+  auto const url = metrics_url(poller, output_bound);
   ASSERT_FALSE(url.empty()) << poller.stderr_text();
 
   // A fetch is counted just before its record is written: once a scrape shows one, poller is
