@@ -21,6 +21,12 @@ using namespace std::chrono_literals;
 constexpr auto exit_bound = 5s;
 constexpr auto output_bound = 10s;
 
+// SIGTERM, then the exit: what most tests here end with.
+ProcessResult stop_with_sigterm(Process& poller) {
+  poller.send_signal(SIGTERM);
+  return poller.wait(exit_bound);
+}
+
 TEST(Signals, SigtermEndsAnUnboundedRunWithExit0) {
   TestServer server;
   TempDir dir;
@@ -28,8 +34,7 @@ TEST(Signals, SigtermEndsAnUnboundedRunWithExit0) {
   Process poller(poller_command({"--interval", "60", list}));
   ASSERT_TRUE(poller.wait_for_stdout("/a\n", output_bound)) << poller.stderr_text();
 
-  poller.send_signal(SIGTERM);
-  auto result = poller.wait(exit_bound);
+  auto result = stop_with_sigterm(poller);
 
   EXPECT_FALSE(result.timed_out);
   EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -64,8 +69,7 @@ TEST(Signals, BoundedRunStoppedBySignalExitsWithTheStatusEarnedSoFar) {
   Process poller(poller_command({"--interval", "60", "--count", "5", list}));
   ASSERT_TRUE(poller.wait_for_stderr("Connection refused", output_bound)) << poller.stderr_text();
 
-  poller.send_signal(SIGTERM);
-  auto result = poller.wait(exit_bound);
+  auto result = stop_with_sigterm(poller);
 
   EXPECT_FALSE(result.timed_out);
   EXPECT_EQ(result.exit_code, 1);
@@ -83,8 +87,7 @@ TEST(Signals, SighupReloadsTheListBeforeTheNextRound) {
 
   EXPECT_TRUE(poller.wait_for_stdout("/new\n/newer\n", output_bound)) << poller.stdout_text();
   EXPECT_TRUE(poller.wait_for_stderr("reloaded", output_bound)) << poller.stderr_text();
-  poller.send_signal(SIGTERM);
-  auto result = poller.wait(exit_bound);
+  auto result = stop_with_sigterm(poller);
   EXPECT_EQ(result.exit_code, 0) << result.err;
   // After the reload only the new list is fetched.
   auto const after = result.out.substr(result.out.find("/new\n"));
@@ -104,8 +107,7 @@ TEST(Signals, BadReloadKeepsTheOldListAndLogsEveryError) {
   ASSERT_TRUE(poller.wait_for_stderr("keeping the previous list", output_bound)) << poller.stderr_text();
   auto const fetched_before = count_of(poller.stdout_text(), "/kept\n");
   EXPECT_TRUE(poller.wait_for_stdout("/kept\n", output_bound, fetched_before + 2)) << poller.stdout_text();
-  poller.send_signal(SIGTERM);
-  auto result = poller.wait(exit_bound);
+  auto result = stop_with_sigterm(poller);
 
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_NE(result.err.find(list + ":1: unsupported scheme"), std::string::npos) << result.err;
@@ -129,8 +131,7 @@ TEST(Signals, SighupWithAFifoAsTheListNeverStopsTheRounds) {
   auto const fetched_before = count_of(poller.stdout_text(), "/kept\n");
   EXPECT_TRUE(poller.wait_for_stdout("/kept\n", output_bound, fetched_before + 2))
       << poller.stdout_text();
-  poller.send_signal(SIGTERM);
-  auto result = poller.wait(exit_bound);
+  auto result = stop_with_sigterm(poller);
   EXPECT_EQ(result.exit_code, 0) << result.err;
 }
 
@@ -148,8 +149,7 @@ TEST(Signals, SighupRereadsTheFilesAndKeepsTheUrlOperands) {
 
   EXPECT_TRUE(poller.wait_for_stdout("/first\n/new\n/last\n", output_bound))
       << poller.stdout_text();
-  poller.send_signal(SIGTERM);
-  auto result = poller.wait(exit_bound);
+  auto result = stop_with_sigterm(poller);
   EXPECT_EQ(result.exit_code, 0) << result.err;
 }
 
@@ -168,8 +168,7 @@ TEST(Signals, ControlBytesOfAReloadedListReachTheLogEscaped) {
 
   ASSERT_TRUE(poller.wait_for_stderr("keeping the previous list", output_bound))
       << poller.stderr_text();
-  poller.send_signal(SIGTERM);
-  auto result = poller.wait(exit_bound);
+  auto result = stop_with_sigterm(poller);
   EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find('\x07'), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find("\xc2\x9b"), std::string::npos) << result.err;
