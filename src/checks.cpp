@@ -8,7 +8,7 @@
 
 #include "poller/encoding.hpp"
 #include "poller/json_record.hpp"
-#include "poller/options.hpp"
+#include "poller/usage_error.hpp"
 #include "poller/text.hpp"
 
 namespace poller {
@@ -133,7 +133,7 @@ std::optional<std::string> BodyPattern::mismatch(std::string_view body) const {
 
 std::optional<CheckFailure> evaluate_checks(const Checks& checks, const FetchResult& result,
                                             std::chrono::system_clock::time_point now) {
-  if (!result.ok) return std::nullopt;
+  if (!result.ok()) return std::nullopt;
   if (checks.expect_status && result.status && !checks.expect_status->contains(*result.status)) {
     return CheckFailure{
         "status", fmt::format("status {} not in {}", *result.status, checks.expect_status->text())};
@@ -169,11 +169,17 @@ std::optional<CheckFailure> evaluate_checks(const Checks& checks, const FetchRes
 
 void apply_checks(const Checks& checks, FetchResult& result,
                   std::chrono::system_clock::time_point now) {
+  if (!result.ok()) return;
+  if (checks.fail_on_http_error && !checks.expect_status && result.status && *result.status >= 400) {
+    result.error = FetchError{FetchErrorKind::http_status, fmt::format("HTTP status {}", *result.status)};
+    result.body.clear();
+    result.bytes = 0;
+    result.body_sha256.reset();
+    return;
+  }
   auto failure = evaluate_checks(checks, result, now);
   if (!failure) return;
-  result.ok = false;
-  result.failed_check = failure->check;
-  result.error = "check failed: " + failure->reason;
+  result.error = FetchError{FetchErrorKind::check, "check failed: " + failure->reason, failure->check};
 }
 
 }  // namespace poller

@@ -4,21 +4,19 @@
 #include <ctime>
 #include <new>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <sys/socket.h>
 
+#include "poller/asio_defaults.hpp"
+
 namespace poller {
 namespace {
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 std::variant<tcp::socket, TlsSocket> make_stream(const net::any_io_executor& executor,
                                                  net::ssl::context* tls, const Origin& origin) {

@@ -2,41 +2,62 @@
 
 namespace poller {
 
-FetchDeadline::FetchDeadline(boost::asio::io_context& io, std::function<void()> on_expiry)
-    : timer_(io), on_expiry_(std::move(on_expiry)) {}
-
 void FetchDeadline::set(Clock::time_point deadline) {
-  deadline_ = deadline;
   expired_ = false;
   // No limit (-m 0): nothing to arm; a wait armed earlier finds no deadline when it fires.
-  if (deadline == Clock::time_point::max()) return;
-  if (!waiting_ || deadline < armed_for_) arm(deadline);
+  if (deadline == Clock::time_point::max()) {
+    clear();
+    return;
+  }
+  timer_.place(*this, deadline);
 }
 
-void FetchDeadline::shutdown() {
-  clear();
+void DeadlineTimer::place(FetchDeadline& deadline, Clock::time_point when) {
+  if (deadline.placed_) {
+    // Moved, not erased and inserted: the node (and its allocation) is reused.
+    auto node = entries_.extract(deadline.entry_);
+    node.key() = when;
+    deadline.entry_ = entries_.insert(std::move(node));
+  } else {
+    deadline.entry_ = entries_.emplace(when, &deadline);
+    deadline.placed_ = true;
+  }
+  if (!shut_down_ && (!waiting_ || when < armed_for_)) arm(when);
+}
+
+void DeadlineTimer::remove(FetchDeadline& deadline) {
+  if (!deadline.placed_) return;
+  entries_.erase(deadline.entry_);
+  deadline.placed_ = false;
+}
+
+void DeadlineTimer::shutdown() {
+  shut_down_ = true;
   ++generation_;
   waiting_ = false;
   timer_.cancel();
 }
 
-void FetchDeadline::arm(Clock::time_point when) {
+void DeadlineTimer::arm(Clock::time_point when) {
   armed_for_ = when;
   waiting_ = true;
-  timer_.expires_at(when);  // cancels the wait armed before, whose handler then sees a stale generation
-  timer_.async_wait([this, generation = ++generation_](boost::system::error_code) { on_timer(generation); });
+  // Cancels the wait armed before, whose handler then sees a stale generation.
+  timer_.expires_at(when);
+  timer_.async_wait(
+      [this, generation = ++generation_](boost::system::error_code) { on_timer(generation); });
 }
 
-void FetchDeadline::on_timer(unsigned generation) {
+void DeadlineTimer::on_timer(unsigned generation) {
   if (generation != generation_) return;
   waiting_ = false;
-  if (deadline_ == Clock::time_point::max()) return;
-  if (Clock::now() < deadline_) {
-    arm(deadline_);
-    return;
+  auto const now = Clock::now();
+  while (!entries_.empty() && entries_.begin()->first <= now) {
+    auto& deadline = *entries_.begin()->second;
+    remove(deadline);
+    deadline.expired_ = true;
+    deadline.on_expiry_();  // cancels I/O only: the fetch ends later, on its own handlers
   }
-  expired_ = true;
-  on_expiry_();
+  if (!entries_.empty() && !shut_down_) arm(entries_.begin()->first);
 }
 
 }  // namespace poller

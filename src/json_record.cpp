@@ -41,7 +41,7 @@ void append_json_record(const FetchResult& result, Record& out) {
   head["round"] = result.round;
   head["url"] = result.target->display_url;
   head["url_effective"] = result.url_effective;
-  head["ok"] = result.ok;
+  head["ok"] = result.ok();
   if (result.status) head["status"] = *result.status;
   head["bytes"] = result.bytes;
   auto const times = fmt::format(
@@ -57,14 +57,14 @@ void append_json_record(const FetchResult& result, Record& out) {
   if (!result.http_version.empty()) record["http_version"] = result.http_version;
   if (result.target->origin.is_https()) record["tls_resumed"] = result.tls_resumed;
   if (result.cert_expiry) record["cert_expiry"] = format_rfc3339_utc_seconds(*result.cert_expiry);
-  if (!result.ok) {
-    record["error"] = result.error;
-    if (!result.failed_check.empty()) record["check"] = result.failed_check;
+  if (!result.ok()) {
+    record["error"] = result.error->message;
+    if (!result.failed_check().empty()) record["check"] = result.failed_check();
   }
   auto const before = boost::json::serialize(head);
   auto const after = boost::json::serialize(record);
   auto const fields = before.substr(0, before.size() - 1) + times + after.substr(1);
-  if (!result.ok) {
+  if (!result.ok()) {
     out.append(fields);
     return;
   }

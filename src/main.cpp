@@ -173,8 +173,8 @@ int main(int argc, char** argv) {
                  "Bound on one whole fetch, redirects included (0 = no limit)")
       ->type_name("DURATION")
       ->capture_default_str();
-  app.add_flag("-L,--location", options.follow_redirects, "Follow redirects");
-  app.add_flag("-f,--fail", options.fail_on_http_error,
+  app.add_flag("-L,--location", options.client.follow_redirects, "Follow redirects");
+  app.add_flag("-f,--fail", options.checks.fail_on_http_error,
                "An HTTP status of 400 or more is a failure: body not printed, exit status 1");
   app.add_option("--max-redirs", max_redirects, "Most redirects followed with -L (default 10)")
       ->type_name("N");
@@ -187,14 +187,14 @@ int main(int argc, char** argv) {
                  "(repeatable)")
       ->type_name("'NAME: VALUE'")
       ->allow_extra_args(false);
-  app.add_option("-A,--user-agent", options.user_agent, "User-Agent header")
+  app.add_option("-A,--user-agent", options.client.user_agent, "User-Agent header")
       ->type_name("AGENT")
       ->capture_default_str();
   app.add_option("--max-filesize", max_filesize,
                  "Largest body accepted, with k, M, G suffixes (powers of 1024)")
       ->type_name("SIZE")
       ->capture_default_str();
-  app.add_flag("--compressed", options.compressed,
+  app.add_flag("--compressed", options.client.compressed,
                "Send Accept-Encoding: gzip, deflate and decode such bodies (--max-filesize then "
                "limits the decoded size)");
   app.add_option("--max-connections", max_connections,
@@ -216,18 +216,18 @@ int main(int argc, char** argv) {
                  "Check: an https fetch fails when the server's certificate expires within DAYS "
                  "days")
       ->type_name("DAYS");
-  app.add_option("-x,--proxy", options.proxy,
+  app.add_option("-x,--proxy", options.client.proxy,
                  "Use this HTTP proxy: [http://][USER:PASSWORD@]HOST[:PORT] (port 1080 if none; "
                  "https through CONNECT); \"\" for none. Default: http_proxy, https_proxy, all_proxy")
       ->type_name("URL");
-  app.add_option("--noproxy", options.noproxy,
+  app.add_option("--noproxy", options.client.noproxy,
                  "Hosts to reach directly: comma-separated names (with their subdomains), IP "
                  "addresses, CIDR ranges, or * for all. Default: no_proxy")
       ->type_name("LIST");
-  app.add_option("--cacert", options.cacert, "CA certificates (PEM) to verify servers with")
+  app.add_option("--cacert", options.client.tls.cacert, "CA certificates (PEM) to verify servers with")
       ->type_name("FILE")
       ->check(CLI::Validator(CLI::ExistingFile).description(""));
-  app.add_flag("-k,--insecure", options.insecure, "Do not verify TLS certificates (warns once)");
+  app.add_flag("-k,--insecure", options.client.tls.insecure, "Do not verify TLS certificates (warns once)");
   app.add_option("--format", format,
                  "What to print per fetch: the body, one JSON object per line (NDJSON), or nothing")
       ->type_name("body|json|none")
@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
                  "num_redirects, num_connects, url_effective, remote_ip, http_version, errormsg, "
                  "round, json, header{NAME}; \\n and \\t escapes; @FILE reads it from FILE")
       ->type_name("TEMPLATE");
-  app.add_flag("--on-change", options.on_change,
+  app.add_flag("--on-change", options.output.on_change,
                "Print a URL's result only when its body differs from the previous round's");
   app.add_option("--metrics-listen", metrics_listen,
                  "Serve Prometheus metrics at http://ADDR:PORT/metrics; ADDR is an IPv4 address, "
@@ -260,11 +260,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     options.interval = to_duration("--interval", interval);
-    options.connect_timeout = to_duration("--connect-timeout", connect_timeout);
-    options.max_time = to_duration("--max-time", max_time);
-    options.max_filesize = to_size("--max-filesize", max_filesize);
+    options.client.connect_timeout = to_duration("--connect-timeout", connect_timeout);
+    options.client.max_time = to_duration("--max-time", max_time);
+    options.client.max_filesize = to_size("--max-filesize", max_filesize);
     // The value goes into every request as it is, like a -H value.
-    if (!poller::is_valid_field_value(options.user_agent)) {
+    if (!poller::is_valid_field_value(options.client.user_agent)) {
       throw poller::UsageError("--user-agent contains a control character (CR, LF, ...)");
     }
     if (count) {
@@ -277,11 +277,11 @@ int main(int argc, char** argv) {
     }
     if (once) options.count = 1;
     if (max_redirects) {
-      options.max_redirects = static_cast<unsigned>(
+      options.client.max_redirects = static_cast<unsigned>(
           to_number("--max-redirs", *max_redirects, 0, "a number of redirects (0 or more)"));
     }
     if (max_connections) {
-      options.max_connections = to_number("--max-connections", *max_connections, 0,
+      options.client.max_connections = to_number("--max-connections", *max_connections, 0,
                                           "a number of connections (0 or more)");
     }
     if (cert_expiry) {
@@ -291,14 +291,14 @@ int main(int argc, char** argv) {
     if (expect_status) options.checks.expect_status = poller::StatusList::parse(*expect_status);
     if (expect_body) options.checks.expect_body = poller::BodyPattern::compile(*expect_body);
     if (max_latency) options.checks.max_latency = to_duration("--max-latency", *max_latency);
-    for (auto const& header : headers) options.headers.push_back(poller::parse_header_option(header));
-    for (auto const& entry : resolves) options.resolve.push_back(poller::parse_resolve_option(entry));
-    options.format = format == "none"   ? poller::OutputFormat::none
+    for (auto const& header : headers) options.client.headers.push_back(poller::parse_header_option(header));
+    for (auto const& entry : resolves) options.client.resolve.push_back(poller::parse_resolve_option(entry));
+    options.output.format = format == "none"   ? poller::OutputFormat::none
                      : format == "json" ? poller::OutputFormat::json
                                         : poller::OutputFormat::body;
     if (metrics_listen) options.metrics_listen = poller::parse_listen_address(*metrics_listen);
     if (write_out)
-      options.write_out =
+      options.output.write_out =
           poller::WriteOutTemplate::parse(poller::write_out_template_text(*write_out));
     options.log_format = log_format == "json" ? poller::LogFormat::json : poller::LogFormat::text;
     options.verbosity = verbose ? poller::Verbosity::verbose

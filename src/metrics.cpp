@@ -168,15 +168,15 @@ void MetricsRegistry::record_round(Duration lateness) {
 }
 
 void MetricsRegistry::record(const FetchResult& result) {
-  if (result.cancelled || result.target == nullptr) return;
+  if (result.cancelled() || result.target == nullptr) return;
   auto const& url = result.target->display_url;
   auto found = urls_.find(url);
   if (found == urls_.end()) found = urls_.emplace(url, UrlSeries{}).first;
   auto& series = found->second;
 
-  series.up = result.ok;
+  series.up = result.ok();
   series.http_status = result.status.value_or(0);
-  if (result.ok) {
+  if (result.ok()) {
     ++series.successes;
     series.last_success =
         result.started +

@@ -6,12 +6,10 @@
 #include <optional>
 #include <string_view>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -19,17 +17,16 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "poller/asio_defaults.hpp"
 #include "poller/metrics.hpp"
+#include "poller/usage_error.hpp"
 
 namespace poller {
 namespace {
 
-namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
-using error_code = boost::system::error_code;
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 // Scrapers are few (a Prometheus or two, a curl by hand). At the limit, a new connection takes
 // the place of the one that has waited longest for a request (as a server low on connections

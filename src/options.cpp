@@ -122,9 +122,4 @@ ListenAddress parse_listen_address(std::string_view text) {
   return listen;
 }
 
-std::string ListenAddress::to_string() const {
-  if (address.find(':') != std::string::npos) return fmt::format("[{}]:{}", address, port);
-  return fmt::format("{}:{}", address, port);
-}
-
 }  // namespace poller

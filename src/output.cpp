@@ -7,14 +7,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "poller/asio_defaults.hpp"
 #include "poller/body_digest.hpp"
 #include "poller/json_record.hpp"
 #include "poller/write_out.hpp"
 
 namespace poller {
 namespace {
-
-namespace net = boost::asio;
 
 // One part of a record: the body, the JSON line, the -w text.
 class RecordPart {
@@ -28,7 +27,7 @@ class RecordPart {
 class BodyPart final : public RecordPart {
  public:
   void render(const FetchResult& result, Record& out) override {
-    if (result.ok) out.append_view(result.body);
+    if (result.ok()) out.append_view(result.body);
   }
 };
 
@@ -75,7 +74,7 @@ class OnChangeFilter final : public OutputSink {
   explicit OnChangeFilter(std::unique_ptr<OutputSink> next) : next_(std::move(next)) {}
 
   net::awaitable<void> write(const FetchResult& result) override {
-    if (!result.ok) {
+    if (!result.ok()) {
       co_await next_->write(result);
       co_return;
     }
@@ -106,9 +105,9 @@ class OnChangeFilter final : public OutputSink {
 
 }  // namespace
 
-std::unique_ptr<OutputSink> make_output_sink(const Options& options, StdoutWriter& out) {
+std::unique_ptr<OutputSink> make_output_sink(const OutputConfig& config, StdoutWriter& out) {
   std::vector<std::unique_ptr<RecordPart>> parts;
-  switch (options.format) {
+  switch (config.format) {
     case OutputFormat::body:
       parts.push_back(std::make_unique<BodyPart>());
       break;
@@ -118,15 +117,15 @@ std::unique_ptr<OutputSink> make_output_sink(const Options& options, StdoutWrite
     case OutputFormat::none:
       break;
   }
-  if (options.write_out) parts.push_back(std::make_unique<WriteOutPart>(*options.write_out));
+  if (config.write_out) parts.push_back(std::make_unique<WriteOutPart>(*config.write_out));
   std::unique_ptr<OutputSink> sink = std::make_unique<RecordSink>(out, std::move(parts));
-  if (options.on_change) sink = std::make_unique<OnChangeFilter>(std::move(sink));
+  if (config.on_change) sink = std::make_unique<OnChangeFilter>(std::move(sink));
   return sink;
 }
 
-bool output_prints_bodies(const Options& options) {
-  return options.format != OutputFormat::none ||
-         (options.write_out && options.write_out->uses_body());
+bool output_prints_bodies(const OutputConfig& config) {
+  return config.format != OutputFormat::none ||
+         (config.write_out && config.write_out->uses_body());
 }
 
 }  // namespace poller

@@ -7,16 +7,15 @@
 #include <csignal>
 #include <cstdio>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 
+#include "poller/asio_defaults.hpp"
 #include "poller/checks.hpp"
 #include "poller/http_client.hpp"
 #include "poller/log.hpp"
@@ -31,21 +30,17 @@
 namespace poller {
 namespace {
 
-namespace net = boost::asio;
-using error_code = boost::system::error_code;
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-
 class Poller {
  public:
-  Poller(const Options& options, SourceList sources, UrlList list)
+  Poller(const Options& options, ClientConfig client, SourceList sources, UrlList list)
       : options_(options),
         sources_(std::move(sources)),
         targets_(std::make_shared<const std::vector<Target>>(std::move(list.targets))),
-        client_(io_, options,
+        client_(io_, std::move(client),
                 std::any_of(targets_->begin(), targets_->end(),
                             [](const Target& target) { return target.origin.is_https(); })),
         stdout_(io_.get_executor()),
-        sink_(make_output_sink(options, stdout_)),
+        sink_(make_output_sink(options.output, stdout_)),
         round_timer_(io_),
         signals_(io_, SIGINT, SIGTERM, SIGHUP) {
     signals_.add(SIGUSR1);
@@ -110,13 +105,13 @@ class Poller {
       auto const& target = (*targets)[entry];
       auto result = co_await client_.fetch(target, round);
       result.entry = entry;
-      if (result.cancelled) co_return;
+      if (result.cancelled()) co_return;
       apply_checks(options_.checks, result, std::chrono::system_clock::now());
       stats_.record(result);
       if (metrics_) metrics_->record(result);
-      if (!result.ok) {
+      if (!result.ok()) {
         ++failures_;
-        spdlog::error("{}: {}", target.display_url, result.error);
+        spdlog::error("{}: {}", target.display_url, result.error->message);
       } else if (spdlog::should_log(spdlog::level::debug)) {
         // Checked first: the arguments would be formatted even with the line switched off.
         spdlog::debug("{}: {} {} bytes in {}{}", result.url_effective, *result.status, result.bytes,
@@ -220,21 +215,30 @@ std::size_t raise_descriptor_limit() {
   return static_cast<std::size_t>(limit.rlim_cur);
 }
 
+
+// The client's settings: the options', what the output and the checks ask of bodies, and the
+// descriptors left for idle connections.
+ClientConfig client_config(const Options& options, std::size_t descriptors) {
+  ClientConfig client = options.client;
+  client.keep_body = output_prints_bodies(options.output) || options.checks.expect_body.has_value();
+  client.digest_body = options.output.on_change;
+  // Keep descriptors for stdio, the resolver and the connections in use beyond the idle pool.
+  constexpr std::size_t reserved_descriptors = 64;
+  client.max_connections = descriptors > reserved_descriptors
+                               ? std::min(client.max_connections, descriptors - reserved_descriptors)
+                               : 0;
+  return client;
+}
+
 }  // namespace
 
-int run(const Options& requested) {
+int run(const Options& options) {
   // First, before any descriptor is opened: a closed fd 1 would be taken by the next one.
   if (auto const error = claim_standard_streams()) {
-    log_startup_error(requested.log_format, *error);
+    log_startup_error(options.log_format, *error);
     return exit_usage;
   }
-  Options options = requested;
   setup_logging(options.verbosity, options.log_format);
-  // With --expect-status that list decides which statuses pass: -f would otherwise fail a 404 the
-  // list accepts.
-  if (options.checks.expect_status) options.fail_on_http_error = false;
-  options.keep_body = output_prints_bodies(options) || options.checks.expect_body.has_value();
-  options.digest_body = options.on_change;
 
   SourceList sources(options.sources);
   auto list = sources.load();
@@ -243,20 +247,13 @@ int run(const Options& requested) {
     return exit_usage;
   }
 
-  // Keep descriptors for stdio, the resolver and the connection in use beyond the idle pool.
-  constexpr std::size_t reserved_descriptors = 64;
-  auto const descriptors = raise_descriptor_limit();
-  if (descriptors > reserved_descriptors) {
-    options.max_connections = std::min(options.max_connections, descriptors - reserved_descriptors);
-  } else {
-    options.max_connections = 0;
-  }
+  auto client = client_config(options, raise_descriptor_limit());
 
   // A reader that goes away must end the run quietly (EPIPE), not kill it.
   std::signal(SIGPIPE, SIG_IGN);
-  if (options.insecure) spdlog::warn("--insecure: TLS certificates and host names are not verified");
+  if (client.tls.insecure) spdlog::warn("--insecure: TLS certificates and host names are not verified");
 
-  Poller poller(options, std::move(sources), std::move(list));
+  Poller poller(options, std::move(client), std::move(sources), std::move(list));
   return poller.run();
 }
 

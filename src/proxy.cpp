@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "poller/encoding.hpp"
-#include "poller/options.hpp"
+#include "poller/usage_error.hpp"
 #include "poller/text.hpp"
 
 namespace poller {

@@ -21,10 +21,10 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
-RequestFormatter::RequestFormatter(const Options& options)
-    : user_agent_(options.user_agent),
-      accept_encoding_(options.compressed ? "gzip, deflate" : "") {
-  auto const& given = options.headers;
+RequestFormatter::RequestFormatter(const ClientConfig& config)
+    : user_agent_(config.user_agent),
+      accept_encoding_(config.compressed ? "gzip, deflate" : "") {
+  auto const& given = config.headers;
   for (auto it = given.begin(); it != given.end(); ++it) {
     bool const given_again = std::any_of(std::next(it), given.end(), [&](const HeaderOption& later) {
       return iequals(later.name, it->name);

@@ -34,7 +34,7 @@ Duration LatencyHistogram::quantile(double q) const {
 }
 
 void RunStats::record(const FetchResult& result) {
-  if (result.cancelled) return;
+  if (result.cancelled()) return;
   ++fetches_;
   auto const& url = result.target->display_url;
   auto found = index_.find(url);
@@ -44,7 +44,7 @@ void RunStats::record(const FetchResult& result) {
   }
   auto& entry = per_url_[found->second];
   ++entry.fetches;
-  if (result.ok) {
+  if (result.ok()) {
     entry.latency.record(result.time_total);
   } else {
     ++failures_;

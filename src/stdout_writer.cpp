@@ -15,18 +15,15 @@
 #include <system_error>
 #include <vector>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "poller/asio_defaults.hpp"
+
 namespace poller {
 namespace {
-
-namespace net = boost::asio;
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 // How a write to stdout is kept from blocking, by what fd 1 is.
 //

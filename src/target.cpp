@@ -52,6 +52,7 @@ ParsedTarget make_target(urls::url_view url) {
     target.origin.port = 443;
   } else {
     result.error = fmt::format("unsupported scheme \"{}\" (only http and https)", url.scheme());
+    result.unsupported_scheme = true;
     return result;
   }
 
@@ -227,7 +228,7 @@ ParsedTarget resolve_redirect(const Target& base, std::string_view location) {
   if (next.target && next.target->authorization.empty() && next.target->origin == base.origin) {
     next.target->authorization = base.authorization;
   }
-  if (next.error.find("unsupported scheme") == 0) {
+  if (next.unsupported_scheme) {
     next.error = "redirect to " + next.error;
   } else if (!next.target) {
     next.error = fmt::format("bad Location \"{}\": {}", quoted_location(location),

@@ -5,11 +5,13 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
+#include "poller/usage_error.hpp"
+
 namespace poller {
 
 namespace ssl = boost::asio::ssl;
 
-boost::asio::ssl::context make_tls_context(const Options& options) {
+boost::asio::ssl::context make_tls_context(const TlsConfig& config) {
   // tls_client, not tlsv12_client: the latter pins TLS 1.2 and shuts out TLS 1.3.
   ssl::context context(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
@@ -25,13 +27,13 @@ boost::asio::ssl::context make_tls_context(const Options& options) {
   static constexpr unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
   SSL_CTX_set_alpn_protos(context.native_handle(), alpn, sizeof alpn);
 
-  if (options.insecure) {
+  if (config.insecure) {
     context.set_verify_mode(ssl::verify_none);
     return context;
   }
   context.set_verify_mode(ssl::verify_peer);
 
-  std::optional<std::string> ca_file = options.cacert;
+  std::optional<std::string> ca_file = config.cacert;
   std::string ca_source = "--cacert";
   if (!ca_file) {
     if (char const* env = std::getenv("SSL_CERT_FILE"); env != nullptr && *env != '\0') {

@@ -2,20 +2,15 @@
 
 #include <cerrno>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 #include <openssl/err.h>
 
+#include "poller/asio_defaults.hpp"
+
 namespace poller {
 namespace {
-
-namespace net = boost::asio;
-using error_code = boost::system::error_code;
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 error_code last_ssl_error() {
   return error_code(static_cast<int>(ERR_get_error()), net::error::get_ssl_category());

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "poller/json_record.hpp"
-#include "poller/options.hpp"
+#include "poller/usage_error.hpp"
 
 namespace poller {
 namespace {
@@ -140,7 +140,7 @@ void WriteOutTemplate::render(const FetchResult& result, Record& record) const {
       case Variable::num_redirects: out += std::to_string(result.redirects); break;
       case Variable::num_connects: out += std::to_string(result.connects); break;
       case Variable::remote_ip: out += result.remote_ip; break;
-      case Variable::errormsg: out += result.error; break;
+      case Variable::errormsg: out += result.error_message(); break;
       case Variable::round: out += std::to_string(result.round); break;
       case Variable::json:
         record.append(out);

@@ -104,7 +104,6 @@ struct ChecksEvaluate : ::testing::Test {
   FetchResult healthy() const {
     FetchResult fetched;
     fetched.target = &target;
-    fetched.ok = true;
     fetched.status = 200;
     fetched.body = "all ok\n";
     fetched.bytes = 7;
@@ -215,21 +214,21 @@ TEST_F(ChecksEvaluate, FirstFailingCheckInOrderStatusBodyLatencyCertExpiryIsRepo
 
 TEST_F(ChecksEvaluate, AFetchThatAlreadyFailedIsLeftAsItIs) {
   Checks checks{.expect_status = StatusList::parse("200")};
-  result.ok = false;
   result.status.reset();
-  result.error = "connect: Connection refused";
+  result.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
   apply_checks(checks, result, now);
-  EXPECT_EQ(result.error, "connect: Connection refused");
-  EXPECT_EQ(result.failed_check, "");
+  EXPECT_EQ(result.error_message(), "connect: Connection refused");
+  EXPECT_EQ(result.failed_check(), "");
 }
 
 TEST_F(ChecksEvaluate, ApplyingAMissedCheckMakesTheFetchAFailureNamingTheCheck) {
   Checks checks{.expect_status = StatusList::parse("200")};
   result.status = 503;
   apply_checks(checks, result, now);
-  EXPECT_FALSE(result.ok);
-  EXPECT_EQ(result.failed_check, "status");
-  EXPECT_EQ(result.error, "check failed: status 503 not in 200");
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.error->kind, FetchErrorKind::check);
+  EXPECT_EQ(result.failed_check(), "status");
+  EXPECT_EQ(result.error_message(), "check failed: status 503 not in 200");
 }
 
 }  // namespace

@@ -31,7 +31,6 @@ struct JsonRecordTest : ::testing::Test {
 };
 
 TEST_F(JsonRecordTest, SuccessfulFetchHasEveryFieldOfTheSpecWithItsType) {
-  result.ok = true;
   result.status = 200;
   result.body = "hello\n";
   result.bytes = 6;
@@ -64,7 +63,7 @@ TEST_F(JsonRecordTest, SuccessfulFetchHasEveryFieldOfTheSpecWithItsType) {
 }
 
 TEST_F(JsonRecordTest, FailedFetchHasErrorAndNoStatusOrBody) {
-  result.error = "connect: Connection refused";
+  result.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
 
   auto const r = record();
 
@@ -78,8 +77,7 @@ TEST_F(JsonRecordTest, FetchThatMissedACheckNamesTheCheckAndHasNoBody) {
   result.status = 503;
   result.body = "status 503\n";
   result.bytes = 11;
-  result.failed_check = "status";
-  result.error = "check failed: status 503 not in 200";
+  result.error = FetchError{FetchErrorKind::check, "check failed: status 503 not in 200", "status"};
 
   auto const r = record();
 
@@ -92,7 +90,6 @@ TEST_F(JsonRecordTest, FetchThatMissedACheckNamesTheCheckAndHasNoBody) {
 }
 
 TEST_F(JsonRecordTest, CheckIsAbsentWithoutAMissedCheckAndCertExpiryIsUtcToTheSecond) {
-  result.ok = true;
   result.status = 200;
   result.cert_expiry = std::chrono::system_clock::time_point(1764400000s);
 
@@ -104,7 +101,6 @@ TEST_F(JsonRecordTest, CheckIsAbsentWithoutAMissedCheckAndCertExpiryIsUtcToTheSe
 
 TEST_F(JsonRecordTest, InvalidUtf8BodyIsReplacedAndCarriedExactlyInBase64) {
   std::string const bytes("ok\xff\xfe\x00" "end", 8);
-  result.ok = true;
   result.status = 200;
   result.body = bytes;
 
@@ -115,7 +111,6 @@ TEST_F(JsonRecordTest, InvalidUtf8BodyIsReplacedAndCarriedExactlyInBase64) {
 }
 
 TEST_F(JsonRecordTest, QuotesAndControlCharactersAreEscapedOnOneLine) {
-  result.ok = true;
   result.body = "line \"one\"\nline\ttwo\\";
 
   auto const line = to_json_record(result);
@@ -128,7 +123,6 @@ TEST_F(JsonRecordTest, BodyIsEscapedByteForByteAsBoostJsonEscapesIt) {
   std::string bytes;
   for (int c = 0; c < 128; ++c) bytes += static_cast<char>(c);
   bytes += "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80";
-  result.ok = true;
   result.body = bytes;
 
   auto const line = to_json_record(result);
@@ -145,7 +139,6 @@ TEST_F(JsonRecordTest, BodyLargerThanASliceIsRepairedAndEncodedAsAWhole) {
     bytes += "\x01\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xFF\xC3";  // the last is cut short
     bytes += std::string(static_cast<std::size_t>(i % 7), 'a');
   }
-  result.ok = true;
   result.body = bytes;
 
   auto const r = record();

@@ -22,7 +22,6 @@ Target target_of(std::string_view url) {
 FetchResult reused_fetch(const Target& target, Duration first_byte, Duration total) {
   FetchResult result;
   result.target = &target;
-  result.ok = true;
   result.status = 200;
   result.reused = true;
   result.started = std::chrono::system_clock::time_point(1'800'000'000s);
@@ -191,7 +190,7 @@ TEST(MetricsRegistry, FailedFetchIsDownWithStatus0AndNoLastSuccess) {
   auto const target = target_of("http://127.0.0.1:1/");
   FetchResult refused;
   refused.target = &target;
-  refused.error = "connect: Connection refused";
+  refused.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
   refused.time_namelookup = 5us;
   refused.time_total = 100us;
   MetricsRegistry registry;
@@ -219,9 +218,8 @@ TEST(MetricsRegistry, FailedFetchIsDownWithStatus0AndNoLastSuccess) {
 TEST(MetricsRegistry, HttpErrorStatusIsDownWithThatStatus) {
   auto const target = target_of("http://127.0.0.1/missing");
   auto result = reused_fetch(target, 1ms, 2ms);
-  result.ok = false;
   result.status = 404;
-  result.error = "HTTP status 404";
+  result.error = FetchError{FetchErrorKind::http_status, "HTTP status 404"};
   MetricsRegistry registry;
   registry.record(result);
   auto const text = registry.render();
@@ -239,7 +237,7 @@ TEST(MetricsRegistry, CertificateExpiryOfAnHttpsUrlIsItsNotAfter) {
   registry.record(result);
   // A later fetch that never got to a handshake leaves the last certificate seen.
   auto failed = reused_fetch(target, 0ms, 1ms);
-  failed.ok = false;
+  failed.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
   failed.status.reset();
   registry.record(failed);
   EXPECT_EQ(lines_starting(registry.render(), "poller_cert_expiry_timestamp_seconds{"),

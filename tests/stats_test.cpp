@@ -36,11 +36,11 @@ TEST(RunStats, SummaryCountsRoundsFetchesAndFailuresPerUrl) {
     stats.round_started();
     FetchResult ok;
     ok.target = &a;
-    ok.ok = true;
     ok.time_total = 10ms;
     stats.record(ok);
     FetchResult failed;
     failed.target = &b;
+    failed.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
     stats.record(failed);
   }
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "poller/options.hpp"
+#include "poller/usage_error.hpp"
 #include "poller/write_out.hpp"
 
 namespace poller {
@@ -19,13 +19,11 @@ class FixedHeaders final : public ResponseHeaders {
 
 struct WriteOutTest : ::testing::Test {
   Target target = *parse_target("http://user:pw@127.0.0.1:8080/a?b=1").target;
-  FixedHeaders headers;
   FetchResult result;
 
   WriteOutTest() {
     result.target = &target;
     result.round = 7;
-    result.ok = true;
     result.status = 200;
     result.url_effective = "http://user@127.0.0.1:8080/final";
     result.redirects = 2;
@@ -37,7 +35,7 @@ struct WriteOutTest : ::testing::Test {
     result.connects = 1;
     result.remote_ip = "127.0.0.1";
     result.http_version = "1.1";
-    result.headers = &headers;
+    result.headers = std::make_shared<FixedHeaders>();
   }
 
   std::string render(std::string_view text) { return WriteOutTemplate::parse(text).render(result); }
@@ -59,9 +57,8 @@ TEST_F(WriteOutTest, ResponseHeadersAreLookedUpByName) {
 }
 
 TEST_F(WriteOutTest, FailedFetchHasCode000AndItsErrorMessage) {
-  result.ok = false;
   result.status.reset();
-  result.error = "connect: Connection refused";
+  result.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
 
   EXPECT_EQ(render("%{http_code} %{errormsg}"), "000 connect: Connection refused");
 }

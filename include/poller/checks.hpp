@@ -55,6 +55,9 @@ class BodyPattern {
 
 // The checks of a run; none set means every fetch that arrives whole passes.
 struct Checks {
+  // The status policy. -f: a status of 400 or more fails the fetch (as curl -f, its body is not
+  // output); with expect_status that list alone decides which statuses pass.
+  bool fail_on_http_error = false;
   std::optional<StatusList> expect_status{};
   std::optional<BodyPattern> expect_body{};
   std::optional<Duration> max_latency{};
@@ -74,8 +77,9 @@ struct CheckFailure {
 std::optional<CheckFailure> evaluate_checks(const Checks& checks, const FetchResult& result,
                                             std::chrono::system_clock::time_point now);
 
-// Judges `result` and, when it misses a check, turns it into a failure: not ok, error
-// "check failed: REASON", failed_check set. Its body is then not printed, as with -f.
+// Judges `result` by the status policy and the checks: a status -f refuses fails it with "HTTP
+// status N" (and drops its body, as curl -f); a missed check with "check failed: REASON" (kind
+// check, naming it). Either way its body is then not printed.
 void apply_checks(const Checks& checks, FetchResult& result,
                   std::chrono::system_clock::time_point now);
 

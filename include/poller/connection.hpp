@@ -18,6 +18,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "poller/asio_defaults.hpp"
 #include "poller/decoded_body.hpp"
 #include "poller/proxy.hpp"
 #include "poller/target.hpp"
@@ -26,11 +27,9 @@
 
 namespace poller {
 
-namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
-using error_code = boost::system::error_code;
 
 using Deadline = std::chrono::steady_clock::time_point;
 using ResponseParser = http::response_parser<DecodedBody>;

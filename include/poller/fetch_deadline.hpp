@@ -1,47 +1,72 @@
 #pragma once
-// The deadline of the fetch in flight, enforced by one lazily re-armed timer.
-// Internal to poller_core.
+// The deadlines of the fetches in flight, enforced by one lazily re-armed timer for the run.
+// Internal to the client.
 //
 // Arming a timer per read or write costs two timerfd_settime syscalls each (arm, then cancel),
-// more than the rest of a 100 µs loopback fetch. Instead the timer stays armed at the earliest
-// deadline it was given; when it fires, it either finds the current deadline passed and aborts,
-// or re-arms itself for the current one. Fetches that end in time then cost no timer syscalls,
-// but for one re-arm per --max-time period.
+// more than the rest of a 100 µs loopback fetch; so would a timer per fetch. Instead one timer
+// stays armed at the earliest deadline it was given; when it fires, it aborts the fetches whose
+// deadline passed and re-arms itself for the earliest one left. Fetches that end in time then
+// cost no timer syscalls, but for one re-arm per --max-time period, however many are in flight.
 
 #include <chrono>
 #include <functional>
+#include <map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace poller {
 
-class FetchDeadline {
+class FetchDeadline;
+
+class DeadlineTimer {
  public:
   using Clock = std::chrono::steady_clock;
-
-  // `on_expiry` aborts whatever the fetch is waiting for.
-  FetchDeadline(boost::asio::io_context& io, std::function<void()> on_expiry);
-
-  // From now on, `deadline` bounds what is in flight (it may move later, or earlier).
-  void set(Clock::time_point deadline);
-  // Nothing is in flight: a firing timer does nothing.
-  void clear() { deadline_ = Clock::time_point::max(); }
-  // Whether the deadline passed since the last set().
-  bool expired() const { return expired_; }
-  // The run is over: let the io_context finish.
+  explicit DeadlineTimer(boost::asio::io_context& io) : timer_(io) {}
+  // The run is over: no deadline arms the timer again, and the io_context may finish.
   void shutdown();
 
  private:
+  friend class FetchDeadline;
+  using Entries = std::multimap<Clock::time_point, FetchDeadline*>;
+
+  void place(FetchDeadline& deadline, Clock::time_point when);
+  void remove(FetchDeadline& deadline);
   void arm(Clock::time_point when);
   void on_timer(unsigned generation);
 
   boost::asio::steady_timer timer_;
-  std::function<void()> on_expiry_;
-  Clock::time_point deadline_ = Clock::time_point::max();
+  Entries entries_;  // every deadline set, earliest first
   Clock::time_point armed_for_ = Clock::time_point::max();
   unsigned generation_ = 0;  // tells the live wait from ones cancelled by a re-arm
   bool waiting_ = false;
+  bool shut_down_ = false;
+};
+
+// The deadline of one fetch, moved as its steps go (connect, then the whole fetch).
+class FetchDeadline {
+ public:
+  using Clock = DeadlineTimer::Clock;
+  // `on_expiry` aborts whatever the fetch is waiting for.
+  FetchDeadline(DeadlineTimer& timer, std::function<void()> on_expiry)
+      : timer_(timer), on_expiry_(std::move(on_expiry)) {}
+  ~FetchDeadline() { clear(); }
+  FetchDeadline(const FetchDeadline&) = delete;
+  FetchDeadline& operator=(const FetchDeadline&) = delete;
+
+  // From now on, `deadline` bounds what is in flight (it may move later, or earlier); max: none.
+  void set(Clock::time_point deadline);
+  // Nothing is in flight.
+  void clear() { timer_.remove(*this); }
+  // Whether the deadline passed since the last set().
+  bool expired() const { return expired_; }
+
+ private:
+  friend class DeadlineTimer;
+  DeadlineTimer& timer_;
+  std::function<void()> on_expiry_;
+  DeadlineTimer::Entries::iterator entry_{};
+  bool placed_ = false;
   bool expired_ = false;
 };
 

@@ -4,23 +4,24 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "poller/duration.hpp"
+#include "poller/fetch_error.hpp"
 #include "poller/target.hpp"
 
 namespace poller {
 
-// The final response's header fields, looked up without copying them out of the parser.
+// The final response's header fields, as the parser left them (the client moves them here rather
+// than copying them out field by field).
 class ResponseHeaders {
  public:
+  virtual ~ResponseHeaders() = default;
   // The field's value (case-insensitive name); empty when absent.
   virtual std::string_view get(std::string_view name) const = 0;
-
- protected:
-  ~ResponseHeaders() = default;
 };
 
 struct FetchResult {
@@ -28,23 +29,26 @@ struct FetchResult {
   std::uint64_t round = 0;         // from 1
   std::chrono::system_clock::time_point started;
 
-  bool ok = false;
-  bool cancelled = false;            // stopped by a signal: neither a success nor a failure
+  std::optional<FetchError> error;   // absent: the fetch succeeded
   std::optional<unsigned> status;    // absent when no response arrived
   std::string url_effective;         // after redirects, password removed
   unsigned redirects = 0;
-  std::string error;                 // why the fetch failed, when !ok
-  // The check the fetch missed ("status", "body", "latency", "cert_expiry"; see checks.hpp),
-  // empty when it missed none. A fetch that misses one is not ok and its error says why.
-  std::string_view failed_check;
+
+  bool ok() const { return !error; }
+  bool cancelled() const { return error && error->kind == FetchErrorKind::cancelled; }
+  // The check the fetch missed (see checks.hpp), empty when it missed none.
+  std::string_view failed_check() const {
+    return error && error->kind == FetchErrorKind::check ? error->check : std::string_view();
+  }
+  std::string_view error_message() const { return error ? error->message : std::string_view(); }
 
   std::size_t entry = 0;  // the target's position in the URL list, from 0
-  // The whole body when ok and kept (Options::keep_body); valid until the next fetch.
-  std::string_view body;
+  // The whole body when ok and kept (ClientConfig::keep_body).
+  std::string body;
   std::uint64_t bytes = 0;  // of the body, kept or not
-  // With Options::digest_body (--on-change): the body's SHA-256, taken as it streamed in.
+  // With ClientConfig::digest_body (--on-change): the body's SHA-256, taken as it streamed in.
   std::optional<std::array<unsigned char, 32>> body_sha256;
-  const ResponseHeaders* headers = nullptr;  // of the final response; valid until the next fetch
+  std::shared_ptr<const ResponseHeaders> headers;  // of the final response; null without one
   std::string http_version;                  // "1.1", "1.0"; empty without a response
 
   bool reused = false;      // the (last) request went over a connection opened earlier

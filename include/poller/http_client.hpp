@@ -1,15 +1,16 @@
 #pragma once
-// Fetches targets over a pool of keep-alive connections: redirects, limits, the whole-fetch
-// deadline and the one retry a stale pooled connection earns. Beast stays behind the pimpl, so
-// including this header is cheap.
+// Fetches targets over a pool of keep-alive connections. The client keeps what lives for the run
+// (pool, TLS context and sessions, proxies); each fetch is an exchange of its own (exchange.hpp),
+// so several may be in flight at once. Beast stays behind the pimpl: this header is cheap.
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
+#include "poller/client_config.hpp"
 #include "poller/fetch_result.hpp"
-#include "poller/options.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -17,20 +18,22 @@ class io_context;
 
 namespace poller {
 
+struct ClientState;
+
 class HttpClient {
  public:
   // With `https_listed` (or --cacert), loads the TLS trust store now and throws UsageError when
   // it cannot be loaded; else only once an https URL comes up.
-  HttpClient(boost::asio::io_context& io, const Options& options, bool https_listed);
+  HttpClient(boost::asio::io_context& io, ClientConfig config, bool https_listed);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Never throws for what a network or a server can do: the outcome is in the result. The
-  // result's body stays valid until the next fetch.
+  // Never throws for what a network or a server can do: the outcome is in the result, which
+  // owns its body and headers.
   boost::asio::awaitable<FetchResult> fetch(const Target& target, std::uint64_t round);
 
-  // Aborts the fetch in flight (it returns `cancelled`) and every later one.
+  // Aborts the fetches in flight (they return `cancelled`) and every later one.
   void cancel();
 
   // Closes idle connections to origins no target of `targets` uses.
@@ -40,8 +43,7 @@ class HttpClient {
   void shutdown();
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<ClientState> state_;
 };
 
 }  // namespace poller

@@ -4,9 +4,10 @@
 
 #include <string_view>
 
-#include "poller/options.hpp"
-
 namespace poller {
+
+enum class LogFormat { text, json };
+enum class Verbosity { quiet, normal, verbose };
 
 // -q: errors only; default: warnings and notable events; -v: per-request detail.
 void setup_logging(Verbosity verbosity, LogFormat format);

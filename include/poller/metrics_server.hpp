@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "poller/options.hpp"
+#include "poller/listen_address.hpp"
 
 namespace boost::asio {
 class io_context;

@@ -1,49 +1,22 @@
 #pragma once
-// Every setting of a run, as plain data. Knows nothing of how the command line is parsed.
+// Every setting of a run, as plain data: the app layer's view. Each part below the app gets only
+// its own narrow config (ClientConfig, Checks, OutputConfig, ...), never this.
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "poller/checks.hpp"
+#include "poller/client_config.hpp"
 #include "poller/duration.hpp"
-#include "poller/write_out.hpp"
+#include "poller/listen_address.hpp"
+#include "poller/log.hpp"
+#include "poller/output_config.hpp"
+#include "poller/usage_error.hpp"
 
 namespace poller {
-
-// A bad option or option value: exit status 2, nothing fetched.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-enum class OutputFormat { body, json, none };
-enum class LogFormat { text, json };
-enum class Verbosity { quiet, normal, verbose };
-
-// --resolve HOST:PORT:ADDR
-struct ResolveOverride {
-  std::string host;  // lower case
-  std::uint16_t port = 0;
-  std::string address;
-};
-
-// -H 'Name: value'; an empty value removes the header (as in curl).
-struct HeaderOption {
-  std::string name;
-  std::string value;
-};
-
-// --metrics-listen ADDR:PORT. Only IP literals (and localhost): a name is not resolved.
-struct ListenAddress {
-  std::string address;     // "127.0.0.1", "::1" (no brackets); localhost is 127.0.0.1
-  std::uint16_t port = 0;  // 0: a free port, picked when listening
-  std::string to_string() const;  // "127.0.0.1:9100", "[::1]:9100"
-};
 
 struct Options {
   // SOURCE operands: URLs, list files, "-" (see sources.hpp).
@@ -52,39 +25,10 @@ struct Options {
   Duration interval = std::chrono::seconds(5);
   std::optional<std::uint64_t> count;  // rounds; unset = until stopped
 
-  Duration connect_timeout = std::chrono::seconds(10);
-  Duration max_time = std::chrono::seconds(30);
-  bool follow_redirects = false;
-  // -f: a status of 400 or more is a failure; with checks.expect_status, that list decides.
-  bool fail_on_http_error = false;
-  unsigned max_redirects = 10;
-  std::vector<ResolveOverride> resolve;
-  std::vector<HeaderOption> headers;
-  std::string user_agent = "poller/" POLLER_VERSION;
-  // Of the body as printed: with `compressed`, the decoded size (and the compressed bytes read).
-  std::uint64_t max_filesize = 64ull * 1024 * 1024;
-  // --compressed: ask for gzip or deflate, decode what comes so encoded.
-  bool compressed = false;
-  std::size_t max_connections = 1024;  // idle keep-alive connections kept, over all hosts
+  ClientConfig client;
+  Checks checks;  // -f, --expect-status, --expect-body, --max-latency, --cert-expiry
+  OutputConfig output;
 
-  Checks checks;  // --expect-status, --expect-body, --max-latency, --cert-expiry
-
-  // --proxy URL (an empty string: no proxy) and --noproxy LIST; unset, the environment decides
-  // (http_proxy, https_proxy, all_proxy, no_proxy: see proxy.hpp).
-  std::optional<std::string> proxy;
-  std::optional<std::string> noproxy;
-
-  std::optional<std::string> cacert;
-  bool insecure = false;
-
-  OutputFormat format = OutputFormat::body;
-  std::optional<WriteOutTemplate> write_out;  // -w
-  bool on_change = false;
-  // Not options of their own: set in run() from what the output and the checks use. Without
-  // keep_body each body is counted (and, with digest_body, digested) as it streams, then
-  // dropped; with it the body is kept whole until the result is written.
-  bool keep_body = true;
-  bool digest_body = false;
   Verbosity verbosity = Verbosity::normal;
   LogFormat log_format = LogFormat::text;
 

@@ -6,7 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "poller/fetch_result.hpp"
-#include "poller/options.hpp"
+#include "poller/output_config.hpp"
 #include "poller/stdout_writer.hpp"
 
 namespace poller {
@@ -20,10 +20,10 @@ class OutputSink {
 };
 
 // --format, then -w, as one record per fetch; with --on-change only when the body changed.
-std::unique_ptr<OutputSink> make_output_sink(const Options& options, StdoutWriter& out);
+std::unique_ptr<OutputSink> make_output_sink(const OutputConfig& config, StdoutWriter& out);
 
 // Whether the output prints bodies (--format body or json, -w %{json}); if not, and no check
-// reads them, a body need not be kept (see Options::keep_body).
-bool output_prints_bodies(const Options& options);
+// reads them, a body need not be kept (see ClientConfig::keep_body).
+bool output_prints_bodies(const OutputConfig& config);
 
 }  // namespace poller

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "poller/options.hpp"
+#include "poller/client_config.hpp"
 #include "poller/proxy.hpp"
 #include "poller/target.hpp"
 
@@ -15,7 +15,7 @@ namespace poller {
 
 class RequestFormatter {
  public:
-  explicit RequestFormatter(const Options& options);
+  explicit RequestFormatter(const ClientConfig& config);
 
   // Replaces `out` with the request for `target` (its capacity is reused). Headers, in order:
   // Host, User-Agent, Accept, Accept-Encoding (--compressed only), Authorization (from the URL's

@@ -35,6 +35,7 @@ struct Target {
 struct ParsedTarget {
   std::optional<Target> target;
   std::string error;  // why `text` is not a target, when target is empty
+  bool unsupported_scheme = false;  // the error is the scheme's: not http or https
 };
 
 // Accepts absolute http and https URLs only.

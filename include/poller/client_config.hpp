@@ -1,0 +1,62 @@
+#pragma once
+// What the HTTP client needs to know of a run's settings, and nothing else: the app layer fills
+// it in from the options.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "poller/duration.hpp"
+
+namespace poller {
+
+// --resolve HOST:PORT:ADDR
+struct ResolveOverride {
+  std::string host;  // lower case
+  std::uint16_t port = 0;
+  std::string address;
+};
+
+// -H 'Name: value'; an empty value removes the header (as in curl).
+struct HeaderOption {
+  std::string name;
+  std::string value;
+};
+
+// --cacert, --insecure: how the server's certificate is checked.
+struct TlsConfig {
+  std::optional<std::string> cacert;
+  bool insecure = false;
+};
+
+struct ClientConfig {
+  Duration connect_timeout = std::chrono::seconds(10);
+  Duration max_time = std::chrono::seconds(30);  // 0: no limit, as in curl
+  bool follow_redirects = false;
+  unsigned max_redirects = 10;
+  std::vector<ResolveOverride> resolve;
+  std::vector<HeaderOption> headers;
+  std::string user_agent = "poller/" POLLER_VERSION;
+  // Of the body as printed: with `compressed`, the decoded size (and the compressed bytes read).
+  std::uint64_t max_filesize = 64ull * 1024 * 1024;
+  // --compressed: ask for gzip or deflate, decode what comes so encoded.
+  bool compressed = false;
+  std::size_t max_connections = 1024;  // idle keep-alive connections kept, over all hosts
+
+  // --proxy URL (an empty string: no proxy) and --noproxy LIST; unset, the environment decides
+  // (http_proxy, https_proxy, all_proxy, no_proxy: see proxy.hpp).
+  std::optional<std::string> proxy;
+  std::optional<std::string> noproxy;
+
+  TlsConfig tls;
+
+  // Not options of their own: the app sets them from what the output and the checks use.
+  // Without keep_body each body is counted (and, with digest_body, digested) as it streams, then
+  // dropped; with it the body is kept whole in the result.
+  bool keep_body = true;
+  bool digest_body = false;
+};
+
+}  // namespace poller
