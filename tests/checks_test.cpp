@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "poller/options.hpp"
+#include "options.hpp"
 #include "poller/target.hpp"
 #include "usage_error.hpp"
 

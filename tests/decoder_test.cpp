@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "poller/decoder.hpp"
+#include "decoder.hpp"
 #include "support/compress.hpp"
 
 namespace poller {

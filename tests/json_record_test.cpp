@@ -10,6 +10,7 @@
 #include "poller/encoding.hpp"
 #include "poller/json_record.hpp"
 #include "poller/record.hpp"
+#include "poller/target.hpp"
 
 namespace poller {
 namespace {

@@ -1,4 +1,4 @@
-#include "poller/options.hpp"
+#include "options.hpp"
 
 #include <string>
 #include <string_view>

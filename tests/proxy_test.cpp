@@ -5,8 +5,8 @@
 
 #include <map>
 
-#include "poller/proxy.hpp"
-#include "poller/request.hpp"
+#include "proxy.hpp"
+#include "request.hpp"
 #include "usage_error.hpp"
 
 namespace poller {

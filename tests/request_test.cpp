@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "poller/request.hpp"
+#include "request.hpp"
 
 namespace poller {
 namespace {

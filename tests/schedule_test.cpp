@@ -1,4 +1,4 @@
-#include "poller/schedule.hpp"
+#include "schedule.hpp"
 
 #include <chrono>
 

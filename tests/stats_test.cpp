@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "poller/stats.hpp"
+#include "poller/target.hpp"
 
 namespace poller {
 namespace {

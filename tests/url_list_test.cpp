@@ -1,5 +1,5 @@
 #include "poller/url_list.hpp"
-#include "poller/options.hpp"
+#include "options.hpp"
 #include "poller/sources.hpp"
 
 #include <filesystem>

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "poller/options.hpp"
+#include "options.hpp"
 
 namespace poller {
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "poller/target.hpp"
 #include "poller/usage_error.hpp"
 #include "poller/write_out.hpp"
 

@@ -7,7 +7,7 @@
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http.hpp>
 
-#include "poller/request.hpp"
+#include "request.hpp"
 #include "poller/target.hpp"
 
 namespace {

@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "poller/duration.hpp"
-#include "poller/options.hpp"
-#include "poller/proxy.hpp"
+#include "options.hpp"
+#include "proxy.hpp"
 #include "poller/target.hpp"
 #include "poller/url_list.hpp"
 

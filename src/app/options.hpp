@@ -1,0 +1,48 @@
+#pragma once
+// Every setting of a run, as plain data: the app layer's view. Each part below the app gets only
+// its own narrow config (ClientConfig, Checks, OutputConfig, ...), never this.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "poller/checks.hpp"
+#include "poller/client_config.hpp"
+#include "poller/duration.hpp"
+#include "poller/listen_address.hpp"
+#include "log.hpp"
+#include "poller/output_config.hpp"
+#include "poller/usage_error.hpp"
+
+namespace poller {
+
+struct Options {
+  // SOURCE operands: URLs, list files, "-" (see sources.hpp).
+  std::vector<std::string> sources;
+
+  Duration interval = std::chrono::seconds(5);
+  std::optional<std::uint64_t> count;  // rounds; unset = until stopped
+
+  ClientConfig client;
+  Checks checks;  // -f, --expect-status, --expect-body, --max-latency, --cert-expiry
+  OutputConfig output;
+
+  Verbosity verbosity = Verbosity::normal;
+  LogFormat log_format = LogFormat::text;
+
+  // Serve Prometheus metrics at http://ADDR:PORT/metrics (the registry exists only then).
+  std::optional<ListenAddress> metrics_listen;
+};
+
+// What a header field value may hold: no control character but HTAB. A CR or LF would end the
+// header line early and start another. For -H and -A alike.
+bool is_valid_field_value(std::string_view value);
+
+// Parsers for option values; each throws UsageError naming what is wrong.
+HeaderOption parse_header_option(std::string_view text);
+ResolveOverride parse_resolve_option(std::string_view text);
+ListenAddress parse_listen_address(std::string_view text);
+
+}  // namespace poller

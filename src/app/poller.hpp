@@ -1,0 +1,18 @@
+#pragma once
+// The run: rounds on schedule, signals, reloads, and the exit status.
+
+#include "options.hpp"
+
+namespace poller {
+
+enum ExitStatus : int {
+  exit_ok = 0,          // every fetch succeeded, or stdout's reader went away
+  exit_fetch_failed = 1,
+  exit_usage = 2,       // bad option or URL file; nothing was fetched
+};
+
+// Runs until --count rounds are done or a signal ends it. Throws UsageError for settings that
+// turn out unusable before the first request (a CA file that does not load).
+int run(const Options& options);
+
+}  // namespace poller

@@ -1,0 +1,1 @@
+// Nothing to compile: the target that makes the Asio and Beast precompiled header (see CMakeLists.txt).

@@ -1,0 +1,61 @@
+#pragma once
+// What the HTTP client keeps for the whole run, shared by every exchange: its settings, the pool
+// of idle connections, the TLS context and sessions, the proxies, --resolve, the deadline timer,
+// and the exchanges in flight (so that a cancel reaches each). Internal to the client.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
+#include "poller/asio_defaults.hpp"
+#include "poller/client_config.hpp"
+#include "fetch_deadline.hpp"
+#include "pool.hpp"
+#include "proxy.hpp"
+#include "request.hpp"
+#include "tls_session_cache.hpp"
+
+namespace poller {
+
+class Exchange;
+
+struct ClientState {
+  ClientState(net::io_context& io, ClientConfig config);
+
+  // Made on first use: loading the system trust store costs ~50 ms of CPU, wasted on a list of
+  // plain http URLs. Throws UsageError when it cannot be loaded.
+  net::ssl::context& tls_context();
+
+  // A buffer for an exchange to read into, and back when it is done. Sequential fetches so reuse
+  // one: idle connections hold no read buffer, and a large body is read in large slices rather
+  // than the 512 bytes an empty buffer would ask for.
+  boost::beast::flat_buffer take_read_buffer();
+  void give_back(boost::beast::flat_buffer buffer);
+
+  net::io_context& io;
+  const ClientConfig config;
+  std::optional<net::ssl::context> tls;
+  ProxySettings proxies;
+  RequestFormatter request_formatter;
+  ConnectionPool pool;
+  std::map<std::pair<std::string, std::uint16_t>, net::ip::address> resolve_overrides;
+  // Sessions to resume, per origin: a reconnect then costs one round trip less and no
+  // certificate check.
+  std::shared_ptr<TlsSessionCache> tls_sessions = std::make_shared<TlsSessionCache>();
+  DeadlineTimer deadlines;
+  std::vector<boost::beast::flat_buffer> spare_read_buffers;
+  std::unordered_set<Exchange*> in_flight;
+  bool cancelled = false;  // cancel() was called: every fetch from now on returns at once
+};
+
+}  // namespace poller

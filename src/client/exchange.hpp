@@ -1,0 +1,86 @@
+#pragma once
+// One fetch of one listed target: its requests (redirects included), their responses, the
+// whole-fetch deadline and the one retry a stale pooled connection earns. It owns what lives only
+// as long as the fetch (parser, read buffer, deadline, the connection in use), so several may be
+// in flight at once over one ClientState. Internal to the client.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
+#include "client_state.hpp"
+#include "poller/body_digest.hpp"
+#include "connection.hpp"
+#include "decoder.hpp"
+#include "poller/fetch_result.hpp"
+
+namespace poller {
+
+class Exchange {
+ public:
+  Exchange(ClientState& client, const Target& listed, std::uint64_t round);
+  ~Exchange();
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  // Runs the fetch, once. Never throws for what a network or a server can do.
+  net::awaitable<FetchResult> run();
+
+  // The client is cancelled: what the exchange waits for returns now, as `cancelled`.
+  void abort();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct OpenedConnection {
+    std::unique_ptr<Connection> connection;
+    std::optional<FetchError> error;  // set when connection is null
+  };
+
+  net::awaitable<std::optional<FetchError>> request(const Target& target, bool to_listed_origin);
+  net::awaitable<error_code> send_and_receive(Connection& connection);
+  net::awaitable<OpenedConnection> open(const Route& route);
+  net::awaitable<std::optional<FetchError>> open_tunnel(Connection& connection);
+  net::awaitable<error_code> resolve(const std::string& host, std::uint16_t port,
+                                     tcp::resolver::results_type& endpoints);
+  void abort_io();
+  ResponseParser& fresh_parser();
+  void take_response();
+
+  FetchError describe_exchange_error(const error_code& ec) const;
+  std::string response_progress() const;
+  FetchError timeout(Deadline connect_deadline, const std::string& during) const;
+  std::optional<FetchError> cancelled() const;
+
+  ClientState& client_;
+  const ClientConfig& config_;
+  const Target& listed_;
+  FetchResult result_;
+
+  // The response being read. Its body string is handed back and forth with `body_`, so that the
+  // responses of one fetch (interim, redirects) reuse one allocation.
+  std::optional<ResponseParser> parser_;
+  std::string body_;
+  std::unique_ptr<BodyDecoder> decoder_;   // --compressed only
+  std::unique_ptr<BodyDigest> digest_;     // --on-change only
+  boost::beast::flat_buffer read_buffer_;  // bytes read but not parsed yet
+  std::string request_bytes_;              // the request under way
+  tcp::resolver resolver_;
+
+  // The attempt under way has had a byte of response, interim responses included: a request
+  // that may have been acted on is never sent again (the parser, fresh after a 1xx, forgets).
+  bool response_begun_ = false;
+  unsigned interim_status_ = 0;  // the last interim (1xx) response of the attempt, 0 if none
+
+  Connection* in_flight_ = nullptr;  // what a deadline or abort() must cancel
+  Clock::time_point start_{};
+  Deadline fetch_deadline_{};
+  FetchDeadline deadline_;
+};
+
+}  // namespace poller

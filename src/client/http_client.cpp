@@ -1,0 +1,88 @@
+#include "poller/http_client.hpp"
+
+#include <set>
+
+#include "client_state.hpp"
+#include "exchange.hpp"
+#include "tls.hpp"
+
+namespace poller {
+namespace {
+
+constexpr std::size_t read_buffer_size = 64 * 1024;
+
+}  // namespace
+
+ClientState::ClientState(net::io_context& io, ClientConfig config)
+    : io(io),
+      config(std::move(config)),
+      proxies(ProxySettings::from(this->config.proxy, this->config.noproxy)),
+      request_formatter(this->config),
+      pool(this->config.max_connections),
+      deadlines(io) {
+  for (auto const& entry : this->config.resolve) {
+    resolve_overrides[{entry.host, entry.port}] = net::ip::make_address(entry.address);
+  }
+}
+
+net::ssl::context& ClientState::tls_context() {
+  if (!tls) tls.emplace(make_tls_context(config.tls));
+  return *tls;
+}
+
+boost::beast::flat_buffer ClientState::take_read_buffer() {
+  if (spare_read_buffers.empty()) {
+    boost::beast::flat_buffer buffer;
+    buffer.reserve(read_buffer_size);
+    return buffer;
+  }
+  auto buffer = std::move(spare_read_buffers.back());
+  spare_read_buffers.pop_back();
+  return buffer;
+}
+
+void ClientState::give_back(boost::beast::flat_buffer buffer) {
+  buffer.clear();
+  spare_read_buffers.push_back(std::move(buffer));
+}
+
+HttpClient::HttpClient(net::io_context& io, ClientConfig config, bool https_listed)
+    : state_(std::make_unique<ClientState>(io, std::move(config))) {
+  // A trust store that does not load is a usage error, reported before the first request.
+  if (https_listed || state_->config.tls.cacert) state_->tls_context();
+}
+
+HttpClient::~HttpClient() = default;
+
+net::awaitable<FetchResult> HttpClient::fetch(const Target& target, std::uint64_t round) {
+  if (state_->cancelled) {
+    FetchResult result;
+    result.target = &target;
+    result.round = round;
+    result.error = fetch_cancelled();
+    co_return result;
+  }
+  Exchange exchange(*state_, target, round);
+  co_return co_await exchange.run();
+}
+
+void HttpClient::cancel() {
+  state_->cancelled = true;
+  state_->deadlines.shutdown();
+  for (auto* exchange : state_->in_flight) exchange->abort();
+}
+
+void HttpClient::keep_only(const std::vector<Target>& targets) {
+  std::set<Route> listed;
+  for (auto const& target : targets) {
+    listed.insert(Route::to(target.origin, state_->proxies.for_origin(target.origin)));
+  }
+  state_->pool.close_unless([&](const Route& route) { return listed.contains(route); });
+}
+
+void HttpClient::shutdown() {
+  state_->deadlines.shutdown();
+  state_->pool.close_all();
+}
+
+}  // namespace poller

@@ -1,0 +1,39 @@
+#include "pool.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace poller {
+
+std::unique_ptr<Connection> ConnectionPool::take(const Route& route) {
+  auto found = idle_.find(route);
+  if (found == idle_.end()) return nullptr;
+  auto connection = std::move(found->second.connection);
+  idle_.erase(found);
+  switch (connection->idle_state()) {
+    case Connection::IdleState::quiet:
+      return connection;
+    case Connection::IdleState::unrequested_bytes:
+      spdlog::debug("closing the idle connection to {}: the server sent data no request asked for",
+                    route.origin.to_string());
+      return nullptr;
+    case Connection::IdleState::closed:
+      break;
+  }
+  return nullptr;
+}
+
+void ConnectionPool::put(std::unique_ptr<Connection> connection) {
+  if (capacity_ == 0) return;
+  Route route = connection->route();
+  idle_.insert_or_assign(std::move(route), Idle{std::move(connection), ++clock_});
+  if (idle_.size() <= capacity_) return;
+  // A linear scan: it runs only when the pool is full, and the pool is small next to a round.
+  auto oldest = std::min_element(idle_.begin(), idle_.end(), [](const auto& a, const auto& b) {
+    return a.second.last_used < b.second.last_used;
+  });
+  idle_.erase(oldest);
+}
+
+}  // namespace poller

@@ -1,0 +1,75 @@
+#include "request.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+#include "poller/text.hpp"
+
+namespace poller {
+namespace {
+
+// A -H header that belongs to the listed origin and is not sent on to another one after a
+// redirect: credentials, and a custom Host (which names the listed server; curl, too, sends the
+// new host's name instead).
+bool is_bound_to_listed_origin(std::string_view name) {
+  return iequals(name, "authorization") || iequals(name, "cookie") || iequals(name, "host");
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+}  // namespace
+
+RequestFormatter::RequestFormatter(const ClientConfig& config)
+    : user_agent_(config.user_agent),
+      accept_encoding_(config.compressed ? "gzip, deflate" : "") {
+  auto const& given = config.headers;
+  for (auto it = given.begin(); it != given.end(); ++it) {
+    bool const given_again = std::any_of(std::next(it), given.end(), [&](const HeaderOption& later) {
+      return iequals(later.name, it->name);
+    });
+    if (!given_again) headers_.push_back(*it);
+  }
+}
+
+void RequestFormatter::format(const Target& target, bool to_listed_origin, const Proxy* proxy,
+                              std::string& out) const {
+  // A -H that applies to this request: credentials and Host only to the listed origin.
+  auto const applies = [&](const HeaderOption& header) {
+    return to_listed_origin || !is_bound_to_listed_origin(header.name);
+  };
+  auto const overridden = [&](std::string_view name) {
+    return std::any_of(headers_.begin(), headers_.end(), [&](const HeaderOption& header) {
+      return applies(header) && iequals(header.name, name);
+    });
+  };
+  auto const append_default = [&](std::string_view name, std::string_view value) {
+    if (!value.empty() && !overridden(name)) append_field(out, name, value);
+  };
+
+  out.assign("GET ");
+  if (proxy != nullptr) out.append("http://").append(target.host_header);
+  out.append(target.request_target).append(" HTTP/1.1\r\n");
+  append_default("Host", target.host_header);
+  append_default("User-Agent", user_agent_);
+  append_default("Accept", "*/*");
+  append_default("Accept-Encoding", accept_encoding_);
+  append_default("Authorization", target.authorization);
+  if (proxy != nullptr) append_default("Proxy-Authorization", proxy->authorization);
+  for (auto const& header : headers_) {
+    if (applies(header) && !header.value.empty()) append_field(out, header.name, header.value);
+  }
+  out.append("\r\n");
+}
+
+void RequestFormatter::format_connect(const Origin& origin, const Proxy& proxy, std::string& out) const {
+  auto const authority = origin.authority();
+  out.assign("CONNECT ").append(authority).append(" HTTP/1.1\r\n");
+  append_field(out, "Host", authority);
+  if (!user_agent_.empty()) append_field(out, "User-Agent", user_agent_);
+  if (!proxy.authorization.empty()) append_field(out, "Proxy-Authorization", proxy.authorization);
+  out.append("\r\n");
+}
+
+}  // namespace poller

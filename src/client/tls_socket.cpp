@@ -1,0 +1,98 @@
+#include "tls_socket.hpp"
+
+#include <cerrno>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/system/system_error.hpp>
+#include <openssl/err.h>
+
+#include "poller/asio_defaults.hpp"
+
+namespace poller {
+namespace {
+
+error_code last_ssl_error() {
+  return error_code(static_cast<int>(ERR_get_error()), net::error::get_ssl_category());
+}
+
+}  // namespace
+
+TlsSocket::TlsSocket(const net::any_io_executor& executor, net::ssl::context& context)
+    : socket_(executor), ssl_(SSL_new(context.native_handle())) {
+  if (!ssl_) throw boost::system::system_error(last_ssl_error(), "SSL_new");
+  SSL_set_connect_state(ssl_.get());
+}
+
+template <class Step>
+net::awaitable<error_code> TlsSocket::drive(Step step) {
+  for (;;) {
+    ERR_clear_error();
+    errno = 0;
+    int const result = step();
+    if (result == 1) co_return error_code{};
+    switch (SSL_get_error(ssl_.get(), result)) {
+      case SSL_ERROR_WANT_READ: {
+        auto [ec] = co_await socket_.async_wait(net::socket_base::wait_read, use_tuple);
+        if (ec) co_return ec;
+        continue;
+      }
+      case SSL_ERROR_WANT_WRITE: {
+        auto [ec] = co_await socket_.async_wait(net::socket_base::wait_write, use_tuple);
+        if (ec) co_return ec;
+        continue;
+      }
+      case SSL_ERROR_ZERO_RETURN:
+        co_return net::error::eof;
+      case SSL_ERROR_SYSCALL:
+        // OpenSSL 3 reports a close without close_notify as SSL_ERROR_SSL (below); this is the
+        // socket's own error, such as a reset.
+        if (errno != 0) co_return error_code(errno, boost::system::system_category());
+        co_return net::ssl::error::stream_truncated;
+      default: {
+        auto const error = ERR_peek_error();
+        if (ERR_GET_REASON(error) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+          ERR_clear_error();
+          co_return net::ssl::error::stream_truncated;
+        }
+        co_return last_ssl_error();
+      }
+    }
+  }
+}
+
+net::awaitable<error_code> TlsSocket::handshake() {
+  // OpenSSL works the descriptor with plain read() and write(), which must not block: the
+  // connection made the socket non-blocking.
+  if (SSL_set_fd(ssl_.get(), socket_.native_handle()) != 1) co_return last_ssl_error();
+  co_return co_await drive([this] { return SSL_do_handshake(ssl_.get()); });
+}
+
+net::awaitable<std::tuple<error_code, std::size_t>> TlsSocket::read_some(net::mutable_buffer buffer) {
+  std::size_t n = 0;
+  auto ec = co_await drive([&] { return SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &n); });
+  co_return std::tuple{ec, n};
+}
+
+net::awaitable<error_code> TlsSocket::write(net::const_buffer buffer) {
+  // With SSL_MODE_ENABLE_PARTIAL_WRITE off (the default), SSL_write_ex returns only once all of
+  // `buffer` is written, retried with the same arguments after a WANT_WRITE.
+  std::size_t written = 0;
+  co_return co_await drive(
+      [&] { return SSL_write_ex(ssl_.get(), buffer.data(), buffer.size(), &written); });
+}
+
+TlsSocket::Waiting TlsSocket::peek_without_blocking() {
+  ERR_clear_error();
+  errno = 0;
+  char byte = 0;
+  std::size_t n = 0;
+  int const result = SSL_peek_ex(ssl_.get(), &byte, 1, &n);
+  if (result == 1) return Waiting::data;
+  int const error = SSL_get_error(ssl_.get(), result);
+  ERR_clear_error();
+  // WANT_READ: every record there was taken in, and the socket has nothing more for now.
+  return error == SSL_ERROR_WANT_READ ? Waiting::nothing : Waiting::closed;
+}
+
+}  // namespace poller

@@ -1,0 +1,132 @@
+#include "poller/output.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "poller/asio_defaults.hpp"
+#include "poller/body_digest.hpp"
+#include "poller/json_record.hpp"
+#include "poller/target.hpp"
+#include "poller/write_out.hpp"
+
+namespace poller {
+namespace {
+
+// One part of a record: the body, the JSON line, the -w text.
+class RecordPart {
+ public:
+  virtual ~RecordPart() = default;
+  // Appends to `out` what may refer to the result's body: it is written before the next fetch.
+  virtual void render(const FetchResult& result, Record& out) = 0;
+};
+
+// --format body: the body byte for byte, nothing added; nothing for a failed fetch.
+class BodyPart final : public RecordPart {
+ public:
+  void render(const FetchResult& result, Record& out) override {
+    if (result.ok()) out.append_view(result.body);
+  }
+};
+
+// --format json: one NDJSON line per fetch, failed ones included.
+class JsonPart final : public RecordPart {
+ public:
+  void render(const FetchResult& result, Record& out) override {
+    append_json_record(result, out);
+    out.append("\n");
+  }
+};
+
+class WriteOutPart final : public RecordPart {
+ public:
+  explicit WriteOutPart(WriteOutTemplate format) : format_(std::move(format)) {}
+  void render(const FetchResult& result, Record& out) override { format_.render(result, out); }
+
+ private:
+  WriteOutTemplate format_;
+};
+
+class RecordSink final : public OutputSink {
+ public:
+  RecordSink(StdoutWriter& out, std::vector<std::unique_ptr<RecordPart>> parts)
+      : out_(out), parts_(std::move(parts)) {}
+
+  net::awaitable<void> write(const FetchResult& result) override {
+    record_.clear();
+    for (auto& part : parts_) part->render(result, record_);
+    if (!record_.empty()) co_await out_.write(record_);
+  }
+
+ private:
+  StdoutWriter& out_;
+  std::vector<std::unique_ptr<RecordPart>> parts_;
+  Record record_;
+};
+
+// --on-change: passes a result on only when its body differs from the previous round's for the
+// same list entry. Only a SHA-256 digest of each body is kept, not the body. Failures always
+// pass: they are news.
+class OnChangeFilter final : public OutputSink {
+ public:
+  explicit OnChangeFilter(std::unique_ptr<OutputSink> next) : next_(std::move(next)) {}
+
+  net::awaitable<void> write(const FetchResult& result) override {
+    if (!result.ok()) {
+      co_await next_->write(result);
+      co_return;
+    }
+    auto const digest = result.body_sha256 ? *result.body_sha256 : BodyDigest::of(result.body);
+    // By entry, not by URL: a URL listed twice, or `#one` and `#two` of one URL, are entries of
+    // their own, each with a first print. The URL as listed is kept with the digest, so that
+    // an entry a SIGHUP put in another's place starts afresh, and the table never outgrows the
+    // longest list however often it is reloaded.
+    if (result.entry >= last_.size()) last_.resize(result.entry + 1);
+    auto& last = last_[result.entry];
+    auto const& url = result.target->display_url;
+    if (last && last->url == url && last->digest == digest) {
+      spdlog::debug("{}: body unchanged", url);
+      co_return;
+    }
+    last = Last{url, digest};
+    co_await next_->write(result);
+  }
+
+ private:
+  struct Last {
+    std::string url;  // as listed
+    BodyDigest::Value digest;
+  };
+  std::unique_ptr<OutputSink> next_;
+  std::vector<std::optional<Last>> last_;  // by position in the list
+};
+
+}  // namespace
+
+std::unique_ptr<OutputSink> make_output_sink(const OutputConfig& config, StdoutWriter& out) {
+  std::vector<std::unique_ptr<RecordPart>> parts;
+  switch (config.format) {
+    case OutputFormat::body:
+      parts.push_back(std::make_unique<BodyPart>());
+      break;
+    case OutputFormat::json:
+      parts.push_back(std::make_unique<JsonPart>());
+      break;
+    case OutputFormat::none:
+      break;
+  }
+  if (config.write_out) parts.push_back(std::make_unique<WriteOutPart>(*config.write_out));
+  std::unique_ptr<OutputSink> sink = std::make_unique<RecordSink>(out, std::move(parts));
+  if (config.on_change) sink = std::make_unique<OnChangeFilter>(std::move(sink));
+  return sink;
+}
+
+bool output_prints_bodies(const OutputConfig& config) {
+  return config.format != OutputFormat::none ||
+         (config.write_out && config.write_out->uses_body());
+}
+
+}  // namespace poller
