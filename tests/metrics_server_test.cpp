@@ -371,6 +371,26 @@ TEST_F(MetricsScrape, SighupReloadDropsTheSeriesOfUrlsNoLongerListed) {
   stop();
 }
 
+// A reload takes a URL out of /metrics, not out of the run's summary: its fetches happened.
+TEST_F(MetricsScrape, SighupDroppedUrlLeavesTheScrapeButStaysInTheSummary) {
+  auto const kept = server.url("/kept");
+  auto const dropped = server.url("/dropped");
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.05", "--format", "none"}, {kept, dropped}));
+  auto const before = scrape_until(url, "poller_rounds_total", 2);
+  ASSERT_TRUE(sample(before, "poller_up{url=\"" + dropped + "\"}")) << before;
+
+  dir.write_file("list.txt", lines({kept}));
+  poller->send_signal(SIGHUP);
+  ASSERT_TRUE(poller->wait_for_stderr("reloaded", output_bound)) << poller->stderr_text();
+  auto const after = scrape(url);
+  EXPECT_EQ(after.find("/dropped"), std::string::npos) << after;
+
+  poller->send_signal(SIGUSR1);
+  EXPECT_TRUE(poller->wait_for_stderr("summary: " + dropped + ": ", output_bound))
+      << poller->stderr_text();
+  stop();
+}
+
 TEST_F(MetricsScrape, HttpsUrlHasATlsPhaseAndItsCertificateExpiry) {
   TestCa ca;
   auto const ca_file = dir.write_file("ca.pem", ca.cert_pem());
