@@ -13,12 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Target target_of(std::string_view url) {
-  auto parsed = parse_target(url);
-  EXPECT_TRUE(parsed.target) << parsed.error;
-  return *parsed.target;
-}
-
 FetchResult fetched(const Target& target, bool ok) {
   FetchResult result;
   result.target = &target;
@@ -35,9 +29,9 @@ std::vector<std::string> first_seen_urls(const ResultStore& store) {
 }
 
 TEST(ResultStore, KeepsTheFirstSeenOrderBesideTheSortedOne) {
-  auto const c = target_of("http://127.0.0.1/c");
-  auto const a = target_of("http://127.0.0.1/a");
-  auto const b = target_of("http://127.0.0.1/b");
+  Target const c = *parse_target("http://127.0.0.1/c").target;
+  Target const a = *parse_target("http://127.0.0.1/a").target;
+  Target const b = *parse_target("http://127.0.0.1/b").target;
   ResultStore store;
   for (int round = 0; round < 2; ++round) {
     for (auto const* target : {&c, &a, &b}) store.record(fetched(*target, true));
@@ -56,7 +50,7 @@ TEST(ResultStore, KeepsTheFirstSeenOrderBesideTheSortedOne) {
 }
 
 TEST(ResultStore, WithoutMetricsNoUrlPaysForASeries) {
-  auto const a = target_of("http://127.0.0.1/a");
+  Target const a = *parse_target("http://127.0.0.1/a").target;
   ResultStore off;
   ResultStore on(ResultStore::Metrics::on);
   for (auto* store : {&off, &on}) store->record(fetched(a, true));
@@ -69,7 +63,7 @@ TEST(ResultStore, WithoutMetricsNoUrlPaysForASeries) {
 }
 
 TEST(ResultStore, CancelledFetchIsNotRecorded) {
-  auto const a = target_of("http://127.0.0.1/a");
+  Target const a = *parse_target("http://127.0.0.1/a").target;
   ResultStore store(ResultStore::Metrics::on);
   auto cancelled = fetched(a, false);
   cancelled.cancelled = true;
@@ -81,8 +75,8 @@ TEST(ResultStore, CancelledFetchIsNotRecorded) {
 }
 
 TEST(ResultStore, AUrlAReloadDropsLeavesTheExpositionButStaysInTheSummary) {
-  auto const kept = target_of("http://127.0.0.1/kept");
-  auto const dropped = target_of("http://127.0.0.1/dropped");
+  Target const kept = *parse_target("http://127.0.0.1/kept").target;
+  Target const dropped = *parse_target("http://127.0.0.1/dropped").target;
   ResultStore store(ResultStore::Metrics::on);
   store.record_round(0ms);
   store.record(fetched(kept, true));
@@ -99,7 +93,7 @@ TEST(ResultStore, AUrlAReloadDropsLeavesTheExpositionButStaysInTheSummary) {
 }
 
 TEST(ResultStore, AUrlListedAgainStartsAfreshInTheExpositionAndCountsOnInTheSummary) {
-  auto const a = target_of("http://127.0.0.1/a");
+  Target const a = *parse_target("http://127.0.0.1/a").target;
   ResultStore store(ResultStore::Metrics::on);
   store.record(fetched(a, false));
   store.expose_only({});
@@ -119,8 +113,8 @@ TEST(ResultStore, AUrlListedAgainStartsAfreshInTheExpositionAndCountsOnInTheSumm
 }
 
 TEST(ResultStore, RoundsFailuresAndConnectionsAreTotalsOverTheRun) {
-  auto const a = target_of("http://127.0.0.1/a");
-  auto const b = target_of("http://127.0.0.1/b");
+  Target const a = *parse_target("http://127.0.0.1/a").target;
+  Target const b = *parse_target("http://127.0.0.1/b").target;
   ResultStore store;
   for (int round = 0; round < 3; ++round) {
     store.record_round(1ms);
