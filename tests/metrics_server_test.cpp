@@ -129,6 +129,8 @@ struct MetricsScrape : ::testing::Test {
   std::string url;   // http://127.0.0.1:PORT/metrics
   std::string base;  // http://127.0.0.1:PORT
   std::uint16_t port = 0;
+  std::string const kept = server.url("/kept");
+  std::string const dropped = server.url("/dropped");
 
   // Runs poller over `urls` with --metrics-listen 127.0.0.1:0 and learns where it listens.
   void start(std::initializer_list<std::string> args, std::initializer_list<std::string> urls) {
@@ -140,6 +142,17 @@ struct MetricsScrape : ::testing::Test {
     ASSERT_FALSE(url.empty()) << poller->stderr_text();
     base = url.substr(0, url.size() - std::string_view("/metrics").size());
     port = port_of(base);
+  }
+
+  // Polls `kept` and `dropped` until /metrics shows `dropped`, then reloads a list without it.
+  void start_then_reload_without_dropped() {
+    ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.05", "--format", "none"}, {kept, dropped}));
+    auto const before = scrape_until(url, "poller_rounds_total", 2);
+    ASSERT_TRUE(sample(before, "poller_up{url=\"" + dropped + "\"}")) << before;
+
+    dir.write_file("list.txt", lines({kept}));
+    poller->send_signal(SIGHUP);
+    ASSERT_TRUE(poller->wait_for_stderr("reloaded", output_bound)) << poller->stderr_text();
   }
 
   // An unbounded run ends with status 0 on SIGTERM.
@@ -355,19 +368,23 @@ TEST_F(MetricsScrape, IdleConnectionsCannotLockAScraperOut) {
 }
 
 TEST_F(MetricsScrape, SighupReloadDropsTheSeriesOfUrlsNoLongerListed) {
-  auto const kept = server.url("/kept");
-  auto const dropped = server.url("/dropped");
-  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.05", "--format", "none"}, {kept, dropped}));
-  auto const before = scrape_until(url, "poller_rounds_total", 2);
-  ASSERT_TRUE(sample(before, "poller_up{url=\"" + dropped + "\"}")) << before;
-
-  dir.write_file("list.txt", lines({kept}));
-  poller->send_signal(SIGHUP);
-  ASSERT_TRUE(poller->wait_for_stderr("reloaded", output_bound)) << poller->stderr_text();
+  ASSERT_NO_FATAL_FAILURE(start_then_reload_without_dropped());
 
   auto const after = scrape(url);
   EXPECT_TRUE(sample(after, "poller_up{url=\"" + kept + "\"}")) << after;
   EXPECT_EQ(after.find("/dropped"), std::string::npos) << after;
+  stop();
+}
+
+// A reload takes a URL out of /metrics, not out of the run's summary: its fetches happened.
+TEST_F(MetricsScrape, SighupDroppedUrlLeavesTheScrapeButStaysInTheSummary) {
+  ASSERT_NO_FATAL_FAILURE(start_then_reload_without_dropped());
+  auto const after = scrape(url);
+  EXPECT_EQ(after.find("/dropped"), std::string::npos) << after;
+
+  poller->send_signal(SIGUSR1);
+  EXPECT_TRUE(poller->wait_for_stderr("summary: " + dropped + ": ", output_bound))
+      << poller->stderr_text();
   stop();
 }
 

@@ -1,4 +1,5 @@
-// MetricsRegistry: what a scrape of /metrics says, as text, for fetches made up here.
+// The exposition of a ResultStore: what a scrape of /metrics says, as text, for fetches made up
+// here.
 
 #include "poller/metrics.hpp"
 
@@ -42,11 +43,11 @@ std::vector<std::string> lines_starting(const std::string& text, std::string_vie
 
 TEST(MetricsRegistry, RendersTheExactExpositionForOneReusedFetch) {
   auto const target = target_of("http://127.0.0.1:8080/a");
-  MetricsRegistry registry;
-  registry.record_round(0ns);
-  registry.record(reused_fetch(target, 800us, 3ms));
+  ResultStore store(ResultStore::Metrics::on);
+  store.record_round(0ns);
+  store.record(reused_fetch(target, 800us, 3ms));
 
-  EXPECT_EQ(registry.render(),
+  EXPECT_EQ(render_metrics(store),
             R"(# HELP poller_up Whether the last fetch of the URL succeeded (1) or failed (0).
 # TYPE poller_up gauge
 poller_up{url="http://127.0.0.1:8080/a"} 1
@@ -128,8 +129,8 @@ poller_connections_reused_total 1
 }
 
 TEST(MetricsRegistry, BeforeAnyFetchOnlyTheOverallFamiliesAreThere) {
-  MetricsRegistry registry;
-  auto const text = registry.render();
+  ResultStore store(ResultStore::Metrics::on);
+  auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_rounds_total"),
             std::vector<std::string>{"poller_rounds_total 0"});
   EXPECT_TRUE(lines_starting(text, "# TYPE poller_up").empty()) << text;
@@ -142,22 +143,22 @@ TEST(MetricsRegistry, LabelValuesEscapeBackslashQuoteAndNewline) {
 
   Target target = target_of("http://127.0.0.1/x");
   target.display_url = R"(http://127.0.0.1/"q"\x)";
-  MetricsRegistry registry;
-  registry.record(reused_fetch(target, 1ms, 2ms));
-  EXPECT_EQ(lines_starting(registry.render(), "poller_up"),
+  ResultStore store(ResultStore::Metrics::on);
+  store.record(reused_fetch(target, 1ms, 2ms));
+  EXPECT_EQ(lines_starting(render_metrics(store), "poller_up"),
             std::vector<std::string>{R"(poller_up{url="http://127.0.0.1/\"q\"\\x"} 1)"});
 }
 
 TEST(MetricsRegistry, HistogramBucketsAreCumulativeAndEndWithInf) {
   auto const target = target_of("http://127.0.0.1/a");
-  MetricsRegistry registry;
+  ResultStore store(ResultStore::Metrics::on);
   // Transfers of 50 µs, 3 ms and 20 s: under the first bound, in the middle, beyond the last.
-  registry.record(reused_fetch(target, 1ms, 1050us));
-  registry.record(reused_fetch(target, 1ms, 4ms));
-  registry.record(reused_fetch(target, 1ms, 20001ms));
+  store.record(reused_fetch(target, 1ms, 1050us));
+  store.record(reused_fetch(target, 1ms, 4ms));
+  store.record(reused_fetch(target, 1ms, 20001ms));
 
   auto const transfer = lines_starting(
-      registry.render(),
+      render_metrics(store),
       R"(poller_fetch_duration_seconds_bucket{url="http://127.0.0.1/a",phase="transfer")");
   ASSERT_EQ(transfer.size(), 15u);
   auto bucket = [&](std::string_view le) {
@@ -172,7 +173,7 @@ TEST(MetricsRegistry, HistogramBucketsAreCumulativeAndEndWithInf) {
   EXPECT_EQ(bucket("0.005"), "2");
   EXPECT_EQ(bucket("10"), "2");
   EXPECT_EQ(bucket("+Inf"), "3");
-  auto const text = registry.render();
+  auto const text = render_metrics(store);
   EXPECT_EQ(
       lines_starting(
           text,
@@ -193,10 +194,10 @@ TEST(MetricsRegistry, FailedFetchIsDownWithStatus0AndNoLastSuccess) {
   refused.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
   refused.time_namelookup = 5us;
   refused.time_total = 100us;
-  MetricsRegistry registry;
-  registry.record(refused);
+  ResultStore store(ResultStore::Metrics::on);
+  store.record(refused);
 
-  auto const text = registry.render();
+  auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_up{"),
             std::vector<std::string>{R"(poller_up{url="http://127.0.0.1:1/"} 0)"});
   EXPECT_EQ(lines_starting(text, "poller_http_status{"),
@@ -220,9 +221,9 @@ TEST(MetricsRegistry, HttpErrorStatusIsDownWithThatStatus) {
   auto result = reused_fetch(target, 1ms, 2ms);
   result.status = 404;
   result.error = FetchError{FetchErrorKind::http_status, "HTTP status 404"};
-  MetricsRegistry registry;
-  registry.record(result);
-  auto const text = registry.render();
+  ResultStore store(ResultStore::Metrics::on);
+  store.record(result);
+  auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_up{").at(0),
             R"(poller_up{url="http://127.0.0.1/missing"} 0)");
   EXPECT_EQ(lines_starting(text, "poller_http_status{").at(0),
@@ -233,14 +234,14 @@ TEST(MetricsRegistry, CertificateExpiryOfAnHttpsUrlIsItsNotAfter) {
   auto const target = target_of("https://127.0.0.1/");
   auto result = reused_fetch(target, 1ms, 2ms);
   result.cert_expiry = std::chrono::system_clock::time_point(1'900'000'000s);
-  MetricsRegistry registry;
-  registry.record(result);
+  ResultStore store(ResultStore::Metrics::on);
+  store.record(result);
   // A later fetch that never got to a handshake leaves the last certificate seen.
   auto failed = reused_fetch(target, 0ms, 1ms);
   failed.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
   failed.status.reset();
-  registry.record(failed);
-  EXPECT_EQ(lines_starting(registry.render(), "poller_cert_expiry_timestamp_seconds{"),
+  store.record(failed);
+  EXPECT_EQ(lines_starting(render_metrics(store), "poller_cert_expiry_timestamp_seconds{"),
             std::vector<std::string>{
                 R"(poller_cert_expiry_timestamp_seconds{url="https://127.0.0.1/"} 1900000000)"});
 }
@@ -250,11 +251,11 @@ TEST(MetricsRegistry, ConnectionsOpenedAndReusedAreCounted) {
   auto opened = reused_fetch(target, 1ms, 2ms);
   opened.reused = false;
   opened.connects = 2;  // a redirect to another origin
-  MetricsRegistry registry;
-  registry.record(opened);
-  registry.record(reused_fetch(target, 1ms, 2ms));
-  registry.record(reused_fetch(target, 1ms, 2ms));
-  auto const text = registry.render();
+  ResultStore store(ResultStore::Metrics::on);
+  store.record(opened);
+  store.record(reused_fetch(target, 1ms, 2ms));
+  store.record(reused_fetch(target, 1ms, 2ms));
+  auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_connections_opened_total ").at(0),
             "poller_connections_opened_total 2");
   EXPECT_EQ(lines_starting(text, "poller_connections_reused_total ").at(0),
@@ -264,14 +265,14 @@ TEST(MetricsRegistry, ConnectionsOpenedAndReusedAreCounted) {
 TEST(MetricsRegistry, KeepOnlyDropsTheSeriesOfUrlsNoLongerListed) {
   auto const a = target_of("http://127.0.0.1/a");
   auto const b = target_of("http://127.0.0.1/b");
-  MetricsRegistry registry;
-  registry.record(reused_fetch(a, 1ms, 2ms));
-  registry.record(reused_fetch(b, 1ms, 2ms));
-  ASSERT_EQ(lines_starting(registry.render(), "poller_up{").size(), 2u);
+  ResultStore store(ResultStore::Metrics::on);
+  store.record(reused_fetch(a, 1ms, 2ms));
+  store.record(reused_fetch(b, 1ms, 2ms));
+  ASSERT_EQ(lines_starting(render_metrics(store), "poller_up{").size(), 2u);
 
-  registry.keep_only({a});
+  store.expose_only({a});
 
-  auto const text = registry.render();
+  auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_up{"),
             std::vector<std::string>{R"(poller_up{url="http://127.0.0.1/a"} 1)"});
   EXPECT_EQ(text.find("/b\""), std::string::npos) << text;
@@ -317,15 +318,15 @@ TEST(MetricsRegistry, RenderedInPiecesIsTheSameTextAsAtOnce) {
   std::vector<Target> targets;
   for (int i = 0; i < 300; ++i)
     targets.push_back(target_of("http://127.0.0.1/" + std::to_string(i)));
-  MetricsRegistry registry;
-  for (auto const& target : targets) registry.record(reused_fetch(target, 1ms, 2ms));
+  ResultStore store(ResultStore::Metrics::on);
+  for (auto const& target : targets) store.record(reused_fetch(target, 1ms, 2ms));
 
   std::string pieces;
-  MetricsRegistry::Cursor cursor;
+  MetricsCursor cursor;
   int calls = 1;
-  while (registry.render_some(cursor, pieces, 4096)) ++calls;
+  while (render_metrics_some(store, cursor, pieces, 4096)) ++calls;
   EXPECT_GT(calls, 50);
-  EXPECT_EQ(pieces, registry.render());
+  EXPECT_EQ(pieces, render_metrics(store));
 }
 
 TEST(MetricsRegistry, UrlsAddedOrRemovedBetweenPiecesAreNeverDoubled) {
@@ -333,14 +334,14 @@ TEST(MetricsRegistry, UrlsAddedOrRemovedBetweenPiecesAreNeverDoubled) {
   for (int i = 0; i < 100; ++i)
     targets.push_back(target_of("http://127.0.0.1/" + std::to_string(i)));
   auto const late = target_of("http://127.0.0.1/0-late");
-  MetricsRegistry registry;
-  for (auto const& target : targets) registry.record(reused_fetch(target, 1ms, 2ms));
+  ResultStore store(ResultStore::Metrics::on);
+  for (auto const& target : targets) store.record(reused_fetch(target, 1ms, 2ms));
 
   std::string text;
-  MetricsRegistry::Cursor cursor;
-  for (int piece = 0; registry.render_some(cursor, text, 2048); ++piece) {
-    if (piece == 3) registry.keep_only(std::vector<Target>(targets.begin() + 50, targets.end()));
-    if (piece == 5) registry.record(reused_fetch(late, 1ms, 2ms));
+  MetricsCursor cursor;
+  for (int piece = 0; render_metrics_some(store, cursor, text, 2048); ++piece) {
+    if (piece == 3) store.expose_only(std::vector<Target>(targets.begin() + 50, targets.end()));
+    if (piece == 5) store.record(reused_fetch(late, 1ms, 2ms));
   }
 
   std::set<std::string> seen;

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "poller/stats.hpp"
-#include "poller/target.hpp"
 
 namespace poller {
 namespace {
@@ -32,20 +31,20 @@ TEST(LatencyHistogram, EmptyHistogramReportsZero) {
 TEST(RunStats, SummaryCountsRoundsFetchesAndFailuresPerUrl) {
   Target a = *parse_target("http://127.0.0.1/a").target;
   Target b = *parse_target("http://user:pw@127.0.0.1/b").target;
-  RunStats stats;
+  ResultStore store;
   for (int round = 1; round <= 2; ++round) {
-    stats.round_started();
+    store.record_round(0ms);
     FetchResult ok;
     ok.target = &a;
     ok.time_total = 10ms;
-    stats.record(ok);
+    store.record(ok);
     FetchResult failed;
     failed.target = &b;
     failed.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
-    stats.record(failed);
+    store.record(failed);
   }
 
-  auto const lines = stats.summary_lines();
+  auto const lines = summary_lines(store);
 
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0], "summary: 2 round(s), 4 fetch(es), 2 failure(s)");

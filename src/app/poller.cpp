@@ -19,9 +19,9 @@
 #include "poller/checks.hpp"
 #include "poller/http_client.hpp"
 #include "log.hpp"
-#include "poller/metrics.hpp"
 #include "poller/metrics_server.hpp"
 #include "poller/output.hpp"
+#include "poller/result_store.hpp"
 #include "schedule.hpp"
 #include "poller/sources.hpp"
 #include "poller/stats.hpp"
@@ -42,11 +42,11 @@ class Poller {
         stdout_(io_.get_executor()),
         sink_(make_output_sink(options.output, stdout_)),
         round_timer_(io_),
-        signals_(io_, SIGINT, SIGTERM, SIGHUP) {
+        signals_(io_, SIGINT, SIGTERM, SIGHUP),
+        store_(options.metrics_listen ? ResultStore::Metrics::on : ResultStore::Metrics::off) {
     signals_.add(SIGUSR1);
     if (options.metrics_listen) {
-      metrics_ = std::make_unique<MetricsRegistry>();
-      metrics_server_ = std::make_unique<MetricsServer>(io_, *metrics_, *options.metrics_listen);
+      metrics_server_ = std::make_unique<MetricsServer>(io_, store_, *options.metrics_listen);
     }
   }
 
@@ -69,7 +69,7 @@ class Poller {
     if (options_.verbosity == Verbosity::verbose) print_summary();
     if (stdout_.reader_gone()) return exit_ok;
     if (stopped_by_signal_ && !options_.count) return exit_ok;
-    return failures_ > 0 ? exit_fetch_failed : exit_ok;
+    return store_.failures() > 0 ? exit_fetch_failed : exit_ok;
   }
 
  private:
@@ -78,8 +78,7 @@ class Poller {
     RoundSchedule schedule(scheduled_start, options_.interval);
     for (std::uint64_t round = 1;; ++round) {
       if (reload_requested_) reload();
-      stats_.round_started();
-      if (metrics_) metrics_->record_round(RoundSchedule::Clock::now() - scheduled_start);
+      store_.record_round(RoundSchedule::Clock::now() - scheduled_start);
       co_await run_round(round);
       if (stopping() || (options_.count && round >= *options_.count)) break;
 
@@ -106,22 +105,32 @@ class Poller {
       auto result = co_await client_.fetch(target, round);
       result.entry = entry;
       if (result.cancelled()) co_return;
-      apply_checks(options_.checks, result, std::chrono::system_clock::now());
-      stats_.record(result);
-      if (metrics_) metrics_->record(result);
-      if (!result.ok()) {
-        ++failures_;
-        spdlog::error("{}: {}", target.display_url, result.error->message);
-      } else if (spdlog::should_log(spdlog::level::debug)) {
-        // Checked first: the arguments would be formatted even with the line switched off.
-        spdlog::debug("{}: {} {} bytes in {}{}", result.url_effective, *result.status, result.bytes,
-                      format_duration(result.time_total), result.reused ? " (reused connection)" : "");
-      }
-      co_await sink_->write(result);
+      co_await handle_result(result);
       if (stdout_.reader_gone()) {
         stop();
         co_return;
       }
+    }
+  }
+
+  // One result's way, in this order: its checks, the store (summary and /metrics), its log line,
+  // the output sink. Not a coroutine itself: it hands back the sink's write for the caller to
+  // await at once (with `result` alive in its frame), which saves a coroutine frame per fetch.
+  net::awaitable<void> handle_result(FetchResult& result) {
+    apply_checks(options_.checks, result, std::chrono::system_clock::now());
+    store_.record(result);
+    log_result(result);
+    return sink_->write(result);
+  }
+
+  static void log_result(const FetchResult& result) {
+    if (!result.ok()) {
+      spdlog::error("{}: {}", result.target->display_url, result.error->message);
+    } else if (spdlog::should_log(spdlog::level::debug)) {
+      // Checked first: the arguments would be formatted even with the line switched off.
+      spdlog::debug("{}: {} {} bytes in {}{}", result.url_effective, *result.status, result.bytes,
+                    format_duration(result.time_total),
+                    result.reused ? " (reused connection)" : "");
     }
   }
 
@@ -143,7 +152,7 @@ class Poller {
     }
     spdlog::info("SIGHUP: reloaded {}: {} URL(s)", sources_.files(), list.targets.size());
     client_.keep_only(list.targets);
-    if (metrics_) metrics_->keep_only(list.targets);
+    store_.expose_only(list.targets);
     targets_ = std::make_shared<const std::vector<Target>>(std::move(list.targets));
   }
 
@@ -167,7 +176,7 @@ class Poller {
   // (the user asked for them).
   void print_summary() {
     auto& logger = *spdlog::default_logger();
-    for (auto const& line : stats_.summary_lines()) {
+    for (auto const& line : summary_lines(store_)) {
       spdlog::details::log_msg const message(logger.name(), spdlog::level::info, line);
       for (auto const& sink : logger.sinks()) sink->log(message);
     }
@@ -191,12 +200,10 @@ class Poller {
   std::unique_ptr<OutputSink> sink_;
   net::steady_timer round_timer_;
   net::signal_set signals_;
-  RunStats stats_;
-  // With --metrics-listen only. The server renders the registry: declared after it, gone before.
-  std::unique_ptr<MetricsRegistry> metrics_;
+  ResultStore store_;
+  // With --metrics-listen only. The server renders the store: declared after it, gone before.
   std::unique_ptr<MetricsServer> metrics_server_;
 
-  std::uint64_t failures_ = 0;
   bool reload_requested_ = false;
   bool stopping_ = false;
   bool stopped_by_signal_ = false;

@@ -1,24 +1,17 @@
 #include "poller/metrics.hpp"
 
-#include <algorithm>
 #include <charconv>
 #include <iterator>
-#include <set>
+#include <vector>
 
 #include <fmt/format.h>
 
 namespace poller {
 namespace {
 
-double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
-
 double unix_seconds(std::chrono::system_clock::time_point time) {
   return std::chrono::duration<double>(time.time_since_epoch()).count();
 }
-
-// A difference of two of FetchResult's times from the fetch start. With -L they can come from
-// different hops (a later hop's resolve, an earlier hop's connect): never a negative duration.
-Duration between(Duration from, Duration to) { return std::max(Duration::zero(), to - from); }
 
 // The text is built with appends below, not format strings: a scrape of 10,000 URLs is 40 MB of
 // it, and parsing a format string per line made rendering half as fast.
@@ -100,121 +93,19 @@ void append_histogram(std::string& out, std::string_view name, std::string_view 
   append_sample(out, std::string(name) + "_count", labels, cumulative);
 }
 
-}  // namespace
-
-std::string_view to_string(FetchPhase phase) {
-  switch (phase) {
-    case FetchPhase::resolve:
-      return "resolve";
-    case FetchPhase::connect:
-      return "connect";
-    case FetchPhase::tls:
-      return "tls";
-    case FetchPhase::processing:
-      return "processing";
-    case FetchPhase::transfer:
-      return "transfer";
-  }
-  return "unknown";
-}
-
-FetchPhases fetch_phases(const FetchResult& result) {
-  // FetchResult's times count from the start of the fetch, and are 0 for what did not happen.
-  FetchPhases phases;
-  auto set = [&](FetchPhase phase, Duration value) {
-    phases[static_cast<std::size_t>(phase)] = value;
-  };
-  auto const zero = Duration::zero();
-  if (result.time_namelookup > zero) set(FetchPhase::resolve, result.time_namelookup);
-  if (result.time_connect > zero) {
-    set(FetchPhase::connect, between(result.time_namelookup, result.time_connect));
-  }
-  bool const https = result.target != nullptr && result.target->origin.is_https();
-  if (https && result.time_appconnect > zero) {
-    set(FetchPhase::tls, between(result.time_connect, result.time_appconnect));
-  }
-  if (result.time_starttransfer > zero) {
-    set(FetchPhase::processing,
-        between(std::max(result.time_appconnect, result.time_connect), result.time_starttransfer));
-  }
-  // A response read whole; a fetch that broke off mid-response has no transfer to speak of.
-  if (result.status)
-    set(FetchPhase::transfer, between(result.time_starttransfer, result.time_total));
-  return phases;
-}
-
-void SecondsHistogram::observe(Duration value) {
-  double const s = seconds(value);
-  auto const bucket = std::lower_bound(histogram_bounds.begin(), histogram_bounds.end(), s);
-  ++counts_[static_cast<std::size_t>(bucket - histogram_bounds.begin())];
-  sum_ += s;
-}
-
-std::uint64_t SecondsHistogram::count() const {
-  std::uint64_t total = 0;
-  for (auto const n : counts_) total += n;
-  return total;
-}
-
-std::string escape_label_value(std::string_view value) {
-  std::string out;
-  append_escaped(out, value);
-  return out;
-}
-
-void MetricsRegistry::record_round(Duration lateness) {
-  ++rounds_;
-  lateness_.observe(lateness);
-}
-
-void MetricsRegistry::record(const FetchResult& result) {
-  if (result.cancelled() || result.target == nullptr) return;
-  auto const& url = result.target->display_url;
-  auto found = urls_.find(url);
-  if (found == urls_.end()) found = urls_.emplace(url, UrlSeries{}).first;
-  auto& series = found->second;
-
-  series.up = result.ok();
-  series.http_status = result.status.value_or(0);
-  if (result.ok()) {
-    ++series.successes;
-    series.last_success =
-        result.started +
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(result.time_total);
-  } else {
-    ++series.failures;
-  }
-  // The last certificate seen stays: a fetch that failed before a handshake says nothing new.
-  if (result.cert_expiry) series.cert_expiry = result.cert_expiry;
-  auto const phases = fetch_phases(result);
-  for (std::size_t i = 0; i < phases.size(); ++i) {
-    if (phases[i]) series.phases[i].observe(*phases[i]);
-  }
-
-  connections_opened_ += result.connects;
-  if (result.reused) ++connections_reused_;
-}
-
-void MetricsRegistry::keep_only(const std::vector<Target>& targets) {
-  std::set<std::string_view> listed;
-  for (auto const& target : targets) listed.insert(target.display_url);
-  std::erase_if(urls_, [&](auto const& entry) { return !listed.contains(entry.first); });
-}
-
 // One metric family: its header, and either one URL's lines or the overall lines.
-struct MetricsRegistry::Family {
+struct Family {
   std::string_view name;
   std::string_view type;
   std::string_view help;
   // Appends the lines of one URL, given its label (`url="..."`, escaped); may append nothing.
-  void (*per_url)(const Family& family, std::string_view url_label, const UrlSeries& series,
-                  std::string& out) = nullptr;
-  void (*overall)(const Family& family, const MetricsRegistry& registry,
-                  std::string& out) = nullptr;
+  void (*per_url)(const Family& family, std::string_view url_label,
+                  const ResultStore::Series& series, std::string& out) = nullptr;
+  void (*overall)(const Family& family, const ResultStore& store, std::string& out) = nullptr;
 };
 
-const std::vector<MetricsRegistry::Family>& MetricsRegistry::families() {
-  using Series = UrlSeries;
+const std::vector<Family>& families() {
+  using Series = ResultStore::Series;
   static const std::vector<Family> all{
       {"poller_up", "gauge", "Whether the last fetch of the URL succeeded (1) or failed (0).",
        [](const Family& f, std::string_view url, const Series& s, std::string& out) {
@@ -261,34 +152,44 @@ const std::vector<MetricsRegistry::Family>& MetricsRegistry::families() {
          fmt::format_to(std::back_inserter(out), "{}\n", expiry.count());
        }},
       {"poller_rounds_total", "counter", "Rounds started.", nullptr,
-       [](const Family& f, const MetricsRegistry& r, std::string& out) {
-         append_sample(out, f.name, "", r.rounds_);
+       [](const Family& f, const ResultStore& r, std::string& out) {
+         append_sample(out, f.name, "", r.rounds());
        }},
       {"poller_round_lateness_seconds", "histogram",
        "How long after its scheduled start each round began.", nullptr,
-       [](const Family& f, const MetricsRegistry& r, std::string& out) {
-         append_histogram(out, f.name, "", r.lateness_);
+       [](const Family& f, const ResultStore& r, std::string& out) {
+         append_histogram(out, f.name, "", r.round_lateness());
        }},
       {"poller_connections_opened_total", "counter", "Connections opened (TCP, and TLS for https).",
        nullptr,
-       [](const Family& f, const MetricsRegistry& r, std::string& out) {
-         append_sample(out, f.name, "", r.connections_opened_);
+       [](const Family& f, const ResultStore& r, std::string& out) {
+         append_sample(out, f.name, "", r.connections_opened());
        }},
       {"poller_connections_reused_total", "counter",
        "Fetches whose request went over a keep-alive connection opened earlier.", nullptr,
-       [](const Family& f, const MetricsRegistry& r, std::string& out) {
-         append_sample(out, f.name, "", r.connections_reused_);
+       [](const Family& f, const ResultStore& r, std::string& out) {
+         append_sample(out, f.name, "", r.connections_reused());
        }},
   };
   return all;
 }
 
-void MetricsRegistry::render_family_header(const Family& family, std::string& out) const {
+void render_family_header(const Family& family, std::string& out) {
   fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", family.name, family.help,
                  family.name, family.type);
 }
 
-bool MetricsRegistry::render_some(Cursor& cursor, std::string& out, std::size_t budget) const {
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+  std::string out;
+  append_escaped(out, value);
+  return out;
+}
+
+bool render_metrics_some(const ResultStore& store, MetricsCursor& cursor, std::string& out,
+                         std::size_t budget) {
+  auto const& urls = store.urls();
   auto const start = out.size();
   auto const& all = families();
   auto over_budget = [&] { return out.size() - start >= budget; };
@@ -296,16 +197,19 @@ bool MetricsRegistry::render_some(Cursor& cursor, std::string& out, std::size_t 
     auto const& family = all[cursor.family];
     if (family.overall != nullptr) {
       render_family_header(family, out);
-      family.overall(family, *this, out);
+      family.overall(family, store, out);
     } else {
       std::string url_label;
-      auto url = cursor.after_url ? urls_.upper_bound(*cursor.after_url) : urls_.begin();
-      for (; url != urls_.end(); ++url) {
+      auto url = cursor.after_url ? urls.upper_bound(*cursor.after_url) : urls.begin();
+      for (; url != urls.end(); ++url) {
+        // Not exposed: without --metrics-listen, or dropped by a reload (the summary keeps it).
+        auto const* series = url->second.series.get();
+        if (series == nullptr) continue;
         auto const mark = out.size();
         url_label.assign("url=\"");
         append_escaped(url_label, url->first);
         url_label += '"';
-        family.per_url(family, url_label, url->second, out);
+        family.per_url(family, url_label, *series, out);
         // A family without a single series is left out whole, header and all, as the Go client
         // does: poller_last_success_timestamp_seconds before any success, say.
         if (out.size() != mark && !cursor.header_written) {
@@ -314,7 +218,7 @@ bool MetricsRegistry::render_some(Cursor& cursor, std::string& out, std::size_t 
           out.insert(mark, header);
           cursor.header_written = true;
         }
-        if (over_budget() && std::next(url) != urls_.end()) {
+        if (over_budget() && std::next(url) != urls.end()) {
           cursor.after_url = url->first;
           return true;
         }
@@ -328,10 +232,10 @@ bool MetricsRegistry::render_some(Cursor& cursor, std::string& out, std::size_t 
   return false;
 }
 
-std::string MetricsRegistry::render() const {
+std::string render_metrics(const ResultStore& store) {
   std::string out;
-  Cursor cursor;
-  while (render_some(cursor, out, std::string::npos)) {
+  MetricsCursor cursor;
+  while (render_metrics_some(store, cursor, out, std::string::npos)) {
   }
   return out;
 }

@@ -87,7 +87,7 @@ struct ScrapeConnection {
 struct MetricsServer::Impl {
   using Connections = std::list<ScrapeConnection>;
 
-  Impl(net::io_context& io, const MetricsRegistry& registry, const ListenAddress& address);
+  Impl(net::io_context& io, const ResultStore& store, const ListenAddress& address);
 
   net::awaitable<void> accept_loop();
   net::awaitable<void> serve(Connections::iterator connection);
@@ -100,15 +100,15 @@ struct MetricsServer::Impl {
   net::awaitable<void> close_gracefully(beast::tcp_stream& stream);
 
   net::io_context& io;
-  const MetricsRegistry& registry;
+  const ResultStore& store;
   tcp::acceptor acceptor;
   Connections connections;
   bool stopped = false;
 };
 
-MetricsServer::Impl::Impl(net::io_context& io, const MetricsRegistry& registry,
+MetricsServer::Impl::Impl(net::io_context& io, const ResultStore& store,
                           const ListenAddress& address)
-    : io(io), registry(registry), acceptor(io) {
+    : io(io), store(store), acceptor(io) {
   error_code ec;
   auto const ip = net::ip::make_address(address.address, ec);
   tcp::endpoint const endpoint(ip, address.port);
@@ -245,10 +245,10 @@ net::awaitable<error_code> MetricsServer::Impl::write_metrics(beast::tcp_stream&
 
   std::string text;
   text.reserve(2 * chunk_budget);
-  MetricsRegistry::Cursor cursor;
+  MetricsCursor cursor;
   for (bool more = true; more;) {
     text.clear();
-    more = registry.render_some(cursor, text, chunk_budget);
+    more = render_metrics_some(store, cursor, text, chunk_budget);
     // An empty chunk would end the body early.
     if (text.empty()) continue;
     net::const_buffer const piece(text.data(), text.size());
@@ -301,9 +301,9 @@ net::awaitable<void> MetricsServer::Impl::close_gracefully(beast::tcp_stream& st
   stream.close();
 }
 
-MetricsServer::MetricsServer(net::io_context& io, const MetricsRegistry& registry,
+MetricsServer::MetricsServer(net::io_context& io, const ResultStore& store,
                              const ListenAddress& address)
-    : impl_(std::make_unique<Impl>(io, registry, address)) {}
+    : impl_(std::make_unique<Impl>(io, store, address)) {}
 
 MetricsServer::~MetricsServer() = default;
 

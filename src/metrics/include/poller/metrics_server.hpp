@@ -1,7 +1,7 @@
 #pragma once
 // The /metrics endpoint of --metrics-listen: an HTTP/1.1 server on the run's io_context that
-// serves what MetricsRegistry renders. Beast stays behind the pimpl, so including this header is
-// cheap.
+// serves what metrics.hpp renders of the run's ResultStore. Beast stays behind the pimpl, so
+// including this header is cheap.
 
 #include <memory>
 #include <string>
@@ -14,13 +14,13 @@ class io_context;
 
 namespace poller {
 
-class MetricsRegistry;
+class ResultStore;
 
 class MetricsServer {
  public:
   // Listens at once, so that a port in use is a UsageError ("cannot listen on ADDR:PORT:
-  // Address already in use") before the first round. `registry` must outlive the server.
-  MetricsServer(boost::asio::io_context& io, const MetricsRegistry& registry,
+  // Address already in use") before the first round. `store` must outlive the server.
+  MetricsServer(boost::asio::io_context& io, const ResultStore& store,
                 const ListenAddress& address);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;

@@ -1,0 +1,87 @@
+#pragma once
+// What a run's fetches and rounds came to, recorded once for both readers: the summary lines
+// (SIGUSR1, and -v at exit; stats.hpp) and the Prometheus exposition (--metrics-listen;
+// metrics.hpp). No I/O here.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "poller/duration.hpp"
+#include "poller/fetch_phases.hpp"
+#include "poller/fetch_result.hpp"
+#include "poller/histograms.hpp"
+#include "poller/target.hpp"
+
+namespace poller {
+
+class ResultStore {
+ public:
+  // What /metrics shows of one URL: the outcome of its last fetch, and its counts and phase
+  // histograms since it was listed. 696 bytes, 640 of them the phase histograms.
+  struct Series {
+    bool up = false;
+    unsigned http_status = 0;
+    std::optional<std::chrono::system_clock::time_point> last_success;
+    std::optional<std::chrono::system_clock::time_point> cert_expiry;
+    std::uint64_t successes = 0;
+    std::uint64_t failures = 0;
+    std::array<SecondsHistogram, fetch_phase_count> phases;  // by FetchPhase
+  };
+
+  // One URL over the whole run, as the summary shows it, and its series for /metrics.
+  struct UrlRecord {
+    std::uint64_t fetches = 0;
+    std::uint64_t failures = 0;
+    LatencyHistogram latency;  // of the successful fetches
+    // Null without --metrics-listen, and from a reload that no longer lists the URL until it is
+    // fetched again (listed anew, it starts afresh): it leaves /metrics, the summary keeps it.
+    std::unique_ptr<Series> series;
+  };
+  // By display URL (password removed), sorted: the exposition renders in pieces with a cursor
+  // that remembers the last URL rendered (metrics.hpp).
+  using Urls = std::map<std::string, UrlRecord, std::less<>>;
+
+  // Whether /metrics reads the store. Only then does a URL get its Series: a run without
+  // --metrics-listen does not pay 700 bytes a URL for histograms nobody reads.
+  enum class Metrics { off, on };
+  explicit ResultStore(Metrics metrics = Metrics::off) : metrics_(metrics) {}
+
+  // A round starts, `lateness` after its scheduled start (the round timer's delay).
+  void record_round(Duration lateness);
+  // One fetch's outcome, after its checks; a cancelled fetch is not recorded.
+  void record(const FetchResult& result);
+  // After a reload: URLs no longer listed leave /metrics; the summary keeps them.
+  void expose_only(const std::vector<Target>& targets);
+
+  // Totals over the run, reloads or not.
+  std::uint64_t rounds() const { return rounds_; }
+  std::uint64_t fetches() const { return fetches_; }
+  std::uint64_t failures() const { return failures_; }
+  const SecondsHistogram& round_lateness() const { return lateness_; }
+  std::uint64_t connections_opened() const { return connections_opened_; }
+  std::uint64_t connections_reused() const { return connections_reused_; }
+
+  const Urls& urls() const { return urls_; }
+  // The same records in the order their URLs were first fetched, the summary's order. Map nodes
+  // never move and none is erased, so the pointers stay valid.
+  const std::vector<const Urls::value_type*>& urls_first_seen() const { return first_seen_; }
+
+ private:
+  Metrics metrics_;
+  Urls urls_;
+  std::vector<const Urls::value_type*> first_seen_;
+  std::uint64_t rounds_ = 0;
+  std::uint64_t fetches_ = 0;
+  std::uint64_t failures_ = 0;
+  SecondsHistogram lateness_;
+  std::uint64_t connections_opened_ = 0;
+  std::uint64_t connections_reused_ = 0;
+};
+
+}  // namespace poller

@@ -1,0 +1,70 @@
+#include "poller/result_store.hpp"
+
+#include <set>
+#include <string_view>
+
+namespace poller {
+namespace {
+
+void record_series(ResultStore::Series& series, const FetchResult& result) {
+  series.up = result.ok();
+  series.http_status = result.status.value_or(0);
+  if (result.ok()) {
+    ++series.successes;
+    series.last_success =
+        result.started +
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(result.time_total);
+  } else {
+    ++series.failures;
+  }
+  // The last certificate seen stays: a fetch that failed before a handshake says nothing new.
+  if (result.cert_expiry) series.cert_expiry = result.cert_expiry;
+  auto const phases = fetch_phases(result);
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    if (phases[i]) series.phases[i].observe(*phases[i]);
+  }
+}
+
+}  // namespace
+
+void ResultStore::record_round(Duration lateness) {
+  ++rounds_;
+  lateness_.observe(lateness);
+}
+
+void ResultStore::record(const FetchResult& result) {
+  if (result.cancelled() || result.target == nullptr) return;
+  auto const& url = result.target->display_url;
+  auto found = urls_.find(url);
+  if (found == urls_.end()) {
+    found = urls_.emplace(url, UrlRecord{}).first;
+    first_seen_.push_back(&*found);
+  }
+  auto& record = found->second;
+
+  ++fetches_;
+  ++record.fetches;
+  if (result.ok()) {
+    record.latency.record(result.time_total);
+  } else {
+    ++failures_;
+    ++record.failures;
+  }
+  if (metrics_ == Metrics::on) {
+    if (!record.series) record.series = std::make_unique<Series>();
+    record_series(*record.series, result);
+  }
+  connections_opened_ += result.connects;
+  if (result.reused) ++connections_reused_;
+}
+
+void ResultStore::expose_only(const std::vector<Target>& targets) {
+  if (metrics_ == Metrics::off) return;
+  std::set<std::string_view> listed;
+  for (auto const& target : targets) listed.insert(target.display_url);
+  for (auto& [url, record] : urls_) {
+    if (!listed.contains(url)) record.series.reset();
+  }
+}
+
+}  // namespace poller
