@@ -7,8 +7,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "poller/board_output.hpp"
 #include "poller/body_digest.hpp"
+#include "poller/color.hpp"
 #include "poller/json_record.hpp"
+#include "poller/line_format.hpp"
 #include "poller/write_out.hpp"
 
 namespace poller {
@@ -39,6 +42,18 @@ class JsonPart final : public RecordPart {
     append_json_record(result, out);
     out.append("\n");
   }
+};
+
+// --format line: one aligned line per fetch, failed ones included.
+class LinePart final : public RecordPart {
+ public:
+  explicit LinePart(bool color) : color_(color) {}
+  void render(const FetchResult& result, Record& out) override {
+    append_fetch_line(result, color_, out);
+  }
+
+ private:
+  bool color_;
 };
 
 class WriteOutPart final : public RecordPart {
@@ -106,7 +121,10 @@ class OnChangeFilter final : public OutputSink {
 
 }  // namespace
 
-std::unique_ptr<OutputSink> make_output_sink(const Options& options, StdoutWriter& out) {
+std::unique_ptr<OutputSink> make_output_sink(const Options& options, StdoutWriter& out,
+                                             net::any_io_executor executor) {
+  // Every fetch is news on the board: --on-change does not filter it.
+  if (options.format == OutputFormat::board) return make_board_sink(options, std::move(executor));
   std::vector<std::unique_ptr<RecordPart>> parts;
   switch (options.format) {
     case OutputFormat::body:
@@ -115,7 +133,11 @@ std::unique_ptr<OutputSink> make_output_sink(const Options& options, StdoutWrite
     case OutputFormat::json:
       parts.push_back(std::make_unique<JsonPart>());
       break;
+    case OutputFormat::line:
+      parts.push_back(std::make_unique<LinePart>(color_wanted(options.color, 1)));
+      break;
     case OutputFormat::none:
+    case OutputFormat::board:
       break;
   }
   if (options.write_out) parts.push_back(std::make_unique<WriteOutPart>(*options.write_out));
@@ -125,7 +147,9 @@ std::unique_ptr<OutputSink> make_output_sink(const Options& options, StdoutWrite
 }
 
 bool output_prints_bodies(const Options& options) {
-  return options.format != OutputFormat::none ||
+  auto const prints_bodies =
+      options.format == OutputFormat::body || options.format == OutputFormat::json;
+  return prints_bodies ||
          (options.write_out && options.write_out->uses_body());
 }
 

@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "poller/checks.hpp"
+#include "poller/color.hpp"
 #include "poller/http_client.hpp"
 #include "poller/log.hpp"
 #include "poller/metrics.hpp"
@@ -45,7 +46,7 @@ class Poller {
                 std::any_of(targets_->begin(), targets_->end(),
                             [](const Target& target) { return target.origin.is_https(); })),
         stdout_(io_.get_executor()),
-        sink_(make_output_sink(options, stdout_)),
+        sink_(make_output_sink(options, stdout_, io_.get_executor())),
         round_timer_(io_),
         signals_(io_, SIGINT, SIGTERM, SIGHUP) {
     signals_.add(SIGUSR1);
@@ -67,6 +68,7 @@ class Poller {
     net::co_spawn(io_, run_rounds(), [this](std::exception_ptr error) {
       signals_.cancel();
       if (metrics_server_) metrics_server_->stop();
+      sink_->close();
       stdout_.close();
       if (error) std::rethrow_exception(error);
     });
@@ -85,6 +87,9 @@ class Poller {
       if (reload_requested_) reload();
       stats_.round_started();
       if (metrics_) metrics_->record_round(RoundSchedule::Clock::now() - scheduled_start);
+      bool const last = options_.count && round >= *options_.count;
+      sink_->round_started(round, last ? std::nullopt
+                                       : std::optional(scheduled_start + options_.interval));
       co_await run_round(round);
       if (stopping() || (options_.count && round >= *options_.count)) break;
 
@@ -229,7 +234,7 @@ int run(const Options& requested) {
     return exit_usage;
   }
   Options options = requested;
-  setup_logging(options.verbosity, options.log_format);
+  setup_logging(options.verbosity, options.log_format, color_wanted(options.color, 2));
   // With --expect-status that list decides which statuses pass: -f would otherwise fail a 404 the
   // list accepts.
   if (options.checks.expect_status) options.fail_on_http_error = false;

@@ -21,9 +21,11 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class OutputFormat { body, json, none };
+enum class OutputFormat { body, json, none, line, board };
 enum class LogFormat { text, json };
 enum class Verbosity { quiet, normal, verbose };
+// --color: `automatic` colours a terminal unless NO_COLOR is set (see color.hpp).
+enum class ColorMode { automatic, always, never };
 
 // --resolve HOST:PORT:ADDR
 struct ResolveOverride {
@@ -87,6 +89,7 @@ struct Options {
   bool digest_body = false;
   Verbosity verbosity = Verbosity::normal;
   LogFormat log_format = LogFormat::text;
+  ColorMode color = ColorMode::automatic;
 
   // Serve Prometheus metrics at http://ADDR:PORT/metrics (the registry exists only then).
   std::optional<ListenAddress> metrics_listen;
