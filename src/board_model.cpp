@@ -15,9 +15,9 @@ namespace {
 // Columns of a row but the name and the sparkline: the mark, status, last latency, p50, p95,
 // success ratio and time of the last change, with the spaces between them.
 constexpr std::size_t fixed_columns = 50;
-constexpr std::size_t least_name = 10, least_sparkline = 5, usual_sparkline = 20;
+constexpr std::size_t least_name = 12, least_sparkline = 8;
 // Kept for the error at the end of a failing row, when there is one.
-constexpr std::size_t error_columns = 24;
+constexpr std::size_t error_columns = 20;
 
 std::string pad_right(std::string text, std::size_t columns) {
   auto const used = column_count(text);
@@ -101,18 +101,13 @@ std::vector<BoardLine> BoardModel::render(std::size_t columns, std::size_t lines
   if (lines < 3) return screen;
 
   // The name as long as it is, with the sparkline growing on a wide screen; on a narrow one the
-  // name gives way first, down to a few columns, then the sparkline.
+  // sparkline gives way first, down to a few fetches, then the name.
   std::size_t const reserve = down > 0 ? error_columns : 0;
-  std::size_t name_width = longest_name, spark_width = usual_sparkline;
   auto const room = columns > fixed_columns + reserve ? columns - fixed_columns - reserve : 0;
-  if (room >= longest_name + usual_sparkline) {
-    spark_width = std::min(history, room - longest_name);
-  } else {
-    name_width = std::max(least_name, room > usual_sparkline ? room - usual_sparkline : 0);
-    name_width = std::min(name_width, longest_name);
-    auto const left = room > name_width ? room - name_width : 0;
-    spark_width = std::clamp(left, least_sparkline, usual_sparkline);
-  }
+  auto const spark_width =
+      std::clamp(room > longest_name ? room - longest_name : 0, least_sparkline, history);
+  auto const name_width =
+      std::min(longest_name, std::max(least_name, room > spark_width ? room - spark_width : 0));
 
   auto const heading = fmt::format("  {}  {:<6} {:>6}  {}  {:>6} {:>6}  {:>4}  {}",
                                    pad_right("NAME", name_width), "STATUS", "LAST",
@@ -128,7 +123,7 @@ std::vector<BoardLine> BoardModel::render(std::size_t columns, std::size_t lines
     auto text = fmt::format(
         "{} {}  {:<6} {:>6}  {}  {:>6} {:>6}  {:>4}  {}",
         row.ok ? (unicode ? "✓" : " ") : (unicode ? "✗" : "X"),
-        pad_right(fit_columns(row.name, name_width), name_width), status_text(row),
+        pad_right(fit_columns_middle(row.name, name_width), name_width), status_text(row),
         short_latency(row.latency), pad_right(sparkline(row.recent, spark_width, unicode), spark_width),
         p50 ? short_latency(*p50) : "-", p95 ? short_latency(*p95) : "-", percent(row),
         local_time_of_day(row.changed));
@@ -140,8 +135,9 @@ std::vector<BoardLine> BoardModel::render(std::size_t columns, std::size_t lines
     auto const hidden_failing = static_cast<std::size_t>(std::count_if(
         shown.begin() + static_cast<std::ptrdiff_t>(fitting), shown.end(),
         [](const BoardRow* row) { return !row->ok; }));
-    auto const more = fmt::format("{} {} more URLs, {} of them failing", unicode ? "…" : "...",
-                                  shown.size() - fitting, hidden_failing);
+    auto const hidden = shown.size() - fitting;
+    auto const more = fmt::format("{} {} more URL{}, {} of them failing", unicode ? "…" : "...",
+                                  hidden, hidden == 1 ? "" : "s", hidden_failing);
     screen.push_back({fit_columns(more, columns), hidden_failing > 0 ? BoardLine::Style::failing
                                                                       : BoardLine::Style::plain});
   }

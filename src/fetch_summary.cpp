@@ -77,3 +77,20 @@ std::string fit_columns(std::string_view text, std::size_t columns) {
 }
 
 }  // namespace poller
+
+namespace poller {
+
+std::string fit_columns_middle(std::string_view text, std::size_t columns) {
+  auto const total = column_count(text);
+  if (total <= columns) return std::string(text);
+  if (columns < 3) return fit_columns(text, columns);
+  auto const head = (columns - 1) / 2, tail = columns - 1 - head;
+  std::size_t head_end = 0, tail_start = 0;
+  for (std::size_t kept = 0; kept < head; ++kept) head_end = next_code_point(text, head_end);
+  for (std::size_t skipped = 0; skipped < total - tail; ++skipped) {
+    tail_start = next_code_point(text, tail_start);
+  }
+  return std::string(text.substr(0, head_end)) + "…" + std::string(text.substr(tail_start));
+}
+
+}  // namespace poller

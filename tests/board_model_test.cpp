@@ -60,7 +60,7 @@ TEST_F(BoardModelTest, SparklineAndPercentilesFollowTheLatencies) {
   fetch(up, 0, false, 0ms);
   auto const& row = model.rows()[0];
   EXPECT_EQ(sparkline(row.recent, 20, true), "▂▃▅█✗");
-  EXPECT_EQ(sparkline(row.recent, 3, false), ":#!");
+  EXPECT_EQ(sparkline(row.recent, 3, false), "=#!");
   EXPECT_EQ(latency_percentile(row.recent, 50), Duration(20ms));
   EXPECT_EQ(latency_percentile(row.recent, 95), Duration(80ms));
   EXPECT_EQ(row.successes, 4u);

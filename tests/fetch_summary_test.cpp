@@ -53,6 +53,11 @@ TEST(FitColumns, CountsCodePointsNotBytes) {
   EXPECT_EQ(fit_columns("abc", 0), "");
 }
 
+TEST(FitColumns, CutsANameInTheMiddle) {
+  EXPECT_EQ(fit_columns_middle("http://api.example.com/v1/items", 16), "http://…v1/items");
+  EXPECT_EQ(fit_columns_middle("short", 16), "short");
+}
+
 TEST(ColorWanted, AutoMeansATerminalWithoutNoColor) {
   EXPECT_TRUE(color_wanted(ColorMode::automatic, true, nullptr));
   EXPECT_TRUE(color_wanted(ColorMode::automatic, true, ""));  // no-color.org: set and non-empty

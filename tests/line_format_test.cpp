@@ -37,7 +37,7 @@ struct LineFormatTest : ::testing::Test {
 };
 
 TEST_F(LineFormatTest, ASuccessShowsTimeStatusLatencySizeConnectionAndName) {
-  EXPECT_EQ(line(), "14:02:07  200       12ms  1.2K  reused   http://user@127.0.0.1:8080/health\n");
+  EXPECT_EQ(line(), "14:02:07  200      12ms  1.2K  reused   http://user@127.0.0.1:8080/health\n");
 }
 
 TEST_F(LineFormatTest, AFailureIsMarkedAndSaysWhy) {
@@ -59,7 +59,7 @@ TEST_F(LineFormatTest, AFailureIsMarkedAndSaysWhy) {
 }
 
 TEST_F(LineFormatTest, ColourGoesOnTheStatusOfASuccessAndAllOfAFailure) {
-  EXPECT_EQ(line(true), "14:02:07  \x1b[32m200\x1b[0m       12ms  1.2K  reused   "
+  EXPECT_EQ(line(true), "14:02:07  \x1b[32m200\x1b[0m      12ms  1.2K  reused   "
                         "http://user@127.0.0.1:8080/health\n");
   result.ok = false;
   result.error = "HTTP status 200";

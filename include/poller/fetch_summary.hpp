@@ -33,6 +33,8 @@ std::string short_error(std::string_view error, std::size_t columns);
 // `text` cut to at most `columns` code points (each taken as one column), the last one "…"
 // when something was cut. Malformed UTF-8 counts a byte a column.
 std::string fit_columns(std::string_view text, std::size_t columns);
+// The same, cut in the middle: "http://api.exa…/v1/items" keeps what tells URLs apart.
+std::string fit_columns_middle(std::string_view text, std::size_t columns);
 // How many columns `text` takes, on the same terms.
 std::size_t column_count(std::string_view text);
 
