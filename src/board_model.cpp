@@ -96,8 +96,9 @@ std::vector<BoardLine> BoardModel::render(std::size_t columns, std::size_t lines
 
   std::vector<BoardLine> screen;
   if (lines == 0) return screen;
-  screen.push_back({fit_columns(title(round_, rounds_, next_tick_, now, up, down, unicode), columns),
-                    BoardLine::Style::title});
+  screen.push_back(
+      {fit_columns(title(round_, rounds_, next_tick_, now, up, down, unicode), columns),
+       BoardLine::Style::title});
   if (lines < 3) return screen;
 
   // The name as long as it is, with the sparkline growing on a wide screen; on a narrow one the
@@ -120,34 +121,33 @@ std::vector<BoardLine> BoardModel::render(std::size_t columns, std::size_t lines
     auto const& row = *shown[i];
     auto const p50 = latency_percentile(row.recent, 50);
     auto const p95 = latency_percentile(row.recent, 95);
-    auto text = fmt::format(
-        "{} {}  {:<6} {:>6}  {}  {:>6} {:>6}  {:>4}  {}",
-        row.ok ? (unicode ? "✓" : " ") : (unicode ? "✗" : "X"),
-        pad_right(fit_columns_middle(row.name, name_width), name_width), status_text(row),
-        short_latency(row.latency), pad_right(sparkline(row.recent, spark_width, unicode), spark_width),
-        p50 ? short_latency(*p50) : "-", p95 ? short_latency(*p95) : "-", percent(row),
-        local_time_of_day(row.changed));
+    auto text = fmt::format("{} {}  {:<6} {:>6}  {}  {:>6} {:>6}  {:>4}  {}",
+                            row.ok ? (unicode ? "✓" : " ") : (unicode ? "✗" : "X"),
+                            pad_right(fit_columns_middle(row.name, name_width), name_width),
+                            status_text(row), short_latency(row.latency),
+                            pad_right(sparkline(row.recent, spark_width, unicode), spark_width),
+                            p50 ? short_latency(*p50) : "-", p95 ? short_latency(*p95) : "-",
+                            percent(row), local_time_of_day(row.changed));
     if (!row.ok) text += "  " + short_error(row.error, error_columns * 4);
-    screen.push_back({fit_columns(text, columns),
-                      row.ok ? BoardLine::Style::plain : BoardLine::Style::failing});
+    screen.push_back(
+        {fit_columns(text, columns), row.ok ? BoardLine::Style::plain : BoardLine::Style::failing});
   }
   if (fitting < shown.size()) {
-    auto const hidden_failing = static_cast<std::size_t>(std::count_if(
-        shown.begin() + static_cast<std::ptrdiff_t>(fitting), shown.end(),
-        [](const BoardRow* row) { return !row->ok; }));
+    auto const hidden_failing = static_cast<std::size_t>(
+        std::count_if(shown.begin() + static_cast<std::ptrdiff_t>(fitting), shown.end(),
+                      [](const BoardRow* row) { return !row->ok; }));
     auto const hidden = shown.size() - fitting;
     auto const more = fmt::format("{} {} more URL{}, {} of them failing", unicode ? "…" : "...",
                                   hidden, hidden == 1 ? "" : "s", hidden_failing);
-    screen.push_back({fit_columns(more, columns), hidden_failing > 0 ? BoardLine::Style::failing
-                                                                      : BoardLine::Style::plain});
+    screen.push_back({fit_columns(more, columns),
+                      hidden_failing > 0 ? BoardLine::Style::failing : BoardLine::Style::plain});
   }
   return screen;
 }
 
 std::string sparkline(const std::deque<std::optional<Duration>>& latencies, std::size_t width,
                       bool unicode) {
-  static constexpr std::array<std::string_view, 8> blocks{"▁", "▂", "▃", "▄",
-                                                          "▅", "▆", "▇", "█"};
+  static constexpr std::array<std::string_view, 8> blocks{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
   static constexpr std::string_view ascii = "_.-:=+*#";
   auto const first = latencies.size() > width ? latencies.size() - width : 0;
   Duration highest{};
@@ -181,7 +181,8 @@ std::optional<Duration> latency_percentile(const std::deque<std::optional<Durati
   }
   if (values.empty()) return std::nullopt;
   std::sort(values.begin(), values.end());
-  auto const rank = static_cast<std::size_t>(std::ceil(p / 100 * static_cast<double>(values.size())));
+  auto const rank =
+      static_cast<std::size_t>(std::ceil(p / 100 * static_cast<double>(values.size())));
   return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
 }
 

@@ -60,8 +60,8 @@ class HeldLog final : public spdlog::sinks::base_sink<spdlog::details::null_mute
       lines_.pop_front();
       ++dropped_;
     }
-    lines_.push_back({message.time, message.level,
-                      std::string(message.payload.data(), message.payload.size())});
+    lines_.push_back(
+        {message.time, message.level, std::string(message.payload.data(), message.payload.size())});
   }
   void flush_() override {}
 
@@ -165,7 +165,8 @@ class BoardSink final : public OutputSink {
       if (ec || !terminal_) return;
       // The title's countdown moves once a second; results wait at most one tick.
       auto const since = std::chrono::steady_clock::now() - drawn_;
-      if ((dirty_ && since >= gap()) || since >= std::max<std::chrono::steady_clock::duration>(1s, gap())) {
+      if ((dirty_ && since >= gap()) ||
+          since >= std::max<std::chrono::steady_clock::duration>(1s, gap())) {
         draw();
       }
       tick();

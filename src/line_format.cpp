@@ -26,9 +26,9 @@ void append_fetch_line(const FetchResult& result, bool color, Record& out) {
   std::string const size = result.status ? short_size(result.bytes) : "-";
   // Columns are padded by code points, not bytes: ✗ is three bytes and one column.
   std::string const status_column = status + std::string(6 - column_count(status), ' ');
-  std::string line = fmt::format("{}  {}{:>7} {:>5}  {:<7}  {}", local_time_of_day(result.started),
-                                 status_column, short_latency(result.time_total), size,
-                                 connection_kind(result), name_of(result));
+  std::string line =
+      fmt::format("{}  {}{:>7} {:>5}  {:<7}  {}", local_time_of_day(result.started), status_column,
+                  short_latency(result.time_total), size, connection_kind(result), name_of(result));
   if (!result.ok) line += "  " + short_error(result.error, 60);
   if (color) {
     if (!result.ok) {

@@ -149,8 +149,7 @@ std::unique_ptr<OutputSink> make_output_sink(const Options& options, StdoutWrite
 bool output_prints_bodies(const Options& options) {
   auto const prints_bodies =
       options.format == OutputFormat::body || options.format == OutputFormat::json;
-  return prints_bodies ||
-         (options.write_out && options.write_out->uses_body());
+  return prints_bodies || (options.write_out && options.write_out->uses_body());
 }
 
 }  // namespace poller

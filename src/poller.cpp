@@ -88,8 +88,8 @@ class Poller {
       stats_.round_started();
       if (metrics_) metrics_->record_round(RoundSchedule::Clock::now() - scheduled_start);
       bool const last = options_.count && round >= *options_.count;
-      sink_->round_started(round, last ? std::nullopt
-                                       : std::optional(scheduled_start + options_.interval));
+      sink_->round_started(
+          round, last ? std::nullopt : std::optional(scheduled_start + options_.interval));
       co_await run_round(round);
       if (stopping() || (options_.count && round >= *options_.count)) break;
 

@@ -48,19 +48,22 @@ TEST_F(LineFormatTest, AFailureIsMarkedAndSaysWhy) {
   result.connects = 1;
   result.time_total = 900us;
   result.error = "HTTP status 503";
-  EXPECT_EQ(line(), "14:02:07  ✗ 503   0.9ms   15B  new      http://user@127.0.0.1:8080/health  "
-                    "HTTP status 503\n");
+  EXPECT_EQ(line(),
+            "14:02:07  ✗ 503   0.9ms   15B  new      http://user@127.0.0.1:8080/health  "
+            "HTTP status 503\n");
   result.status.reset();
   result.reused = false;
   result.connects = 0;
   result.error = "connect to 127.0.0.1:8080: Connection refused";
-  EXPECT_EQ(line(), "14:02:07  ✗ ---   0.9ms     -  -        http://user@127.0.0.1:8080/health  "
-                    "Connection refused\n");
+  EXPECT_EQ(line(),
+            "14:02:07  ✗ ---   0.9ms     -  -        http://user@127.0.0.1:8080/health  "
+            "Connection refused\n");
 }
 
 TEST_F(LineFormatTest, ColourGoesOnTheStatusOfASuccessAndAllOfAFailure) {
-  EXPECT_EQ(line(true), "14:02:07  \x1b[32m200\x1b[0m      12ms  1.2K  reused   "
-                        "http://user@127.0.0.1:8080/health\n");
+  EXPECT_EQ(line(true),
+            "14:02:07  \x1b[32m200\x1b[0m      12ms  1.2K  reused   "
+            "http://user@127.0.0.1:8080/health\n");
   result.ok = false;
   result.error = "HTTP status 200";
   EXPECT_TRUE(line(true).starts_with("\x1b[1;31m14:02:07  ✗ 200")) << line(true);

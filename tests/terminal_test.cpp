@@ -50,8 +50,8 @@ std::size_t sparkline_length(const std::string& screen, std::string_view name) {
 TEST(LineFormat, InAPipeALinePerFetchWithoutColour) {
   TestServer server;
   auto const refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/gone";
-  auto result = run_poller({"--format", "line", "--count", "2", "--interval", "0",
-                            server.url("/health"), refused});
+  auto result = run_poller(
+      {"--format", "line", "--count", "2", "--interval", "0", server.url("/health"), refused});
   EXPECT_EQ(result.exit_code, 1) << result.err;
   auto const out = screen_lines(result.out);
   ASSERT_EQ(out.size(), 4u) << result.out;
@@ -97,7 +97,8 @@ TEST_P(LineColorOnATerminal, FollowsColorAndNoColor) {
   auto const shown = screen.capture(true);
   // The result line, the failed one, and the log line of the failure.
   EXPECT_EQ(has_escape(line_with(shown, "/health")), GetParam().coloured) << shown;
-  EXPECT_EQ(has_escape(line_with(shown, "/gone  Connection refused")), GetParam().coloured) << shown;
+  EXPECT_EQ(has_escape(line_with(shown, "/gone  Connection refused")), GetParam().coloured)
+      << shown;
   EXPECT_EQ(has_escape(line_with(shown, "error")), GetParam().coloured) << shown;
 }
 

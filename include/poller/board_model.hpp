@@ -28,7 +28,7 @@ struct BoardRow {
   std::uint64_t successes = 0;
   bool ok = false;
   std::optional<unsigned> status;
-  std::string error;  // of the last fetch, when it failed
+  std::string error;   // of the last fetch, when it failed
   Duration latency{};  // of the last fetch
   // The latencies of the last fetches, oldest first; nullopt for a failed fetch.
   std::deque<std::optional<Duration>> recent;

@@ -33,8 +33,9 @@ TmuxScreen::TmuxScreen(const std::vector<std::string>& argv, unsigned columns, u
   script += "& echo $! >" + shell_quoted(dir_.path() + "/pid") + "; wait $!; echo \"" +
             std::string(exit_marker) + "$?]\"; exec sleep 600";
   // Several words: tmux runs them without a shell of its own.
-  std::vector<std::string> args{"new-session", "-d", "-x", std::to_string(columns), "-y",
-                                std::to_string(lines), "/bin/bash", "-c", script};
+  std::vector<std::string> args{
+      "new-session", "-d", "-x",  std::to_string(columns), "-y", std::to_string(lines),
+      "/bin/bash",   "-c", script};
   auto const started = tmux(args);
   if (started.exit_code != 0) throw std::runtime_error("tmux new-session failed: " + started.err);
 }
@@ -66,8 +67,8 @@ bool TmuxScreen::wait_until(const std::function<bool(const std::string&)>& holds
 }
 
 bool TmuxScreen::wait_for_text(std::string_view text, std::chrono::milliseconds bound) const {
-  return wait_until([&](const std::string& screen) { return screen.find(text) != std::string::npos; },
-                    bound);
+  return wait_until(
+      [&](const std::string& screen) { return screen.find(text) != std::string::npos; }, bound);
 }
 
 int TmuxScreen::wait_for_exit(std::chrono::milliseconds bound) const {
