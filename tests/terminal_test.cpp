@@ -119,6 +119,14 @@ TEST(Board, OffATerminalIsAUsageError) {
   EXPECT_EQ(server.requests_served(), 0u);
 }
 
+TEST(Board, WithWriteOutIsAUsageErrorOnATerminalToo) {
+  TestServer server;
+  TmuxScreen screen({POLLER_BINARY, "--format", "board", "-w", "%{url}", server.url("/a")}, 120, 10);
+  EXPECT_EQ(screen.wait_for_exit(screen_bound), 2) << screen.capture();
+  EXPECT_NE(screen.capture().find("-w cannot go with it"), std::string::npos) << screen.capture();
+  EXPECT_EQ(server.requests_served(), 0u);
+}
+
 struct BoardTest : ::testing::Test {
   TestServer server;
   std::string refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/down";
