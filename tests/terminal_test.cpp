@@ -121,7 +121,8 @@ TEST(Board, OffATerminalIsAUsageError) {
 
 TEST(Board, WithWriteOutIsAUsageErrorOnATerminalToo) {
   TestServer server;
-  TmuxScreen screen({POLLER_BINARY, "--format", "board", "-w", "%{url}", server.url("/a")}, 120, 10);
+  TmuxScreen screen({POLLER_BINARY, "--format", "board", "-w", "%{url}", server.url("/a")}, 120,
+                    10);
   EXPECT_EQ(screen.wait_for_exit(screen_bound), 2) << screen.capture();
   EXPECT_NE(screen.capture().find("-w cannot go with it"), std::string::npos) << screen.capture();
   EXPECT_EQ(server.requests_served(), 0u);
