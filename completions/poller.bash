@@ -15,11 +15,15 @@ _poller() {
 
   case "$prev" in
     --format)
-      mapfile -t COMPREPLY < <(compgen -W "body json none" -- "$cur")
+      mapfile -t COMPREPLY < <(compgen -W "body json none line board" -- "$cur")
       return
       ;;
     --log-format)
       mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
+      return
+      ;;
+    --color)
+      mapfile -t COMPREPLY < <(compgen -W "auto always never" -- "$cur")
       return
       ;;
     --cacert)
@@ -52,7 +56,7 @@ _poller() {
       -m --max-time -L --location -f --fail --max-redirs --resolve -x --proxy --noproxy -H --header
       -A --user-agent --max-filesize --compressed --max-connections --expect-status --expect-body
       --max-latency --cert-expiry --cacert -k --insecure --format
-      -w --write-out --on-change --metrics-listen --log-format -v --verbose -q --quiet"
+      -w --write-out --on-change --metrics-listen --log-format --color -v --verbose -q --quiet"
     mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
     return
   fi

@@ -142,7 +142,7 @@ TEST(Cli, EveryCommonMistakeGetsOneLineThatSaysWhatToDoAndExit2) {
       {{"http://127.0.0.1:70000/"},
        "poller: bad URL \"http://127.0.0.1:70000/\": bad port \"70000\"\n"},
       {{"-", "-"}, "poller: - (standard input) given more than once\n"},
-      {{"--format", "xml", url}, "poller: --format: xml not in {body,json,none}\n"},
+      {{"--format", "xml", url}, "poller: --format: xml not in {body,json,none,line,board}\n"},
       {{url, "--interval"}, "poller: --interval needs a value (DURATION)\n"},
   };
   for (auto const& mistake : mistakes) {

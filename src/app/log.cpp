@@ -52,10 +52,11 @@ void log_startup_error(LogFormat format, std::string_view message) {
   }
 }
 
-void setup_logging(Verbosity verbosity, LogFormat format) {
+void setup_logging(Verbosity verbosity, LogFormat format, bool color) {
   spdlog::drop("poller");
   // Single-threaded sink: the whole program runs on one thread.
-  auto logger = spdlog::stderr_color_st("poller");
+  auto logger = spdlog::stderr_color_st(
+      "poller", color ? spdlog::color_mode::always : spdlog::color_mode::never);
   if (format == LogFormat::json) {
     logger->set_formatter(std::make_unique<JsonLogFormatter>());
   } else {

@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
 
   std::string interval = "5s", connect_timeout = "10s", max_time = "30s", max_filesize = "64M";
   std::vector<std::string> headers, resolves;
-  std::string format = "body", log_format = "text";
+  std::string format = "body", log_format = "text", color = "auto";
   std::optional<std::string> write_out, count, cert_expiry, max_redirects, max_connections;
   std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen;
   bool once = false, verbose = false, quiet = false;
@@ -229,9 +229,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Validator(CLI::ExistingFile).description(""));
   app.add_flag("-k,--insecure", options.client.tls.insecure, "Do not verify TLS certificates (warns once)");
   app.add_option("--format", format,
-                 "What to print per fetch: the body, one JSON object per line (NDJSON), or nothing")
-      ->type_name("body|json|none")
-      ->check(CLI::IsMember({"body", "json", "none"}).description(""))
+                 "What to print per fetch: the body, one JSON object per line (NDJSON), nothing, "
+                 "a line for people, or a live board of every URL (on a terminal)")
+      ->type_name("body|json|none|line|board")
+      ->check(CLI::IsMember({"body", "json", "none", "line", "board"}).description(""))
       ->capture_default_str();
   app.add_option("-w,--write-out", write_out,
                  "After each fetch print TEMPLATE with curl's %{variables}: url, http_code, "
@@ -249,6 +250,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-format", log_format, "stderr log lines as text or JSON objects")
       ->type_name("text|json")
       ->check(CLI::IsMember({"text", "json"}).description(""))
+      ->capture_default_str();
+  app.add_option("--color", color,
+                 "Colour log lines, line and board: auto is on a terminal unless NO_COLOR is set")
+      ->type_name("auto|always|never")
+      ->check(CLI::IsMember({"auto", "always", "never"}).description(""))
       ->capture_default_str();
   auto* verbose_flag = app.add_flag("-v,--verbose", verbose, "Log per-request detail to stderr");
   app.add_flag("-q,--quiet", quiet, "Log errors only")->excludes(verbose_flag);
@@ -293,9 +299,14 @@ int main(int argc, char** argv) {
     if (max_latency) options.checks.max_latency = to_duration("--max-latency", *max_latency);
     for (auto const& header : headers) options.client.headers.push_back(poller::parse_header_option(header));
     for (auto const& entry : resolves) options.client.resolve.push_back(poller::parse_resolve_option(entry));
-    options.output.format = format == "none"   ? poller::OutputFormat::none
-                     : format == "json" ? poller::OutputFormat::json
-                                        : poller::OutputFormat::body;
+    options.output.format = format == "none"    ? poller::OutputFormat::none
+                            : format == "json"  ? poller::OutputFormat::json
+                            : format == "line"  ? poller::OutputFormat::line
+                            : format == "board" ? poller::OutputFormat::board
+                                                : poller::OutputFormat::body;
+    options.output.color = color == "always"  ? poller::ColorMode::always
+                           : color == "never" ? poller::ColorMode::never
+                                              : poller::ColorMode::automatic;
     if (metrics_listen) options.metrics_listen = poller::parse_listen_address(*metrics_listen);
     if (write_out)
       options.output.write_out =

@@ -17,6 +17,7 @@
 
 #include "poller/asio_defaults.hpp"
 #include "poller/checks.hpp"
+#include "poller/color.hpp"
 #include "poller/http_client.hpp"
 #include "log.hpp"
 #include "poller/metrics_server.hpp"
@@ -30,6 +31,13 @@
 namespace poller {
 namespace {
 
+// The output's settings, with the number of rounds the board shows progress against.
+OutputConfig output_config(const Options& options) {
+  OutputConfig output = options.output;
+  output.rounds = options.count;
+  return output;
+}
+
 class Poller {
  public:
   Poller(const Options& options, ClientConfig client, SourceList sources, UrlList list)
@@ -40,7 +48,7 @@ class Poller {
                 std::any_of(targets_->begin(), targets_->end(),
                             [](const Target& target) { return target.origin.is_https(); })),
         stdout_(io_.get_executor()),
-        sink_(make_output_sink(options.output, stdout_)),
+        sink_(make_output_sink(output_config(options), stdout_, io_.get_executor())),
         round_timer_(io_),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         store_(options.metrics_listen ? ResultStore::Metrics::on : ResultStore::Metrics::off) {
@@ -62,6 +70,7 @@ class Poller {
     net::co_spawn(io_, run_rounds(), [this](std::exception_ptr error) {
       signals_.cancel();
       if (metrics_server_) metrics_server_->stop();
+      sink_->close();
       stdout_.close();
       if (error) std::rethrow_exception(error);
     });
@@ -79,6 +88,9 @@ class Poller {
     for (std::uint64_t round = 1;; ++round) {
       if (reload_requested_) reload();
       store_.record_round(RoundSchedule::Clock::now() - scheduled_start);
+      bool const last = options_.count && round >= *options_.count;
+      sink_->round_started(
+          round, last ? std::nullopt : std::optional(scheduled_start + options_.interval));
       co_await run_round(round);
       if (stopping() || (options_.count && round >= *options_.count)) break;
 
@@ -245,7 +257,8 @@ int run(const Options& options) {
     log_startup_error(options.log_format, *error);
     return exit_usage;
   }
-  setup_logging(options.verbosity, options.log_format);
+  setup_logging(options.verbosity, options.log_format,
+                color_wanted(options.output.color, STDERR_FILENO));
 
   SourceList sources(options.sources);
   auto list = sources.load();

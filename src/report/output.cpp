@@ -8,8 +8,11 @@
 #include <spdlog/spdlog.h>
 
 #include "poller/asio_defaults.hpp"
+#include "poller/board_output.hpp"
 #include "poller/body_digest.hpp"
+#include "poller/color.hpp"
 #include "poller/json_record.hpp"
+#include "poller/line_format.hpp"
 #include "poller/target.hpp"
 #include "poller/write_out.hpp"
 
@@ -39,6 +42,18 @@ class JsonPart final : public RecordPart {
     append_json_record(result, out);
     out.append("\n");
   }
+};
+
+// --format line: one aligned line per fetch, failed ones included.
+class LinePart final : public RecordPart {
+ public:
+  explicit LinePart(bool color) : color_(color) {}
+  void render(const FetchResult& result, Record& out) override {
+    append_fetch_line(result, color_, out);
+  }
+
+ private:
+  bool color_;
 };
 
 class WriteOutPart final : public RecordPart {
@@ -106,7 +121,10 @@ class OnChangeFilter final : public OutputSink {
 
 }  // namespace
 
-std::unique_ptr<OutputSink> make_output_sink(const OutputConfig& config, StdoutWriter& out) {
+std::unique_ptr<OutputSink> make_output_sink(const OutputConfig& config, StdoutWriter& out,
+                                             net::any_io_executor executor) {
+  // Every fetch is news on the board: --on-change does not filter it.
+  if (config.format == OutputFormat::board) return make_board_sink(config, std::move(executor));
   std::vector<std::unique_ptr<RecordPart>> parts;
   switch (config.format) {
     case OutputFormat::body:
@@ -115,7 +133,11 @@ std::unique_ptr<OutputSink> make_output_sink(const OutputConfig& config, StdoutW
     case OutputFormat::json:
       parts.push_back(std::make_unique<JsonPart>());
       break;
+    case OutputFormat::line:
+      parts.push_back(std::make_unique<LinePart>(color_wanted(config.color, 1)));
+      break;
     case OutputFormat::none:
+    case OutputFormat::board:
       break;
   }
   if (config.write_out) parts.push_back(std::make_unique<WriteOutPart>(*config.write_out));
@@ -125,8 +147,9 @@ std::unique_ptr<OutputSink> make_output_sink(const OutputConfig& config, StdoutW
 }
 
 bool output_prints_bodies(const OutputConfig& config) {
-  return config.format != OutputFormat::none ||
-         (config.write_out && config.write_out->uses_body());
+  auto const prints_bodies =
+      config.format == OutputFormat::body || config.format == OutputFormat::json;
+  return prints_bodies || (config.write_out && config.write_out->uses_body());
 }
 
 }  // namespace poller

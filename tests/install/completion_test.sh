@@ -1,7 +1,7 @@
 #!/bin/bash
 # The bash completion, sourced in a bare bash and driven through COMP_WORDS as readline would,
-# completes option names (every long option of `poller --help`), the values of --format and
-# --log-format, and file names for --cacert and the URL list.
+# completes option names (every long option of `poller --help`), the values of --format,
+# --log-format and --color, and file names for --cacert and the URL list.
 #   completion_test.sh POLLER COMPLETION_SCRIPT
 set -eu
 poller="$(realpath "$1")" script="$(realpath "$2")"
@@ -34,10 +34,11 @@ mkdir "$tmp/certs"
 touch "$tmp/certs/ca.pem" "$tmp/urls.txt"
 
 expect "--format" --for
-expect "body json none" --format ""
+expect "board body json line none" --format ""
 expect "json" --format j
 expect "json" --format = js
 expect "json text" --log-format ""
+expect "always auto never" --color ""
 expect "--log-format" --log
 expect "certs/ca.pem" --cacert certs/c
 expect "urls.txt" --once u

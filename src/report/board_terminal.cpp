@@ -1,0 +1,86 @@
+#include "board_terminal.hpp"
+
+#include <langinfo.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <clocale>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include <curses.h>
+
+namespace poller {
+namespace {
+
+// Colour pairs; 0 is the terminal's own.
+constexpr short failing_pair = 1;
+
+}  // namespace
+
+BoardTerminal::BoardTerminal(bool color) {
+  // LC_CTYPE only, for ncursesw to write UTF-8: LC_NUMERIC would change how numbers print.
+  std::setlocale(LC_CTYPE, "");
+  unicode_ = std::strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+  // Standard output for input too: stdin may be the URL list (`-`), and nothing is read.
+  if (newterm(nullptr, stdout, stdout) == nullptr) {
+    throw std::runtime_error("--format board: cannot set up the terminal (is TERM right?)");
+  }
+  open_ = true;
+  noecho();
+  curs_set(0);
+  if (color && has_colors()) {
+    start_color();
+    use_default_colors();
+    init_pair(failing_pair, COLOR_RED, -1);
+  }
+}
+
+BoardTerminal::~BoardTerminal() { close(); }
+
+void BoardTerminal::resize() {
+  winsize size{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_row > 0 && size.ws_col > 0) {
+    resizeterm(size.ws_row, size.ws_col);
+  }
+}
+
+std::size_t BoardTerminal::lines() const { return static_cast<std::size_t>(std::max(LINES, 0)); }
+std::size_t BoardTerminal::columns() const { return static_cast<std::size_t>(std::max(COLS, 0)); }
+
+void BoardTerminal::draw(const std::vector<BoardLine>& screen) {
+  werase(stdscr);
+  for (std::size_t i = 0; i < screen.size() && i < lines(); ++i) {
+    attr_t attributes = A_NORMAL;
+    switch (screen[i].style) {
+      case BoardLine::Style::title:
+        attributes = A_BOLD;
+        break;
+      case BoardLine::Style::heading:
+        attributes = A_UNDERLINE;
+        break;
+      case BoardLine::Style::failing:
+        attributes = A_BOLD | COLOR_PAIR(failing_pair);
+        break;
+      case BoardLine::Style::plain:
+        break;
+    }
+    wattrset(stdscr, attributes);
+    // The line fits the width: writing the last column of the last line does not scroll, as
+    // scrollok is off; curses just reports it could not move the cursor on.
+    mvwaddstr(stdscr, static_cast<int>(i), 0, screen[i].text.c_str());
+  }
+  wattrset(stdscr, A_NORMAL);
+  wrefresh(stdscr);
+}
+
+void BoardTerminal::close() {
+  if (!open_) return;
+  open_ = false;
+  curs_set(1);
+  endwin();
+  std::fflush(stdout);
+}
+
+}  // namespace poller

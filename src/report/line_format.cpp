@@ -1,0 +1,48 @@
+#include "poller/line_format.hpp"
+
+#include <string>
+
+#include <fmt/format.h>
+
+#include "poller/fetch_summary.hpp"
+#include "poller/target.hpp"
+
+namespace poller {
+namespace {
+
+// SGR codes: every terminal that speaks ANSI knows these few.
+constexpr std::string_view green = "\x1b[32m", bold_red = "\x1b[1;31m", reset = "\x1b[0m";
+
+// The URL's name: until a list entry can be named, the URL as listed (password removed).
+std::string_view name_of(const FetchResult& result) {
+  return result.target != nullptr ? std::string_view(result.target->display_url)
+                                  : std::string_view(result.url_effective);
+}
+
+}  // namespace
+
+void append_fetch_line(const FetchResult& result, bool color, Record& out) {
+  std::string status = result.status ? std::to_string(*result.status) : "---";
+  if (!result.ok()) status = "✗ " + status;
+  std::string const size = result.status ? short_size(result.bytes) : "-";
+  // Columns are padded by code points, not bytes: ✗ is three bytes and one column.
+  std::string const status_column = status + std::string(6 - column_count(status), ' ');
+  std::string line =
+      fmt::format("{}  {}{:>7} {:>5}  {:<7}  {}", local_time_of_day(result.started), status_column,
+                  short_latency(result.time_total), size, connection_kind(result), name_of(result));
+  if (!result.ok()) line += "  " + short_error(result.error_message(), 60);
+  if (color) {
+    if (!result.ok()) {
+      line = std::string(bold_red) + line + std::string(reset);
+    } else {
+      // Only the status: a screen of green lines says nothing a screen of plain ones does not.
+      auto const at = line.find(status);
+      line = line.substr(0, at) + std::string(green) + status + std::string(reset) +
+             line.substr(at + status.size());
+    }
+  }
+  out.append(line);
+  out.append("\n");
+}
+
+}  // namespace poller

@@ -1,0 +1,72 @@
+// --format line: golden lines for a success, an HTTP failure and a transport failure.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <ctime>
+
+#include "poller/line_format.hpp"
+#include "poller/target.hpp"
+
+namespace poller {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct LineFormatTest : ::testing::Test {
+  Target target = *parse_target("http://user:pw@127.0.0.1:8080/health").target;
+  FetchResult result;
+
+  LineFormatTest() {
+    // The time of day is local: pin the zone.
+    setenv("TZ", "UTC", 1);
+    tzset();
+    result.target = &target;
+    result.started = std::chrono::system_clock::time_point(14h + 2min + 7s);
+    result.status = 200;
+    result.bytes = 1229;
+    result.time_total = 12300us;
+    result.reused = true;
+  }
+
+  std::string line(bool color = false) {
+    Record out;
+    append_fetch_line(result, color, out);
+    return out.to_string();
+  }
+};
+
+TEST_F(LineFormatTest, ASuccessShowsTimeStatusLatencySizeConnectionAndName) {
+  EXPECT_EQ(line(), "14:02:07  200      12ms  1.2K  reused   http://user@127.0.0.1:8080/health\n");
+}
+
+TEST_F(LineFormatTest, AFailureIsMarkedAndSaysWhy) {
+  result.status = 503;
+  result.bytes = 15;
+  result.reused = false;
+  result.connects = 1;
+  result.time_total = 900us;
+  result.error = FetchError{FetchErrorKind::http_status, "HTTP status 503"};
+  EXPECT_EQ(line(),
+            "14:02:07  ✗ 503   0.9ms   15B  new      http://user@127.0.0.1:8080/health  "
+            "HTTP status 503\n");
+  result.status.reset();
+  result.reused = false;
+  result.connects = 0;
+  result.error = FetchError{FetchErrorKind::connect, "connect to 127.0.0.1:8080: Connection refused"};
+  EXPECT_EQ(line(),
+            "14:02:07  ✗ ---   0.9ms     -  -        http://user@127.0.0.1:8080/health  "
+            "Connection refused\n");
+}
+
+TEST_F(LineFormatTest, ColourGoesOnTheStatusOfASuccessAndAllOfAFailure) {
+  EXPECT_EQ(line(true),
+            "14:02:07  \x1b[32m200\x1b[0m      12ms  1.2K  reused   "
+            "http://user@127.0.0.1:8080/health\n");
+  result.error = FetchError{FetchErrorKind::check, "HTTP status 200"};
+  EXPECT_TRUE(line(true).starts_with("\x1b[1;31m14:02:07  ✗ 200")) << line(true);
+  EXPECT_TRUE(line(true).ends_with("\x1b[0m\n"));
+}
+
+}  // namespace
+}  // namespace poller

@@ -1,0 +1,229 @@
+// In a terminal: --format line, --color and NO_COLOR, and the live --format board, asserted on
+// what a real terminal (tmux) shows, against loopback servers.
+
+#include <sys/types.h>
+
+#include <csignal>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "poller_test.hpp"
+#include "support/test_server.hpp"
+#include "support/tmux_screen.hpp"
+
+namespace poller::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Generous: they catch a hang, not a slow machine.
+constexpr auto screen_bound = 10s;
+
+bool has_escape(std::string_view text) { return text.find('\x1b') != std::string_view::npos; }
+
+std::vector<std::string> screen_lines(const std::string& screen) {
+  std::vector<std::string> lines;
+  std::istringstream in(screen);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The screen's line that holds `text`, or "".
+std::string line_with(const std::string& screen, std::string_view text) {
+  for (auto const& line : screen_lines(screen)) {
+    if (line.find(text) != std::string::npos) return line;
+  }
+  return {};
+}
+
+// How many sparkline blocks the row of `name` shows.
+std::size_t sparkline_length(const std::string& screen, std::string_view name) {
+  auto const row = line_with(screen, name);
+  std::size_t blocks = 0;
+  for (std::string_view block : {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"}) {
+    blocks += count_of(row, block);
+  }
+  return blocks;
+}
+
+TEST(LineFormat, InAPipeALinePerFetchWithoutColour) {
+  TestServer server;
+  auto const refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/gone";
+  auto result = run_poller(
+      {"--format", "line", "--count", "2", "--interval", "0", server.url("/health"), refused});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  auto const out = screen_lines(result.out);
+  ASSERT_EQ(out.size(), 4u) << result.out;
+  EXPECT_NE(out[0].find("  200 "), std::string::npos) << out[0];
+  EXPECT_TRUE(out[0].ends_with(" new      " + server.url("/health"))) << out[0];
+  EXPECT_TRUE(out[2].ends_with(" reused   " + server.url("/health"))) << out[2];
+  EXPECT_NE(out[1].find("✗ ---"), std::string::npos) << out[1];
+  EXPECT_TRUE(out[1].ends_with(refused + "  Connection refused")) << out[1];
+  EXPECT_FALSE(has_escape(result.out)) << result.out;
+  EXPECT_FALSE(has_escape(result.err)) << result.err;
+}
+
+TEST(LineFormat, ColorAlwaysColoursAPipeAndTheLog) {
+  TestServer server;
+  auto const refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/gone";
+  auto result = run_process({"/usr/bin/env", "NO_COLOR=1", POLLER_BINARY, "--format", "line",
+                             "--color=always", "--once", server.url("/health"), refused});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.out.find("\x1b[32m200\x1b[0m"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\x1b[1;31m"), std::string::npos) << result.out;
+  EXPECT_TRUE(has_escape(result.err)) << result.err;  // the log line's level
+}
+
+// On a terminal: colour by default, none with NO_COLOR or --color=never; --color=always wins
+// over NO_COLOR. Log lines (stderr) and results (stdout) alike.
+struct ColorCase {
+  std::string name;
+  std::vector<std::string> options;
+  std::vector<std::string> environment;
+  bool coloured;
+};
+
+class LineColorOnATerminal : public ::testing::TestWithParam<ColorCase> {};
+
+TEST_P(LineColorOnATerminal, FollowsColorAndNoColor) {
+  TestServer server;
+  auto const refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/gone";
+  std::vector<std::string> argv{POLLER_BINARY, "--format", "line", "--once"};
+  argv.insert(argv.end(), GetParam().options.begin(), GetParam().options.end());
+  argv.insert(argv.end(), {server.url("/health"), refused});
+  TmuxScreen screen(argv, 160, 20, GetParam().environment);
+  ASSERT_EQ(screen.wait_for_exit(screen_bound), 1) << screen.capture();
+  auto const shown = screen.capture(true);
+  // The result line, the failed one, and the log line of the failure.
+  EXPECT_EQ(has_escape(line_with(shown, "/health")), GetParam().coloured) << shown;
+  EXPECT_EQ(has_escape(line_with(shown, "/gone  Connection refused")), GetParam().coloured)
+      << shown;
+  EXPECT_EQ(has_escape(line_with(shown, "error")), GetParam().coloured) << shown;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Terminal, LineColorOnATerminal,
+    ::testing::Values(ColorCase{"Default", {}, {}, true},
+                      ColorCase{"AutoWithNoColor", {"--color=auto"}, {"NO_COLOR=1"}, false},
+                      ColorCase{"Never", {"--color=never"}, {}, false},
+                      ColorCase{"AlwaysWithNoColor", {"--color=always"}, {"NO_COLOR=1"}, true}),
+    [](const ::testing::TestParamInfo<ColorCase>& info) { return info.param.name; });
+
+TEST(Board, OffATerminalIsAUsageError) {
+  TestServer server;
+  auto result = run_poller({"--format", "board", "--once", server.url("/a")});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("--format board needs a terminal"), std::string::npos) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(server.requests_served(), 0u);
+}
+
+TEST(Board, WithWriteOutIsAUsageErrorOnATerminalToo) {
+  TestServer server;
+  TmuxScreen screen({POLLER_BINARY, "--format", "board", "-w", "%{url}", server.url("/a")}, 120,
+                    10);
+  EXPECT_EQ(screen.wait_for_exit(screen_bound), 2) << screen.capture();
+  EXPECT_NE(screen.capture().find("-w cannot go with it"), std::string::npos) << screen.capture();
+  EXPECT_EQ(server.requests_served(), 0u);
+}
+
+struct BoardTest : ::testing::Test {
+  TestServer server;
+  std::string refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/down";
+  std::vector<std::string> urls{server.url("/one"), server.url("/two"), refused};
+
+  std::vector<std::string> command(std::vector<std::string> options) {
+    std::vector<std::string> argv{POLLER_BINARY, "--format", "board"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.insert(argv.end(), urls.begin(), urls.end());
+    return argv;
+  }
+
+  static bool shows_rows(const std::string& screen, const std::vector<std::string>& names) {
+    for (auto const& name : names) {
+      if (line_with(screen, name).empty()) return false;
+    }
+    return true;
+  }
+};
+
+TEST_F(BoardTest, ARowPerUrlAndTheFailingOneMarkedWithItsError) {
+  TmuxScreen screen(command({"--interval", "60"}), 140, 20);
+  ASSERT_TRUE(screen.wait_until([&](auto const& s) { return shows_rows(s, urls); }, screen_bound))
+      << screen.capture();
+  auto const shown = screen.capture();
+  EXPECT_NE(shown.find("round 1"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("2 up · 1 down"), std::string::npos) << shown;
+  EXPECT_TRUE(line_with(shown, "/one").starts_with("✓ ")) << shown;
+  auto const failing = line_with(shown, refused);
+  EXPECT_TRUE(failing.starts_with("✗ ")) << shown;
+  EXPECT_NE(failing.find("Connection refused"), std::string::npos) << shown;
+  // Marked in colour too: the failing row is drawn in red, the others are not.
+  auto const coloured = screen.capture(true);
+  EXPECT_TRUE(has_escape(line_with(coloured, "/down"))) << coloured;
+}
+
+TEST_F(BoardTest, TheSparklineAdvancesOverRounds) {
+  TmuxScreen screen(command({"--interval", "200ms"}), 140, 20);
+  std::size_t before = 0;
+  ASSERT_TRUE(screen.wait_until(
+      [&](auto const& s) { return (before = sparkline_length(s, "/one")) >= 2; }, screen_bound))
+      << screen.capture();
+  // A block per round: rounds go on faster than the screen is read, so "at least".
+  EXPECT_TRUE(screen.wait_until(
+      [&](auto const& s) { return sparkline_length(s, "/one") >= before + 3; }, screen_bound))
+      << screen.capture();
+  EXPECT_NE(line_with(screen.capture(), "/down").find("✗✗✗"), std::string::npos)
+      << screen.capture();
+}
+
+TEST_F(BoardTest, AResizeIsLaidOutAgain) {
+  TmuxScreen screen(command({"--interval", "60"}), 140, 20);
+  ASSERT_TRUE(screen.wait_until([&](auto const& s) { return shows_rows(s, urls); }, screen_bound))
+      << screen.capture();
+  // Too short for three rows: one, and a line that counts the rest (the failing one with them).
+  screen.resize(60, 4);
+  EXPECT_TRUE(screen.wait_for_text("2 more URLs, 1 of them failing", screen_bound))
+      << screen.capture();
+  for (auto const& line : screen_lines(screen.capture())) EXPECT_LE(line.size(), 3u * 60) << line;
+  screen.resize(140, 20);
+  EXPECT_TRUE(screen.wait_until([&](auto const& s) { return shows_rows(s, urls); }, screen_bound))
+      << screen.capture();
+}
+
+TEST_F(BoardTest, SigintGivesTheTerminalBackAndPrintsTheHeldLog) {
+  TmuxScreen screen(command({"--interval", "60"}), 140, 20);
+  ASSERT_TRUE(screen.wait_until([&](auto const& s) { return shows_rows(s, urls); }, screen_bound))
+      << screen.capture();
+  EXPECT_EQ(screen.pane_format("#{alternate_on}#{cursor_flag}"), "10");
+  screen.send_keys("C-c");
+  EXPECT_EQ(screen.wait_for_exit(screen_bound), 0) << screen.capture();
+  auto const shown = screen.capture();
+  EXPECT_EQ(shown.find("round 1"), std::string::npos) << shown;  // the board is gone
+  EXPECT_EQ(screen.pane_format("#{alternate_on}#{cursor_flag}"), "01");
+  // The log lines the board held, after it.
+  EXPECT_NE(line_with(shown, "error: " + refused).find("Connection refused"), std::string::npos)
+      << shown;
+  EXPECT_FALSE(line_with(shown, "SIGINT: stopping").empty()) << shown;
+}
+
+TEST_F(BoardTest, SigtermAndTheLastRoundGiveTheTerminalBackToo) {
+  {
+    TmuxScreen screen(command({"--interval", "60"}), 140, 20);
+    ASSERT_TRUE(screen.wait_until([&](auto const& s) { return shows_rows(s, urls); }, screen_bound))
+        << screen.capture();
+    ASSERT_GT(screen.command_pid(), 0);
+    ::kill(screen.command_pid(), SIGTERM);
+    EXPECT_EQ(screen.wait_for_exit(screen_bound), 0) << screen.capture();
+    EXPECT_EQ(screen.pane_format("#{alternate_on}#{cursor_flag}"), "01");
+    EXPECT_FALSE(line_with(screen.capture(), "SIGTERM: stopping").empty()) << screen.capture();
+  }
+  TmuxScreen screen(command({"--interval", "0", "--count", "3"}), 140, 20);
+  EXPECT_EQ(screen.wait_for_exit(screen_bound), 1) << screen.capture();
+  EXPECT_EQ(screen.pane_format("#{alternate_on}#{cursor_flag}"), "01");
+  EXPECT_EQ(count_of(screen.capture(), "Connection refused"), 3u) << screen.capture();
+}
+
+}  // namespace
+}  // namespace poller::test
