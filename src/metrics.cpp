@@ -279,6 +279,15 @@ const std::vector<MetricsRegistry::Family>& MetricsRegistry::families() {
        [](const Family& f, const MetricsRegistry& r, std::string& out) {
          append_sample(out, f.name, "", r.connections_reused_);
        }},
+      {"poller_shard_info", "gauge",
+       "The shard of the fleet this instance fetches (--shard K/N): shard K of shards N; always 1.",
+       nullptr,
+       [](const Family& f, const MetricsRegistry& r, std::string& out) {
+         if (!r.shard_) return;
+         append_sample(out, f.name,
+                       fmt::format("shard=\"{}\",shards=\"{}\"", r.shard_->index, r.shard_->count),
+                       1);
+       }},
   };
   return all;
 }
@@ -295,8 +304,13 @@ bool MetricsRegistry::render_some(Cursor& cursor, std::string& out, std::size_t 
   while (cursor.family < all.size()) {
     auto const& family = all[cursor.family];
     if (family.overall != nullptr) {
-      render_family_header(family, out);
-      family.overall(family, *this, out);
+      // Without a series (poller_shard_info without --shard), no header either.
+      std::string lines;
+      family.overall(family, *this, lines);
+      if (!lines.empty()) {
+        render_family_header(family, out);
+        out += lines;
+      }
     } else {
       std::string url_label;
       auto url = cursor.after_url ? urls_.upper_bound(*cursor.after_url) : urls_.begin();

@@ -24,6 +24,7 @@
 #include "poller/metrics_server.hpp"
 #include "poller/output.hpp"
 #include "poller/schedule.hpp"
+#include "poller/shard.hpp"
 #include "poller/sources.hpp"
 #include "poller/stats.hpp"
 #include "poller/url_list.hpp"
@@ -34,6 +35,24 @@ namespace {
 namespace net = boost::asio;
 using error_code = boost::system::error_code;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+// --shard: this instance's part of the list. An empty part is no error: a SIGHUP may bring URLs
+// of this shard, and until then the instance idles.
+std::vector<Target> take_shard(std::vector<Target> targets, const std::optional<Shard>& shard,
+                               std::string_view when) {
+  if (!shard) return targets;
+  auto const urls = targets.size(), origins = count_origins(targets);
+  auto kept = keep_shard(std::move(targets), *shard);
+  if (kept.empty()) {
+    spdlog::warn("{}shard {}/{}: none of the {} URL(s) on {} origin(s) falls in this shard; "
+                 "idle until a SIGHUP brings some",
+                 when, shard->index, shard->count, urls, origins);
+  } else {
+    spdlog::info("{}shard {}/{}: {} of {} URL(s), {} of {} origin(s)", when, shard->index,
+                 shard->count, kept.size(), urls, count_origins(kept), origins);
+  }
+  return kept;
+}
 
 class Poller {
  public:
@@ -51,6 +70,7 @@ class Poller {
     signals_.add(SIGUSR1);
     if (options.metrics_listen) {
       metrics_ = std::make_unique<MetricsRegistry>();
+      if (options.shard) metrics_->set_shard(*options.shard);
       metrics_server_ = std::make_unique<MetricsServer>(io_, *metrics_, *options.metrics_listen);
     }
   }
@@ -147,6 +167,7 @@ class Poller {
       return;
     }
     spdlog::info("SIGHUP: reloaded {}: {} URL(s)", sources_.files(), list.targets.size());
+    list.targets = take_shard(std::move(list.targets), options_.shard, "SIGHUP: ");
     client_.keep_only(list.targets);
     if (metrics_) metrics_->keep_only(list.targets);
     targets_ = std::make_shared<const std::vector<Target>>(std::move(list.targets));
@@ -242,6 +263,7 @@ int run(const Options& requested) {
     for (auto const& error : list.errors) log_startup_error(options.log_format, error);
     return exit_usage;
   }
+  list.targets = take_shard(std::move(list.targets), options.shard, "");
 
   // Keep descriptors for stdio, the resolver and the connection in use beyond the idle pool.
   constexpr std::size_t reserved_descriptors = 64;

@@ -137,6 +137,19 @@ TEST(MetricsRegistry, BeforeAnyFetchOnlyTheOverallFamiliesAreThere) {
   EXPECT_TRUE(lines_starting(text, "# HELP poller_fetch_duration_seconds").empty()) << text;
 }
 
+TEST(MetricsRegistry, ShardInfoNamesShardAndShardsOnlyWithShard) {
+  MetricsRegistry registry;
+  EXPECT_EQ(registry.render().find("poller_shard_info"), std::string::npos);
+  registry.set_shard(Shard{3, 4});
+  auto const text = registry.render();
+  EXPECT_TRUE(text.ends_with(
+      "# HELP poller_shard_info The shard of the fleet this instance fetches (--shard K/N): shard K "
+      "of shards N; always 1.\n"
+      "# TYPE poller_shard_info gauge\n"
+      "poller_shard_info{shard=\"3\",shards=\"4\"} 1\n"))
+      << text;
+}
+
 TEST(MetricsRegistry, LabelValuesEscapeBackslashQuoteAndNewline) {
   EXPECT_EQ(escape_label_value("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
   EXPECT_EQ(escape_label_value("http://h/plain"), "http://h/plain");

@@ -16,6 +16,7 @@
 
 #include "poller/duration.hpp"
 #include "poller/fetch_result.hpp"
+#include "poller/shard.hpp"
 #include "poller/target.hpp"
 
 namespace poller {
@@ -59,6 +60,9 @@ class MetricsRegistry {
   void record_round(Duration lateness);
   // One fetch's outcome; a cancelled fetch is not recorded.
   void record(const FetchResult& result);
+  // --shard K/N: poller_shard_info{shard="K",shards="N"} 1, so that queries over a fleet can
+  // find a missing shard. Without it the family is left out.
+  void set_shard(Shard shard) { shard_ = shard; }
   // After a reload: the series of URLs no longer listed go.
   void keep_only(const std::vector<Target>& targets);
 
@@ -97,6 +101,7 @@ class MetricsRegistry {
   SecondsHistogram lateness_;
   std::uint64_t connections_opened_ = 0;
   std::uint64_t connections_reused_ = 0;
+  std::optional<Shard> shard_;
 };
 
 // A label value as the text format wants it: backslash, double quote and line feed escaped.

@@ -11,6 +11,7 @@
 
 #include "poller/checks.hpp"
 #include "poller/duration.hpp"
+#include "poller/shard.hpp"
 #include "poller/write_out.hpp"
 
 namespace poller {
@@ -87,6 +88,9 @@ struct Options {
   bool digest_body = false;
   Verbosity verbosity = Verbosity::normal;
   LogFormat log_format = LogFormat::text;
+
+  // --shard K/N: fetch only the URLs whose origin falls in shard K of N (see shard.hpp).
+  std::optional<Shard> shard;
 
   // Serve Prometheus metrics at http://ADDR:PORT/metrics (the registry exists only then).
   std::optional<ListenAddress> metrics_listen;
