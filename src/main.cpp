@@ -311,7 +311,8 @@ int main(int argc, char** argv) {
     options.format = format == "none"   ? poller::OutputFormat::none
                      : format == "json" ? poller::OutputFormat::json
                                         : poller::OutputFormat::body;
-    if (shard) options.shard = poller::resolve_shard(poller::parse_shard_option(*shard), host_name());
+    if (shard)
+      options.shard = poller::resolve_shard(poller::parse_shard_option(*shard), host_name());
     if (metrics_listen) options.metrics_listen = poller::parse_listen_address(*metrics_listen);
     if (write_out)
       options.write_out =

@@ -44,9 +44,10 @@ std::vector<Target> take_shard(std::vector<Target> targets, const std::optional<
   auto const urls = targets.size(), origins = count_origins(targets);
   auto kept = keep_shard(std::move(targets), *shard);
   if (kept.empty()) {
-    spdlog::warn("{}shard {}/{}: none of the {} URL(s) on {} origin(s) falls in this shard; "
-                 "idle until a SIGHUP brings some",
-                 when, shard->index, shard->count, urls, origins);
+    spdlog::warn(
+        "{}shard {}/{}: none of the {} URL(s) on {} origin(s) falls in this shard; "
+        "idle until a SIGHUP brings some",
+        when, shard->index, shard->count, urls, origins);
   } else {
     spdlog::info("{}shard {}/{}: {} of {} URL(s), {} of {} origin(s)", when, shard->index,
                  shard->count, kept.size(), urls, count_origins(kept), origins);

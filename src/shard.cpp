@@ -36,9 +36,10 @@ ShardOption parse_shard_option(std::string_view text) {
   ShardOption option;
   auto const count = whole_number(n, 1, max_shards);
   if (!count) {
-    throw UsageError(fmt::format("--shard: \"{}\": N (after the /) must be a number of shards "
-                                 "from 1 to {}",
-                                 text, max_shards));
+    throw UsageError(
+        fmt::format("--shard: \"{}\": N (after the /) must be a number of shards "
+                    "from 1 to {}",
+                    text, max_shards));
   }
   option.count = *count;
   if (k == "auto") return option;
@@ -131,6 +132,8 @@ std::vector<Target> keep_shard(std::vector<Target> targets, Shard shard) {
     }
     return !found->second;
   });
+  // A shard of a long list would otherwise keep the capacity of the whole list for good.
+  targets.shrink_to_fit();
   return targets;
 }
 

@@ -142,11 +142,12 @@ TEST(MetricsRegistry, ShardInfoNamesShardAndShardsOnlyWithShard) {
   EXPECT_EQ(registry.render().find("poller_shard_info"), std::string::npos);
   registry.set_shard(Shard{3, 4});
   auto const text = registry.render();
-  EXPECT_TRUE(text.ends_with(
-      "# HELP poller_shard_info The shard of the fleet this instance fetches (--shard K/N): shard K "
-      "of shards N; always 1.\n"
-      "# TYPE poller_shard_info gauge\n"
-      "poller_shard_info{shard=\"3\",shards=\"4\"} 1\n"))
+  EXPECT_TRUE(
+      text.ends_with("# HELP poller_shard_info The shard of the fleet this instance fetches "
+                     "(--shard K/N): shard K "
+                     "of shards N; always 1.\n"
+                     "# TYPE poller_shard_info gauge\n"
+                     "poller_shard_info{shard=\"3\",shards=\"4\"} 1\n"))
       << text;
 }
 

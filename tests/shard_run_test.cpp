@@ -34,7 +34,9 @@ std::string authority_of(const std::string& url) {
   return url.substr(start, url.find('/', start) - start);
 }
 
-std::string shard_arg(unsigned k, unsigned n) { return std::to_string(k) + "/" + std::to_string(n); }
+std::string shard_arg(unsigned k, unsigned n) {
+  return std::to_string(k) + "/" + std::to_string(n);
+}
 
 // N pollers at once, --shard 1/N ... N/N, one round each; the URLs each one fetched (its -w).
 struct FleetRound {
@@ -118,7 +120,8 @@ TEST(ShardFleet, FourInstancesFetchEveryUrlOnceEachOriginFromOneThenFiveMoveOnly
   auto const five = run_fleet_round(5, list);
   auto const all_seen = server.requests();
   auto const with_five = check_fleet_round(
-      five, urls, std::vector<RecordedRequest>(all_seen.begin() + seen_by_four.size(), all_seen.end()));
+      five, urls,
+      std::vector<RecordedRequest>(all_seen.begin() + seen_by_four.size(), all_seen.end()));
   EXPECT_EQ(server.connections_accepted(), 2u * origin_count);
 
   ASSERT_EQ(with_four.size(), static_cast<std::size_t>(origin_count));
@@ -164,12 +167,15 @@ TEST(ShardFleet, SighupReshardsTheNewListAndAnEmptyShardStartsFetching) {
   auto const list = dir.write_file("list.txt", "http://" + hosts[0] + ":" + port + "/first\n");
   std::vector<std::unique_ptr<Process>> fleet;
   for (unsigned k = 1; k <= 2; ++k) {
-    fleet.push_back(std::make_unique<Process>(poller_command(
-        {"--interval", "0.05", "--format", "none", "-w", "%{url}\\n", "--shard", shard_arg(k, 2), list})));
+    fleet.push_back(
+        std::make_unique<Process>(poller_command({"--interval", "0.05", "--format", "none", "-w",
+                                                  "%{url}\\n", "--shard", shard_arg(k, 2), list})));
   }
   // One origin: one instance fetches it, the other idles.
-  for (auto& poller : fleet) ASSERT_TRUE(poller->wait_for_stderr("shard ", 10s)) << poller->stderr_text();
-  auto const idle = fleet[0]->stderr_text().find("none of the 1 URL(s)") != std::string::npos ? 0 : 1;
+  for (auto& poller : fleet)
+    ASSERT_TRUE(poller->wait_for_stderr("shard ", 10s)) << poller->stderr_text();
+  auto const idle =
+      fleet[0]->stderr_text().find("none of the 1 URL(s)") != std::string::npos ? 0 : 1;
   ASSERT_NE(fleet[idle]->stderr_text().find("idle until a SIGHUP"), std::string::npos);
   ASSERT_TRUE(fleet[1 - idle]->wait_for_stdout("/first\n", 10s));
 
@@ -177,8 +183,10 @@ TEST(ShardFleet, SighupReshardsTheNewListAndAnEmptyShardStartsFetching) {
   std::set<std::string> second;
   std::string second_text;
   for (int i = 0; i < 2 * origin_count; ++i) {
-    second.insert("http://" + hosts[i % origin_count] + ":" + port + "/second/" + std::to_string(i));
-    second_text += "http://" + hosts[i % origin_count] + ":" + port + "/second/" + std::to_string(i) + "\n";
+    second.insert("http://" + hosts[i % origin_count] + ":" + port + "/second/" +
+                  std::to_string(i));
+    second_text +=
+        "http://" + hosts[i % origin_count] + ":" + port + "/second/" + std::to_string(i) + "\n";
   }
   dir.write_file("list.txt", second_text);
   for (auto& poller : fleet) poller->send_signal(SIGHUP);
@@ -189,11 +197,13 @@ TEST(ShardFleet, SighupReshardsTheNewListAndAnEmptyShardStartsFetching) {
   auto all_fetched = [&] {
     std::set<std::string> seen;
     for (auto const& request : server.requests()) {
-      if (request.target.starts_with("/second/")) seen.insert("http://" + request.headers.at("host") + request.target);
+      if (request.target.starts_with("/second/"))
+        seen.insert("http://" + request.headers.at("host") + request.target);
     }
     return seen == second;
   };
-  for (auto waited = 0ms; !all_fetched() && waited < 10s; waited += 20ms) std::this_thread::sleep_for(20ms);
+  for (auto waited = 0ms; !all_fetched() && waited < 10s; waited += 20ms)
+    std::this_thread::sleep_for(20ms);
   ASSERT_TRUE(all_fetched());
   for (auto& poller : fleet) poller->send_signal(SIGTERM);
   std::vector<std::set<std::string>> fetched;
@@ -217,7 +227,8 @@ TEST(ShardFleet, AutoTakesKFromTheHostNameOrdinal) {
                         "hostname \"$0\" && exec \"$@\"", host_name, POLLER_BINARY, "--once",
                         "--format", "none", "--shard", shard, server.url("/a")});
   };
-  auto const probe = run_process({"/usr/bin/unshare", "--user", "--map-root-user", "--uts", "/bin/true"});
+  auto const probe =
+      run_process({"/usr/bin/unshare", "--user", "--map-root-user", "--uts", "/bin/true"});
   if (probe.exit_code != 0) GTEST_SKIP() << "no unprivileged UTS namespace here: " << probe.err;
 
   auto const second = in_host("poller-1", "auto/2");
@@ -225,9 +236,10 @@ TEST(ShardFleet, AutoTakesKFromTheHostNameOrdinal) {
   EXPECT_NE(second.err.find("shard 2/2: "), std::string::npos) << second.err;
   auto const too_far = in_host("poller-2", "auto/2");
   EXPECT_EQ(too_far.exit_code, 2);
-  EXPECT_EQ(too_far.err,
-            "poller: --shard auto/2: the host name \"poller-2\" is ordinal 2, shard 3, but there are "
-            "only 2 shards: give the StatefulSet's replicas and N the same value\n");
+  EXPECT_EQ(
+      too_far.err,
+      "poller: --shard auto/2: the host name \"poller-2\" is ordinal 2, shard 3, but there are "
+      "only 2 shards: give the StatefulSet's replicas and N the same value\n");
 }
 
 TEST(ShardFleet, BadShardIsAUsageErrorAndNothingIsFetched) {
@@ -247,8 +259,10 @@ TEST(ShardFleet, MetricsCarryShardInfoThatPromtoolAccepts) {
   ASSERT_FALSE(url.empty()) << poller.stderr_text();
   auto const scrape = run_process({"/usr/bin/curl", "-sS", "--max-time", "10", url});
   ASSERT_EQ(scrape.exit_code, 0) << scrape.err;
-  EXPECT_NE(scrape.out.find("\n# TYPE poller_shard_info gauge\npoller_shard_info{shard=\"2\",shards=\"3\"} 1\n"),
-            std::string::npos)
+  EXPECT_NE(
+      scrape.out.find(
+          "\n# TYPE poller_shard_info gauge\npoller_shard_info{shard=\"2\",shards=\"3\"} 1\n"),
+      std::string::npos)
       << scrape.out;
   auto const check = run_process({"/usr/bin/promtool", "check", "metrics"}, scrape.out);
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;

@@ -3,13 +3,13 @@
 
 #include "poller/shard.hpp"
 
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "usage_error.hpp"
 
@@ -27,7 +27,8 @@ Origin origin(const std::string& url) { return target(url).origin; }
 // 1,000 origins as a fleet's list might hold them: h0000.example ... h0999.example.
 std::vector<Origin> thousand_origins() {
   std::vector<Origin> origins;
-  for (int i = 0; i < 1000; ++i) origins.push_back(origin(fmt::format("http://h{:04d}.example/", i)));
+  for (int i = 0; i < 1000; ++i)
+    origins.push_back(origin(fmt::format("http://h{:04d}.example/", i)));
   return origins;
 }
 
@@ -103,7 +104,8 @@ TEST(ShardHash, IsFnv1a64ThenMurmur3Fmix64) {
   EXPECT_EQ(fnv1a64("a"), 0xaf63dc4c8601ec8cull);
   EXPECT_EQ(fnv1a64("foobar"), 0x85944171f73967e8ull);
   EXPECT_EQ(fmix64(0), 0u);
-  EXPECT_EQ(shard_weight(origin("http://example.com/"), 1), fmix64(fnv1a64("1|http://example.com:80")));
+  EXPECT_EQ(shard_weight(origin("http://example.com/"), 1),
+            fmix64(fnv1a64("1|http://example.com:80")));
 }
 
 // Computed with the README's Python: these must never change, or a fleet that mixes versions
@@ -160,7 +162,8 @@ TEST(ShardHash, FromFourToFiveShardsAboutAFifthOfTheOriginsMoveAllToTheNewShard)
 
 TEST(KeepShard, TheShardsPartitionTheListAndKeepItsOrderAndDuplicates) {
   std::vector<Target> list;
-  for (int i = 0; i < 60; ++i) list.push_back(target(fmt::format("http://h{}.example/{}", i % 20, i)));
+  for (int i = 0; i < 60; ++i)
+    list.push_back(target(fmt::format("http://h{}.example/{}", i % 20, i)));
   list.push_back(list.front());  // a duplicate is fetched as often as listed
   std::multiset<std::string> all;
   for (unsigned k = 1; k <= 3; ++k) {
