@@ -14,6 +14,7 @@ is built without Kubernetes service discovery, so it cannot read kubernetes_sd_c
   - the reload script is valid sh (`sh -n`);
   - prometheus.yml passes `promtool check config` with its pod discovery swapped for a static
     target (the rest: scrape settings, relabelling), and its discovery block is checked by hand;
+    poller-rules.yml passes `promtool check rules`;
   - `kubectl kustomize` renders the directory when a kubectl is installed (not a test
     dependency: Debian's would conflict with other kubectl packages).
 Not checked: the objects against the API server's schemas, the image, the pods running.
@@ -166,6 +167,14 @@ with tempfile.TemporaryDirectory() as tmp:
     result = subprocess.run([promtool, "check", "config", str(config)], capture_output=True,
                             text=True)
     check(result.returncode == 0, f"promtool check config: {result.stdout}{result.stderr}")
+
+# The fleet alerts: promtool parses every expression; the shard count is the fleet's.
+rules = examples / "poller-rules.yml"
+result = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True, text=True)
+check(result.returncode == 0, f"promtool check rules: {result.stdout}{result.stderr}")
+if match:
+    check(f"count(poller_shard_info{{job=\"poller\"}}) < {match.group(1)}" in rules.read_text(),
+          f"poller-rules.yml does not expect {match.group(1)} shards")
 
 kubectl = shutil.which("kubectl")
 if kubectl:
