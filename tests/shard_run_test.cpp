@@ -169,7 +169,12 @@ TEST(ShardFleet, SighupReshardsTheNewListAndAnEmptyShardStartsFetching) {
   for (unsigned k = 1; k <= 2; ++k) {
     fleet.push_back(
         std::make_unique<Process>(poller_command({"--interval", "0.05", "--format", "none", "-w",
-                                                  "%{url}\\n", "--shard", shard_arg(k, 2), list})));
+                                                  "%{url}\\n", "--shard", shard_arg(k, 2),
+                                                  "--metrics-listen", "127.0.0.1:0", list})));
+  }
+  // Serving metrics: its SIGHUP handler is in place (a SIGHUP before it would end poller).
+  for (auto& poller : fleet) {
+    ASSERT_FALSE(metrics_url(*poller, 10s).empty()) << poller->stderr_text();
   }
   // One origin: one instance fetches it, the other idles.
   for (auto& poller : fleet)
