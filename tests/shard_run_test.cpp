@@ -167,10 +167,9 @@ TEST(ShardFleet, SighupReshardsTheNewListAndAnEmptyShardStartsFetching) {
   auto const list = dir.write_file("list.txt", "http://" + hosts[0] + ":" + port + "/first\n");
   std::vector<std::unique_ptr<Process>> fleet;
   for (unsigned k = 1; k <= 2; ++k) {
-    fleet.push_back(
-        std::make_unique<Process>(poller_command({"--interval", "0.05", "--format", "none", "-w",
-                                                  "%{url}\\n", "--shard", shard_arg(k, 2),
-                                                  "--metrics-listen", "127.0.0.1:0", list})));
+    fleet.push_back(std::make_unique<Process>(
+        poller_command({"--interval", "0.05", "--format", "none", "-w", "%{url}\\n", "--shard",
+                        shard_arg(k, 2), "--metrics-listen", "127.0.0.1:0", list})));
   }
   // Serving metrics: its SIGHUP handler is in place (a SIGHUP before it would end poller).
   for (auto& poller : fleet) {
