@@ -16,15 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// 127.0.x.y, x from 1: each address a distinct host (origin) on the same port.
-std::vector<std::string> loopback_hosts(int count) {
-  std::vector<std::string> hosts;
-  for (int i = 0; i < count; ++i) {
-    hosts.push_back("127.0." + std::to_string(1 + i / 250) + "." + std::to_string(1 + i % 250));
-  }
-  return hosts;
-}
-
 // The test process holds a listener per host and the server side of every connection.
 void raise_descriptor_limit() {
   rlimit limit{};

@@ -137,6 +137,20 @@ TEST(MetricsRegistry, BeforeAnyFetchOnlyTheOverallFamiliesAreThere) {
   EXPECT_TRUE(lines_starting(text, "# HELP poller_fetch_duration_seconds").empty()) << text;
 }
 
+TEST(MetricsRegistry, ShardInfoNamesShardAndShardsOnlyWithShard) {
+  ResultStore store(ResultStore::Metrics::on);
+  EXPECT_EQ(render_metrics(store).find("poller_shard_info"), std::string::npos);
+  store.set_shard(Shard{3, 4});
+  auto const text = render_metrics(store);
+  EXPECT_TRUE(
+      text.ends_with("# HELP poller_shard_info The shard of the fleet this instance fetches "
+                     "(--shard K/N): shard K "
+                     "of shards N; always 1.\n"
+                     "# TYPE poller_shard_info gauge\n"
+                     "poller_shard_info{shard=\"3\",shards=\"4\"} 1\n"))
+      << text;
+}
+
 TEST(MetricsRegistry, LabelValuesEscapeBackslashQuoteAndNewline) {
   EXPECT_EQ(escape_label_value("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
   EXPECT_EQ(escape_label_value("http://h/plain"), "http://h/plain");

@@ -44,6 +44,15 @@ inline std::size_t count_of(std::string_view haystack, std::string_view needle) 
   return n;
 }
 
+// 127.0.x.y, x from 1: each address a distinct host (origin) on the same port.
+inline std::vector<std::string> loopback_hosts(int count) {
+  std::vector<std::string> hosts;
+  for (int i = 0; i < count; ++i) {
+    hosts.push_back("127.0." + std::to_string(1 + i / 250) + "." + std::to_string(1 + i % 250));
+  }
+  return hosts;
+}
+
 // Runs jq -c over `input`; jq exits non-zero on anything that is not JSON.
 inline ProcessResult jq(std::string_view program, std::string_view input) {
   return run_process({"/usr/bin/jq", "-c", std::string(program)}, input);

@@ -1,6 +1,8 @@
 // poller: fetch a list of URLs in fixed-rate rounds. This file only turns the command line into
 // Options; everything else lives in the libraries of src/ (see "Code map" in the README).
 
+#include <unistd.h>
+
 #include <charconv>
 #include <exception>
 #include <functional>
@@ -16,6 +18,7 @@
 #include "log.hpp"
 #include "options.hpp"
 #include "poller.hpp"
+#include "poller/shard.hpp"
 #include "poller/text.hpp"
 
 namespace {
@@ -53,6 +56,13 @@ std::uint64_t to_number(const std::string& option, const std::string& text, std:
     throw poller::UsageError(option + ": \"" + text + "\" is not " + what);
   }
   return value;
+}
+
+// For --shard auto/N: a StatefulSet pod's host name is its pod name, NAME-ORDINAL.
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return {};
+  return name;
 }
 
 // CLI11's "--interval: 1 required DURATION missing" as "--interval needs a value (DURATION)".
@@ -149,7 +159,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> headers, resolves;
   std::string format = "body", log_format = "text", color = "auto";
   std::optional<std::string> write_out, count, cert_expiry, max_redirects, max_connections;
-  std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen;
+  std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen, shard;
   bool once = false, verbose = false, quiet = false;
 
   // A repeatable option (-H, --resolve) takes one value per occurrence: with allow_extra_args it
@@ -247,6 +257,11 @@ int main(int argc, char** argv) {
                  "Serve Prometheus metrics at http://ADDR:PORT/metrics; ADDR is an IPv4 address, "
                  "[IPv6] or localhost (e.g. 127.0.0.1:9100)")
       ->type_name("ADDR:PORT");
+  app.add_option("--shard", shard,
+                 "Fetch only the URLs whose origin (scheme, host, port) falls in shard K of N, by "
+                 "rendezvous hashing: N instances with K = 1..N fetch each URL once. auto/N takes "
+                 "K from the host name's -ORDINAL suffix plus 1 (a StatefulSet's poller-0 is 1)")
+      ->type_name("K/N");
   app.add_option("--log-format", log_format, "stderr log lines as text or JSON objects")
       ->type_name("text|json")
       ->check(CLI::IsMember({"text", "json"}).description(""))
@@ -307,6 +322,8 @@ int main(int argc, char** argv) {
     options.output.color = color == "always"  ? poller::ColorMode::always
                            : color == "never" ? poller::ColorMode::never
                                               : poller::ColorMode::automatic;
+    if (shard)
+      options.shard = poller::resolve_shard(poller::parse_shard_option(*shard), host_name());
     if (metrics_listen) options.metrics_listen = poller::parse_listen_address(*metrics_listen);
     if (write_out)
       options.output.write_out =

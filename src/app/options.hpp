@@ -14,6 +14,7 @@
 #include "poller/listen_address.hpp"
 #include "log.hpp"
 #include "poller/output_config.hpp"
+#include "poller/shard.hpp"
 #include "poller/usage_error.hpp"
 
 namespace poller {
@@ -24,6 +25,8 @@ struct Options {
 
   Duration interval = std::chrono::seconds(5);
   std::optional<std::uint64_t> count;  // rounds; unset = until stopped
+  // --shard K/N: fetch only the URLs whose origin falls in shard K of N (see shard.hpp).
+  std::optional<Shard> shard;
 
   ClientConfig client;
   Checks checks;  // -f, --expect-status, --expect-body, --max-latency, --cert-expiry

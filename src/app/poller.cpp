@@ -23,6 +23,7 @@
 #include "poller/metrics_server.hpp"
 #include "poller/output.hpp"
 #include "poller/result_store.hpp"
+#include "poller/shard.hpp"
 #include "schedule.hpp"
 #include "poller/sources.hpp"
 #include "poller/stats.hpp"
@@ -36,6 +37,25 @@ OutputConfig output_config(const Options& options) {
   OutputConfig output = options.output;
   output.rounds = options.count;
   return output;
+}
+
+// --shard: this instance's part of the list. An empty part is no error: a SIGHUP may bring URLs
+// of this shard, and until then the instance idles.
+std::vector<Target> take_shard(std::vector<Target> targets, const std::optional<Shard>& shard,
+                               std::string_view when) {
+  if (!shard) return targets;
+  auto const urls = targets.size(), origins = count_origins(targets);
+  auto kept = keep_shard(std::move(targets), *shard);
+  if (kept.empty()) {
+    spdlog::warn(
+        "{}shard {}/{}: none of the {} URL(s) on {} origin(s) falls in this shard; "
+        "idle until a SIGHUP brings some",
+        when, shard->index, shard->count, urls, origins);
+  } else {
+    spdlog::info("{}shard {}/{}: {} of {} URL(s), {} of {} origin(s)", when, shard->index,
+                 shard->count, kept.size(), urls, count_origins(kept), origins);
+  }
+  return kept;
 }
 
 class Poller {
@@ -54,6 +74,7 @@ class Poller {
         store_(options.metrics_listen ? ResultStore::Metrics::on : ResultStore::Metrics::off) {
     signals_.add(SIGUSR1);
     if (options.metrics_listen) {
+      if (options.shard) store_.set_shard(*options.shard);
       metrics_server_ = std::make_unique<MetricsServer>(io_, store_, *options.metrics_listen);
     }
   }
@@ -163,6 +184,7 @@ class Poller {
       return;
     }
     spdlog::info("SIGHUP: reloaded {}: {} URL(s)", sources_.files(), list.targets.size());
+    list.targets = take_shard(std::move(list.targets), options_.shard, "SIGHUP: ");
     client_.keep_only(list.targets);
     store_.expose_only(list.targets);
     targets_ = std::make_shared<const std::vector<Target>>(std::move(list.targets));
@@ -266,6 +288,7 @@ int run(const Options& options) {
     for (auto const& error : list.errors) log_startup_error(options.log_format, error);
     return exit_usage;
   }
+  list.targets = take_shard(std::move(list.targets), options.shard, "");
 
   auto client = client_config(options, raise_descriptor_limit());
 

@@ -170,6 +170,15 @@ const std::vector<Family>& families() {
        [](const Family& f, const ResultStore& r, std::string& out) {
          append_sample(out, f.name, "", r.connections_reused());
        }},
+      {"poller_shard_info", "gauge",
+       "The shard of the fleet this instance fetches (--shard K/N): shard K of shards N; always 1.",
+       nullptr,
+       [](const Family& f, const ResultStore& r, std::string& out) {
+         if (!r.shard()) return;
+         append_sample(out, f.name,
+                       fmt::format("shard=\"{}\",shards=\"{}\"", r.shard()->index, r.shard()->count),
+                       1);
+       }},
   };
   return all;
 }
@@ -196,8 +205,13 @@ bool render_metrics_some(const ResultStore& store, MetricsCursor& cursor, std::s
   while (cursor.family < all.size()) {
     auto const& family = all[cursor.family];
     if (family.overall != nullptr) {
-      render_family_header(family, out);
-      family.overall(family, store, out);
+      // Without a series (poller_shard_info without --shard), no header either.
+      std::string lines;
+      family.overall(family, store, lines);
+      if (!lines.empty()) {
+        render_family_header(family, out);
+        out += lines;
+      }
     } else {
       std::string url_label;
       auto url = cursor.after_url ? urls.upper_bound(*cursor.after_url) : urls.begin();

@@ -16,6 +16,7 @@
 #include "poller/fetch_phases.hpp"
 #include "poller/fetch_result.hpp"
 #include "poller/histograms.hpp"
+#include "poller/shard.hpp"
 #include "poller/target.hpp"
 
 namespace poller {
@@ -67,6 +68,10 @@ class ResultStore {
   std::uint64_t connections_opened() const { return connections_opened_; }
   std::uint64_t connections_reused() const { return connections_reused_; }
 
+  // --shard K/N: the instance's place in a fleet, for poller_shard_info.
+  void set_shard(Shard shard) { shard_ = shard; }
+  const std::optional<Shard>& shard() const { return shard_; }
+
   const Urls& urls() const { return urls_; }
   // The same records in the order their URLs were first fetched, the summary's order. Map nodes
   // never move and none is erased, so the pointers stay valid.
@@ -82,6 +87,7 @@ class ResultStore {
   SecondsHistogram lateness_;
   std::uint64_t connections_opened_ = 0;
   std::uint64_t connections_reused_ = 0;
+  std::optional<Shard> shard_;
 };
 
 }  // namespace poller
