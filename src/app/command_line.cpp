@@ -1,0 +1,267 @@
+#include "command_line.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+
+#include <CLI/CLI.hpp>
+
+#include "poller/duration.hpp"
+#include "poller/shard.hpp"
+
+namespace poller {
+namespace {
+
+// CLI11 hands option values over as text; these turn them into poller's types or explain why not.
+Duration to_duration(const std::string& option, const std::string& text) {
+  auto value = parse_duration(text);
+  if (!value && is_duration_too_long(text)) {
+    throw UsageError(option + ": \"" + text + "\" is too long (at most about 292 years)");
+  }
+  if (!value) {
+    throw UsageError(option + ": \"" + text +
+                     "\" is not a duration (a number of seconds, or numbers with ms, s, m, h "
+                     "or d, e.g. 5, 0.25, 250ms, 2m, 1h30m, 1d)");
+  }
+  return *value;
+}
+
+std::uint64_t to_size(const std::string& option, const std::string& text) {
+  auto value = parse_size(text);
+  if (!value) {
+    throw UsageError(option + ": \"" + text + "\" is not a size (e.g. 65536, 512k, 64M, 1G)");
+  }
+  return *value;
+}
+
+// A whole number from `least` up; `what` says what it counts, for the message.
+std::uint64_t to_number(const std::string& option, const std::string& text, std::uint64_t least,
+                        const std::string& what) {
+  std::uint64_t value = 0;
+  auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < least) {
+    throw UsageError(option + ": \"" + text + "\" is not " + what);
+  }
+  return value;
+}
+
+// For --shard auto/N: a StatefulSet pod's host name is its pod name, NAME-ORDINAL.
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return {};
+  return name;
+}
+
+// The rounds: what is fetched, how often, how many times.
+void define_run_options(CLI::App& app, Options& options, OptionTexts& texts) {
+  // A repeatable option (-H, --resolve) takes one value per occurrence: with allow_extra_args it
+  // would swallow the SOURCE operands after it.
+  app.add_option("SOURCE", options.sources,
+                 "A URL (http:// or https://), a file with one URL per line, or - for standard "
+                 "input (at most once); several in any mix, fetched in the order given")
+      ->type_name("");
+  app.add_option("-i,--interval", texts.interval,
+                 "Period between round starts: 5, 0.25, 250ms, 2m, 1h30m, 1d (0 = back to back)")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  app.add_option("-n,--count", texts.count, "Stop after N rounds (default: until stopped)")
+      ->type_name("N");
+  app.add_flag("--once", texts.once, "Same as --count 1");
+}
+
+// Each request: time limits, redirects, headers, sizes.
+void define_request_options(CLI::App& app, Options& options, OptionTexts& texts) {
+  app.add_option("--connect-timeout", texts.connect_timeout,
+                 "Bound on resolve + connect + TLS handshake (0 = no limit)")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  app.add_option("-m,--max-time", texts.max_time,
+                 "Bound on one whole fetch, redirects included (0 = no limit)")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  app.add_flag("-L,--location", options.client.follow_redirects, "Follow redirects");
+  app.add_flag("-f,--fail", options.checks.fail_on_http_error,
+               "An HTTP status of 400 or more is a failure: body not printed, exit status 1");
+  app.add_option("--max-redirs", texts.max_redirects,
+                 "Most redirects followed with -L (default 10)")
+      ->type_name("N");
+  app.add_option("--resolve", texts.resolves,
+                 "HOST:PORT:ADDR: connect to ADDR for HOST:PORT (repeatable)")
+      ->type_name("HOST:PORT:ADDR")
+      ->allow_extra_args(false);
+  app.add_option("-H,--header", texts.headers,
+                 "'Name: value' added to every request, replacing a default; 'Name:' removes it "
+                 "(repeatable)")
+      ->type_name("'NAME: VALUE'")
+      ->allow_extra_args(false);
+  app.add_option("-A,--user-agent", options.client.user_agent, "User-Agent header")
+      ->type_name("AGENT")
+      ->capture_default_str();
+  app.add_option("--max-filesize", texts.max_filesize,
+                 "Largest body accepted, with k, M, G suffixes (powers of 1024)")
+      ->type_name("SIZE")
+      ->capture_default_str();
+  app.add_flag("--compressed", options.client.compressed,
+               "Send Accept-Encoding: gzip, deflate and decode such bodies (--max-filesize then "
+               "limits the decoded size)");
+  app.add_option("--max-connections", texts.max_connections,
+                 "Idle keep-alive connections kept open, over all hosts (least recently used "
+                 "closed first; default 1024)")
+      ->type_name("N");
+}
+
+// Checks every fetch must pass.
+void define_check_options(CLI::App& app, OptionTexts& texts) {
+  app.add_option("--expect-status", texts.expect_status,
+                 "Check: a fetch whose final status is not in LIST (200,204,300-399) fails; "
+                 "decides instead of -f")
+      ->type_name("LIST");
+  app.add_option("--expect-body", texts.expect_body,
+                 "Check: a fetch whose body does not match REGEX (PCRE2, anywhere in the body) "
+                 "fails")
+      ->type_name("REGEX");
+  app.add_option("--max-latency", texts.max_latency,
+                 "Check: a fetch that takes longer than DURATION (total time) fails")
+      ->type_name("DURATION");
+  app.add_option("--cert-expiry", texts.cert_expiry,
+                 "Check: an https fetch fails when the server's certificate expires within DAYS "
+                 "days")
+      ->type_name("DAYS");
+}
+
+// Proxies and TLS.
+void define_connection_options(CLI::App& app, Options& options) {
+  app.add_option(
+         "-x,--proxy", options.client.proxy,
+         "Use this HTTP proxy: [http://][USER:PASSWORD@]HOST[:PORT] (port 1080 if none; "
+         "https through CONNECT); \"\" for none. Default: http_proxy, https_proxy, all_proxy")
+      ->type_name("URL");
+  app.add_option("--noproxy", options.client.noproxy,
+                 "Hosts to reach directly: comma-separated names (with their subdomains), IP "
+                 "addresses, CIDR ranges, or * for all. Default: no_proxy")
+      ->type_name("LIST");
+  app.add_option("--cacert", options.client.tls.cacert,
+                 "CA certificates (PEM) to verify servers with")
+      ->type_name("FILE")
+      ->check(CLI::Validator(CLI::ExistingFile).description(""));
+  app.add_flag("-k,--insecure", options.client.tls.insecure,
+               "Do not verify TLS certificates (warns once)");
+}
+
+// Standard output.
+void define_output_options(CLI::App& app, Options& options, OptionTexts& texts) {
+  app.add_option("--format", texts.format,
+                 "What to print per fetch: the body, one JSON object per line (NDJSON), nothing, "
+                 "a line for people, or a live board of every URL (on a terminal)")
+      ->type_name("body|json|none|line|board")
+      ->check(CLI::IsMember({"body", "json", "none", "line", "board"}).description(""))
+      ->capture_default_str();
+  app.add_option("-w,--write-out", texts.write_out,
+                 "After each fetch print TEMPLATE with curl's %{variables}: url, http_code, "
+                 "size_download, time_total, time_namelookup, time_connect, time_appconnect, "
+                 "time_starttransfer, "
+                 "num_redirects, num_connects, url_effective, remote_ip, http_version, errormsg, "
+                 "round, json, header{NAME}; \\n and \\t escapes; @FILE reads it from FILE")
+      ->type_name("TEMPLATE");
+  app.add_flag("--on-change", options.output.on_change,
+               "Print a URL's result only when its body differs from the previous round's");
+}
+
+// Serving metrics, and one instance of several.
+void define_fleet_options(CLI::App& app, OptionTexts& texts) {
+  app.add_option("--metrics-listen", texts.metrics_listen,
+                 "Serve Prometheus metrics at http://ADDR:PORT/metrics; ADDR is an IPv4 address, "
+                 "[IPv6] or localhost (e.g. 127.0.0.1:9100)")
+      ->type_name("ADDR:PORT");
+  app.add_option("--shard", texts.shard,
+                 "Fetch only the URLs whose origin (scheme, host, port) falls in shard K of N, by "
+                 "rendezvous hashing: N instances with K = 1..N fetch each URL once. auto/N takes "
+                 "K from the host name's -ORDINAL suffix plus 1 (a StatefulSet's poller-0 is 1)")
+      ->type_name("K/N");
+}
+
+// Standard error.
+void define_log_options(CLI::App& app, OptionTexts& texts) {
+  app.add_option("--log-format", texts.log_format, "stderr log lines as text or JSON objects")
+      ->type_name("text|json")
+      ->check(CLI::IsMember({"text", "json"}).description(""))
+      ->capture_default_str();
+  app.add_option("--color", texts.color,
+                 "Colour log lines, line and board: auto is on a terminal unless NO_COLOR is set")
+      ->type_name("auto|always|never")
+      ->check(CLI::IsMember({"auto", "always", "never"}).description(""))
+      ->capture_default_str();
+  auto* verbose_flag =
+      app.add_flag("-v,--verbose", texts.verbose, "Log per-request detail to stderr");
+  app.add_flag("-q,--quiet", texts.quiet, "Log errors only")->excludes(verbose_flag);
+}
+
+}  // namespace
+
+void define_options(CLI::App& app, Options& options, OptionTexts& texts) {
+  define_run_options(app, options, texts);
+  define_request_options(app, options, texts);
+  define_check_options(app, texts);
+  define_connection_options(app, options);
+  define_output_options(app, options, texts);
+  define_fleet_options(app, texts);
+  define_log_options(app, texts);
+}
+
+void finish_options(const OptionTexts& texts, Options& options) {
+  options.interval = to_duration("--interval", texts.interval);
+  options.client.connect_timeout = to_duration("--connect-timeout", texts.connect_timeout);
+  options.client.max_time = to_duration("--max-time", texts.max_time);
+  options.client.max_filesize = to_size("--max-filesize", texts.max_filesize);
+  // The value goes into every request as it is, like a -H value.
+  if (!is_valid_field_value(options.client.user_agent)) {
+    throw UsageError("--user-agent contains a control character (CR, LF, ...)");
+  }
+  if (texts.count) {
+    options.count = to_number("--count", *texts.count, 1,
+                              "a number of rounds: give 1 or more, or leave --count out to run "
+                              "until stopped");
+  }
+  if (texts.once && texts.count) {
+    throw UsageError("--once is --count 1: give one or the other, not both");
+  }
+  if (texts.once) options.count = 1;
+  if (texts.max_redirects) {
+    options.client.max_redirects = static_cast<unsigned>(
+        to_number("--max-redirs", *texts.max_redirects, 0, "a number of redirects (0 or more)"));
+  }
+  if (texts.max_connections) {
+    options.client.max_connections = to_number("--max-connections", *texts.max_connections, 0,
+                                               "a number of connections (0 or more)");
+  }
+  if (texts.cert_expiry) {
+    options.checks.cert_expiry_days = static_cast<unsigned>(
+        to_number("--cert-expiry", *texts.cert_expiry, 0, "a number of days (0 or more, e.g. 14)"));
+  }
+  if (texts.expect_status) options.checks.expect_status = StatusList::parse(*texts.expect_status);
+  if (texts.expect_body) options.checks.expect_body = BodyPattern::compile(*texts.expect_body);
+  if (texts.max_latency)
+    options.checks.max_latency = to_duration("--max-latency", *texts.max_latency);
+  for (auto const& header : texts.headers)
+    options.client.headers.push_back(parse_header_option(header));
+  for (auto const& entry : texts.resolves)
+    options.client.resolve.push_back(parse_resolve_option(entry));
+  options.output.format = texts.format == "none"    ? OutputFormat::none
+                          : texts.format == "json"  ? OutputFormat::json
+                          : texts.format == "line"  ? OutputFormat::line
+                          : texts.format == "board" ? OutputFormat::board
+                                                    : OutputFormat::body;
+  options.output.color = texts.color == "always"  ? ColorMode::always
+                         : texts.color == "never" ? ColorMode::never
+                                                  : ColorMode::automatic;
+  if (texts.shard) options.shard = resolve_shard(parse_shard_option(*texts.shard), host_name());
+  if (texts.metrics_listen) options.metrics_listen = parse_listen_address(*texts.metrics_listen);
+  if (texts.write_out)
+    options.output.write_out = WriteOutTemplate::parse(write_out_template_text(*texts.write_out));
+  options.log_format = texts.log_format == "json" ? LogFormat::json : LogFormat::text;
+  options.verbosity = texts.verbose ? Verbosity::verbose
+                      : texts.quiet ? Verbosity::quiet
+                                    : Verbosity::normal;
+}
+
+}  // namespace poller

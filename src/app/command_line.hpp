@@ -1,0 +1,35 @@
+#pragma once
+// The command line: every option of poller defined once for CLI11, and the texts it collects
+// turned into Options. main.cpp parses and reports errors; this file knows the options.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "options.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace poller {
+
+// Option values as given, for those that need more than CLI11's conversions.
+struct OptionTexts {
+  std::string interval = "5s", connect_timeout = "10s", max_time = "30s", max_filesize = "64M";
+  std::vector<std::string> headers, resolves;
+  std::string format = "body", log_format = "text", color = "auto";
+  std::optional<std::string> write_out, count, cert_expiry, max_redirects, max_connections;
+  std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen, shard;
+  bool once = false, verbose = false, quiet = false;
+};
+
+// Defines every option on `app` (in the order --help lists them), bound to `options` where
+// CLI11's conversion is enough and to `texts` where it is not.
+void define_options(CLI::App& app, Options& options, OptionTexts& texts);
+
+// After parsing: `texts` turned into `options`. Throws UsageError naming the option and the
+// value.
+void finish_options(const OptionTexts& texts, Options& options);
+
+}  // namespace poller
