@@ -263,6 +263,7 @@ ClientConfig client_config(const Options& options, std::size_t descriptors) {
   ClientConfig client = options.client;
   client.keep_body = output_prints_bodies(options.output) || options.checks.expect_body.has_value();
   client.digest_body = options.output.on_change;
+  client.keep_headers = options.output.write_out && options.output.write_out->uses_headers();
   // Keep descriptors for stdio, the resolver and the connections in use beyond the idle pool.
   constexpr std::size_t reserved_descriptors = 64;
   client.max_connections = descriptors > reserved_descriptors

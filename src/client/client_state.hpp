@@ -8,7 +8,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -54,7 +53,7 @@ struct ClientState {
   std::shared_ptr<TlsSessionCache> tls_sessions = std::make_shared<TlsSessionCache>();
   DeadlineTimer deadlines;
   std::vector<boost::beast::flat_buffer> spare_read_buffers;
-  std::unordered_set<Exchange*> in_flight;
+  std::vector<Exchange*> in_flight;  // a handful: a vector beats a hash set
   bool cancelled = false;  // cancel() was called: every fetch from now on returns at once
 };
 

@@ -66,17 +66,17 @@ Exchange::Exchange(ClientState& client, const Target& listed, std::uint64_t roun
       config_(client.config),
       listed_(listed),
       read_buffer_(client.take_read_buffer()),
-      resolver_(client.io),
       deadline_(client.deadlines, [this] { abort_io(); }) {
   result_.target = &listed;
   result_.round = round;
   if (config_.compressed) decoder_ = std::make_unique<BodyDecoder>();
   if (config_.digest_body) digest_ = std::make_unique<BodyDigest>();
-  client_.in_flight.insert(this);
+  client_.in_flight.push_back(this);
 }
 
 Exchange::~Exchange() {
-  client_.in_flight.erase(this);
+  auto& in_flight = client_.in_flight;
+  in_flight.erase(std::find(in_flight.begin(), in_flight.end(), this));
   client_.give_back(std::move(read_buffer_));
 }
 
@@ -86,7 +86,7 @@ void Exchange::abort() {
 }
 
 void Exchange::abort_io() {
-  resolver_.cancel();
+  if (resolver_) resolver_->cancel();
   if (in_flight_ != nullptr) in_flight_->cancel();
 }
 
@@ -152,7 +152,9 @@ net::awaitable<FetchResult> Exchange::run() {
 void Exchange::take_response() {
   if (!parser_) return;
   auto& response = parser_->get();
-  if (result_.status) result_.headers = std::make_shared<ParsedHeaders>(std::move(response.base()));
+  if (result_.status && config_.keep_headers) {
+    result_.headers = std::make_shared<ParsedHeaders>(std::move(response.base()));
+  }
   if (!result_.ok()) return;
   result_.bytes = response.body().decoded;  // the body may not have been kept
   result_.body = std::move(response.body().text);
@@ -414,7 +416,8 @@ net::awaitable<error_code> Exchange::resolve(const std::string& host, std::uint1
   }
   // getaddrinfo cannot be interrupted; at the deadline, cancelling the resolver abandons its
   // answer instead.
-  auto [resolve_ec, results] = co_await resolver_.async_resolve(host, service, use_tuple);
+  if (!resolver_) resolver_.emplace(client_.io);
+  auto [resolve_ec, results] = co_await resolver_->async_resolve(host, service, use_tuple);
   endpoints = std::move(results);
   co_return resolve_ec;
 }

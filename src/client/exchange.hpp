@@ -70,7 +70,7 @@ class Exchange {
   std::unique_ptr<BodyDigest> digest_;     // --on-change only
   boost::beast::flat_buffer read_buffer_;  // bytes read but not parsed yet
   std::string request_bytes_;              // the request under way
-  tcp::resolver resolver_;
+  std::optional<tcp::resolver> resolver_;  // made only for a name that needs the resolver
 
   // The attempt under way has had a byte of response, interim responses included: a request
   // that may have been acted on is never sent again (the parser, fresh after a 1xx, forgets).

@@ -123,6 +123,11 @@ bool WriteOutTemplate::uses_body() const {
                      [](const Piece& piece) { return piece.variable == Variable::json; });
 }
 
+bool WriteOutTemplate::uses_headers() const {
+  return std::any_of(pieces_.begin(), pieces_.end(),
+                     [](const Piece& piece) { return piece.variable == Variable::header; });
+}
+
 void WriteOutTemplate::render(const FetchResult& result, Record& record) const {
   std::string out;
   for (auto const& piece : pieces_) {

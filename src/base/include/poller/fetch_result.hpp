@@ -49,7 +49,8 @@ struct FetchResult {
   std::uint64_t bytes = 0;  // of the body, kept or not
   // With ClientConfig::digest_body (--on-change): the body's SHA-256, taken as it streamed in.
   std::optional<std::array<unsigned char, 32>> body_sha256;
-  std::shared_ptr<const ResponseHeaders> headers;  // of the final response; null without one
+  // Of the final response; null without one, or when not kept (ClientConfig::keep_headers).
+  std::shared_ptr<const ResponseHeaders> headers;
   std::string http_version;                  // "1.1", "1.0"; empty without a response
 
   bool reused = false;      // the (last) request went over a connection opened earlier

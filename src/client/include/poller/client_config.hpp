@@ -57,6 +57,9 @@ struct ClientConfig {
   // dropped; with it the body is kept whole in the result.
   bool keep_body = true;
   bool digest_body = false;
+  // The same for the final response's header fields: kept in the result only when asked for
+  // (-w %{header{NAME}}), as moving them out of the parser costs an allocation per fetch.
+  bool keep_headers = false;
 };
 
 }  // namespace poller

@@ -28,6 +28,8 @@ class WriteOutTemplate {
   void render(const FetchResult& result, Record& out) const;
   // Whether the template prints the body (%{json} does); the rest needs only its size.
   bool uses_body() const;
+  // Whether it prints a response header (%{header{NAME}}).
+  bool uses_headers() const;
 
  private:
   enum class Variable {
