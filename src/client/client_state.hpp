@@ -35,11 +35,13 @@ struct ClientState {
   // plain http URLs. Throws UsageError when it cannot be loaded.
   net::ssl::context& tls_context();
 
-  // A buffer for an exchange to read into, and back when it is done. Sequential fetches so reuse
-  // one: idle connections hold no read buffer, and a large body is read in large slices rather
-  // than the 512 bytes an empty buffer would ask for.
+  // Buffers an exchange borrows, and gives back when it is done: sequential fetches reuse one of
+  // each, so a fetch allocates none. The read buffer: idle connections hold none, and a large body
+  // is read in large slices rather than the 512 bytes an empty buffer would ask for. The request:
+  // written field by field, a new string would grow (and copy) several times per request.
   boost::beast::flat_buffer take_read_buffer();
-  void give_back(boost::beast::flat_buffer buffer);
+  std::string take_request_buffer();
+  void give_back(boost::beast::flat_buffer read_buffer, std::string request_buffer);
 
   net::io_context& io;
   const ClientConfig config;
@@ -53,6 +55,7 @@ struct ClientState {
   std::shared_ptr<TlsSessionCache> tls_sessions = std::make_shared<TlsSessionCache>();
   DeadlineTimer deadlines;
   std::vector<boost::beast::flat_buffer> spare_read_buffers;
+  std::vector<std::string> spare_request_buffers;
   std::vector<Exchange*> in_flight;  // a handful: a vector beats a hash set
   bool cancelled = false;  // cancel() was called: every fetch from now on returns at once
 };

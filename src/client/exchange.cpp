@@ -66,6 +66,7 @@ Exchange::Exchange(ClientState& client, const Target& listed, std::uint64_t roun
       config_(client.config),
       listed_(listed),
       read_buffer_(client.take_read_buffer()),
+      request_bytes_(client.take_request_buffer()),
       deadline_(client.deadlines, [this] { abort_io(); }) {
   result_.target = &listed;
   result_.round = round;
@@ -77,7 +78,7 @@ Exchange::Exchange(ClientState& client, const Target& listed, std::uint64_t roun
 Exchange::~Exchange() {
   auto& in_flight = client_.in_flight;
   in_flight.erase(std::find(in_flight.begin(), in_flight.end(), this));
-  client_.give_back(std::move(read_buffer_));
+  client_.give_back(std::move(read_buffer_), std::move(request_bytes_));
 }
 
 void Exchange::abort() {

@@ -18,6 +18,13 @@ void DeadlineTimer::place(FetchDeadline& deadline, Clock::time_point when) {
     auto node = entries_.extract(deadline.entry_);
     node.key() = when;
     deadline.entry_ = entries_.insert(std::move(node));
+  } else if (!spare_nodes_.empty()) {
+    auto node = std::move(spare_nodes_.back());
+    spare_nodes_.pop_back();
+    node.key() = when;
+    node.mapped() = &deadline;
+    deadline.entry_ = entries_.insert(std::move(node));
+    deadline.placed_ = true;
   } else {
     deadline.entry_ = entries_.emplace(when, &deadline);
     deadline.placed_ = true;
@@ -27,7 +34,9 @@ void DeadlineTimer::place(FetchDeadline& deadline, Clock::time_point when) {
 
 void DeadlineTimer::remove(FetchDeadline& deadline) {
   if (!deadline.placed_) return;
-  entries_.erase(deadline.entry_);
+  auto node = entries_.extract(deadline.entry_);
+  // As many as were ever in flight at once, at most.
+  spare_nodes_.push_back(std::move(node));
   deadline.placed_ = false;
 }
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -37,6 +38,9 @@ class DeadlineTimer {
 
   boost::asio::steady_timer timer_;
   Entries entries_;  // every deadline set, earliest first
+  // Nodes of removed entries, kept for the next fetch's deadline: one fetch after another then
+  // allocates no node.
+  std::vector<Entries::node_type> spare_nodes_;
   Clock::time_point armed_for_ = Clock::time_point::max();
   unsigned generation_ = 0;  // tells the live wait from ones cancelled by a re-arm
   bool waiting_ = false;

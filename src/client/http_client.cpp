@@ -41,9 +41,17 @@ boost::beast::flat_buffer ClientState::take_read_buffer() {
   return buffer;
 }
 
-void ClientState::give_back(boost::beast::flat_buffer buffer) {
-  buffer.clear();
-  spare_read_buffers.push_back(std::move(buffer));
+std::string ClientState::take_request_buffer() {
+  if (spare_request_buffers.empty()) return {};
+  auto buffer = std::move(spare_request_buffers.back());
+  spare_request_buffers.pop_back();
+  return buffer;
+}
+
+void ClientState::give_back(boost::beast::flat_buffer read_buffer, std::string request_buffer) {
+  read_buffer.clear();
+  spare_read_buffers.push_back(std::move(read_buffer));
+  spare_request_buffers.push_back(std::move(request_buffer));  // format() replaces what it holds
 }
 
 HttpClient::HttpClient(net::io_context& io, ClientConfig config, bool https_listed)
