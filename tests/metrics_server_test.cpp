@@ -168,9 +168,27 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
   auto const refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
   ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.05", "--format", "none"}, {good, refused}));
 
+  auto const fetches = [&](const std::string& text, const std::string& u, std::string_view result) {
+    return sample(text,
+                  "poller_fetches_total{url=\"" + u + "\",result=\"" + std::string(result) + "\"}");
+  };
+  auto const phase_count_in = [&](const std::string& text, const std::string& u,
+                                  std::string_view phase) {
+    return sample(text, "poller_fetch_duration_seconds_count{url=\"" + u + "\",phase=\"" +
+                            std::string(phase) + "\"}");
+  };
   // A round is counted as it starts, and one starts only when the one before has fetched every
-  // URL: with four counted, three are done, however slow the machine (ASan).
-  auto const text = scrape_until(url, "poller_rounds_total", 4);
+  // URL: with four counted, three are done, however slow the machine (ASan). The text is rendered
+  // in pieces while rounds go on (metrics.hpp), so two families of one scrape may be a fetch
+  // apart: of a few scrapes, one that falls between fetches is taken, where they must agree.
+  std::string text;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    text = scrape_until(url, "poller_rounds_total", 4);
+    if (fetches(text, good, "success") == phase_count_in(text, good, "processing") &&
+        fetches(text, refused, "failure") == phase_count_in(text, refused, "resolve")) {
+      break;
+    }
+  }
   auto const up = [&](const std::string& u) {
     return sample(text, "poller_up{url=\"" + u + "\"}");
   };
