@@ -160,6 +160,7 @@ int main(int argc, char** argv) {
   std::string format = "body", log_format = "text", color = "auto";
   std::optional<std::string> write_out, count, cert_expiry, max_redirects, max_connections;
   std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen, shard;
+  std::optional<std::string> parallel_max, parallel_max_host;
   bool once = false, verbose = false, quiet = false;
 
   // A repeatable option (-H, --resolve) takes one value per occurrence: with allow_extra_args it
@@ -210,6 +211,16 @@ int main(int argc, char** argv) {
   app.add_option("--max-connections", max_connections,
                  "Idle keep-alive connections kept open, over all hosts (least recently used "
                  "closed first; default 1024)")
+      ->type_name("N");
+  app.add_flag("-Z,--parallel", options.parallel,
+               "One lane per origin (scheme, host, port), lanes fetching at the same time, each on "
+               "its own schedule: a slow or dead host delays only itself");
+  app.add_option("--parallel-max", parallel_max,
+                 "With -Z: most fetches in flight over all origins (default 50)")
+      ->type_name("N");
+  app.add_option("--parallel-max-host", parallel_max_host,
+                 "With -Z: most connections (fetches in flight) per origin (default 1; above 1 the "
+                 "list order within an origin is not kept)")
       ->type_name("N");
   app.add_option("--expect-status", expect_status,
                  "Check: a fetch whose final status is not in LIST (200,204,300-399) fails; "
@@ -297,6 +308,15 @@ int main(int argc, char** argv) {
       throw poller::UsageError("--once is --count 1: give one or the other, not both");
     }
     if (once) options.count = 1;
+    if (parallel_max) {
+      options.parallel_max = to_number("--parallel-max", *parallel_max, 1,
+                                       "a number of fetches at once: give 1 or more");
+    }
+    if (parallel_max_host) {
+      options.parallel_max_host =
+          to_number("--parallel-max-host", *parallel_max_host, 1,
+                    "a number of connections per origin: give 1 or more");
+    }
     if (max_redirects) {
       options.client.max_redirects = static_cast<unsigned>(
           to_number("--max-redirs", *max_redirects, 0, "a number of redirects (0 or more)"));
