@@ -125,12 +125,21 @@ def round_trip_section():
     tmp = Path(tempfile.mkdtemp())
     (tmp / "list.txt").write_text("\n".join(urls) + "\n")
     (tmp / "curl.cfg").write_text("".join(f'url = "{u}"\noutput = "/dev/null"\n' for u in urls))
+    (tmp / "one.txt").write_text("\n".join(urls[:PER_HOST]) + "\n")
     rows = {"poller": [], "curl": []}
+    round_times, chain_times = [], []
+    poller = [POLLER, "-Z", "--parallel-max", "200", "--format", "none", "--interval", "0"]
     for _ in range(REPS):
         before = server.connections
-        wall, cpu, out, err = timed([POLLER, "-Z", "--parallel-max", "200", "--once", "--format",
-                                     "none", str(tmp / "list.txt")])
+        wall, cpu, out, err = timed(poller + ["--once", str(tmp / "list.txt")])
         rows["poller"].append((wall, cpu, server.connections - before, err))
+        # A round without the process start: (3 rounds - 1 round) / 2.
+        wall3 = timed(poller + ["--count", "3", str(tmp / "list.txt")])[0]
+        round_times.append((wall3 - wall) / 2)
+        # One lane alone, the same way: the chain this server really gives (the lower bound here).
+        one1 = timed(poller + ["--once", str(tmp / "one.txt")])[0]
+        one3 = timed(poller + ["--count", "3", str(tmp / "one.txt")])[0]
+        chain_times.append((one3 - one1) / 2)
         before = server.connections
         wall, cpu, out, err = timed(["curl", "-s", "-Z", "--parallel-max", "200", "-K",
                                      str(tmp / "curl.cfg")])
@@ -146,9 +155,14 @@ def round_trip_section():
         cpu = median([r[1] for r in rows[name]])
         conns = median([r[2] for r in rows[name]])
         lines.append(f"| {label} | {wall:.3f} | {wall / lower:.2f} | {cpu / fetches * 1e6:.0f} | {conns} |")
-    verdict = median([r[0] for r in rows["poller"]]) <= 1.1 * lower
-    lines += ["", f"Goal: poller's round <= 1.1 x 0.5 s: **{'met' if verdict else 'not met'}** "
-              "(the wall time includes process start-up).", ""]
+    round_time, chain = median(round_times), median(chain_times)
+    verdict = round_time <= 1.1 * lower
+    lines += ["", f"A round of all {fetches} URLs without the process start ((3 rounds - 1) / 2): "
+              f"**{round_time:.3f} s** = {round_time / lower:.2f} x 0.5 s; one lane alone on this "
+              f"server, measured the same way: {chain:.3f} s (the real chain: 50 ms plus the "
+              f"server's and the loop's time per response), so {round_time / chain:.2f} x the "
+              "chain.", "",
+              f"Goal: a round <= 1.1 x 0.5 s: **{'met' if verdict else 'not met'}**.", ""]
     for name in rows:
         if rows[name][-1][3].strip() and "TIME" not in rows[name][-1][3].strip().splitlines()[0]:
             lines.append(f"{name} stderr: `{rows[name][-1][3].strip().splitlines()[0][:200]}`")

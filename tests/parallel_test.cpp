@@ -99,6 +99,25 @@ TEST(Parallel, ResultsFromManyLanesAreWrittenWholeNeverInterleaved) {
   EXPECT_EQ(seen.size(), 40u);  // each URL once per round
 }
 
+// The memory bound: a fetch holds its --parallel-max place until its result is written, so 20
+// lanes of 8 MiB bodies (160 MiB if held at once, as --parallel-max 20 does: ~150 MB RSS) run in
+// 100 MB of address space with --parallel-max 2 (~37 MB RSS).
+TEST(Parallel, MemoryStaysWithinParallelMaxTimesTheLargestBody) {
+  auto const hosts = loopback_hosts(20);
+  auto server = many_hosts_server(hosts);
+  TempDir dir;
+  std::string list_text;
+  for (auto const& host : hosts) list_text += origin_url(host, server, "/bytes/8388608") + "\n";
+  auto const list = dir.write_file("list.txt", list_text);
+
+  auto const result = run_process({"/usr/bin/prlimit", "--as=100000000", POLLER_BINARY, "-Z",
+                                   "--parallel-max", "2", "--once", "--format", "json", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(count_of(result.out, "\n"), hosts.size());
+  EXPECT_EQ(count_of(result.out, "\"ok\":true"), hosts.size());
+}
+
 // Per origin, one connection reused across URLs and rounds, as seen by the server.
 TEST(Parallel, EachOriginKeepsOneConnectionAcrossRounds) {
   auto const hosts = loopback_hosts(5);
