@@ -22,6 +22,14 @@ std::string origin_url(const std::string& host, const TestServer& server, const 
   return "http://" + host + ":" + std::to_string(server.port()) + path;
 }
 
+// A list file with `path` on each of `hosts`, one URL a line.
+std::string list_over_hosts(const TempDir& dir, const std::vector<std::string>& hosts,
+                            const TestServer& server, const std::string& path) {
+  std::string text;
+  for (auto const& host : hosts) text += origin_url(host, server, path) + "\n";
+  return dir.write_file("list.txt", text);
+}
+
 TestServer many_hosts_server(const std::vector<std::string>& hosts) {
   return TestServer({.address = hosts.front(),
                      .extra_addresses = std::vector<std::string>(hosts.begin() + 1, hosts.end())});
@@ -80,9 +88,7 @@ TEST(Parallel, ResultsFromManyLanesAreWrittenWholeNeverInterleaved) {
   auto const hosts = loopback_hosts(20);
   auto server = many_hosts_server(hosts);
   TempDir dir;
-  std::string list_text;
-  for (auto const& host : hosts) list_text += origin_url(host, server, "/bytes/300000") + "\n";
-  auto const list = dir.write_file("list.txt", list_text);
+  auto const list = list_over_hosts(dir, hosts, server, "/bytes/300000");
 
   auto const result = run_poller(
       {"-Z", "--parallel-max", "20", "--interval", "0", "--count", "2", "--format", "json", list});
@@ -106,9 +112,7 @@ TEST(Parallel, MemoryStaysWithinParallelMaxTimesTheLargestBody) {
   auto const hosts = loopback_hosts(20);
   auto server = many_hosts_server(hosts);
   TempDir dir;
-  std::string list_text;
-  for (auto const& host : hosts) list_text += origin_url(host, server, "/bytes/8388608") + "\n";
-  auto const list = dir.write_file("list.txt", list_text);
+  auto const list = list_over_hosts(dir, hosts, server, "/bytes/8388608");
 
   auto const result = run_process({"/usr/bin/prlimit", "--as=100000000", POLLER_BINARY, "-Z",
                                    "--parallel-max", "2", "--once", "--format", "json", list});

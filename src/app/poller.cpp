@@ -324,8 +324,10 @@ ClientConfig client_config(const Options& options, std::size_t descriptors) {
   ClientConfig client = options.client;
   client.keep_body = output_prints_bodies(options.output) || options.checks.expect_body.has_value();
   client.digest_body = options.output.on_change;
-  // Keep descriptors for stdio, the resolver and the connections in use beyond the idle pool.
-  constexpr std::size_t reserved_descriptors = 64;
+  // Keep descriptors for stdio, the resolver and the connections in use beyond the idle pool:
+  // one, or with -Z up to --parallel-max (at most half the descriptors: the pool keeps the rest).
+  std::size_t const reserved_descriptors =
+      64 + (options.parallel ? std::min(options.parallel_max, descriptors / 2) : 0);
   client.max_connections = descriptors > reserved_descriptors
                                ? std::min(client.max_connections, descriptors - reserved_descriptors)
                                : 0;
