@@ -108,6 +108,16 @@ void define_request_options(CLI::App& app, Options& options, OptionTexts& texts)
                  "Idle keep-alive connections kept open, over all hosts (least recently used "
                  "closed first; default 1024)")
       ->type_name("N");
+  app.add_flag("-Z,--parallel", options.parallel,
+               "One lane per origin (scheme, host, port), lanes fetching at the same time, each on "
+               "its own schedule: a slow or dead host delays only itself");
+  app.add_option("--parallel-max", texts.parallel_max,
+                 "With -Z: most fetches in flight over all origins (default 50)")
+      ->type_name("N");
+  app.add_option("--parallel-max-host", texts.parallel_max_host,
+                 "With -Z: most connections (fetches in flight) per origin (default 1; above 1 the "
+                 "list order within an origin is not kept)")
+      ->type_name("N");
 }
 
 // Checks every fetch must pass.
@@ -226,6 +236,14 @@ void finish_options(const OptionTexts& texts, Options& options) {
     throw UsageError("--once is --count 1: give one or the other, not both");
   }
   if (texts.once) options.count = 1;
+  if (texts.parallel_max) {
+    options.parallel_max = to_number("--parallel-max", *texts.parallel_max, 1,
+                                     "a number of fetches at once: give 1 or more");
+  }
+  if (texts.parallel_max_host) {
+    options.parallel_max_host = to_number("--parallel-max-host", *texts.parallel_max_host, 1,
+                                          "a number of connections per origin: give 1 or more");
+  }
   if (texts.max_redirects) {
     options.client.max_redirects = static_cast<unsigned>(
         to_number("--max-redirs", *texts.max_redirects, 0, "a number of redirects (0 or more)"));

@@ -21,6 +21,7 @@ struct OptionTexts {
   std::string format = "body", log_format = "text", color = "auto";
   std::optional<std::string> write_out, count, cert_expiry, max_redirects, max_connections;
   std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen, shard;
+  std::optional<std::string> parallel_max, parallel_max_host;
   bool once = false, verbose = false, quiet = false;
 };
 

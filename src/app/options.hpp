@@ -2,6 +2,7 @@
 // Every setting of a run, as plain data: the app layer's view. Each part below the app gets only
 // its own narrow config (ClientConfig, Checks, OutputConfig, ...), never this.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +28,11 @@ struct Options {
   std::optional<std::uint64_t> count;  // rounds; unset = until stopped
   // --shard K/N: fetch only the URLs whose origin falls in shard K of N (see shard.hpp).
   std::optional<Shard> shard;
+
+  // -Z, --parallel: a lane per origin (lanes.hpp); the limits apply only then.
+  bool parallel = false;
+  std::size_t parallel_max = 50;      // --parallel-max: fetches in flight over all origins
+  std::size_t parallel_max_host = 1;  // --parallel-max-host: connections per origin
 
   ClientConfig client;
   Checks checks;  // -f, --expect-status, --expect-body, --max-latency, --cert-expiry

@@ -19,6 +19,8 @@
 #include "poller/checks.hpp"
 #include "poller/color.hpp"
 #include "poller/http_client.hpp"
+#include "async_semaphore.hpp"
+#include "lanes.hpp"
 #include "log.hpp"
 #include "poller/metrics_server.hpp"
 #include "poller/output.hpp"
@@ -77,6 +79,18 @@ class Poller {
       if (options.shard) store_.set_shard(*options.shard);
       metrics_server_ = std::make_unique<MetricsServer>(io_, store_, *options.metrics_listen);
     }
+    if (options.parallel) {
+      lanes_ = std::make_unique<Lanes>(
+          io_,
+          LaneSettings{options.interval, options.count, options.parallel_max,
+                       options.parallel_max_host},
+          LaneHooks{[this](const Target& target, std::size_t entry, std::uint64_t round) {
+                      return fetch_in_lane(target, entry, round);
+                    },
+                    [this](std::uint64_t round, Duration lateness) {
+                      lane_round_started(round, lateness);
+                    }});
+    }
   }
 
   int run() {
@@ -88,7 +102,7 @@ class Poller {
       metrics_server_->start();
       spdlog::info("serving metrics at http://{}/metrics", metrics_server_->local_address());
     }
-    net::co_spawn(io_, run_rounds(), [this](std::exception_ptr error) {
+    net::co_spawn(io_, lanes_ ? run_lanes() : run_rounds(), [this](std::exception_ptr error) {
       signals_.cancel();
       if (metrics_server_) metrics_server_->stop();
       sink_->close();
@@ -128,6 +142,44 @@ class Poller {
       if (stopping()) break;
     }
     client_.shutdown();
+  }
+
+  // -Z: the lanes keep the schedule, each its own (lanes.hpp).
+  net::awaitable<void> run_lanes() {
+    co_await lanes_->run(targets_);
+    client_.shutdown();
+  }
+
+  // A lane's fetch, its whole way. Results are written one at a time, whole: the sink may wait
+  // on a slow reader in the middle of a record.
+  net::awaitable<bool> fetch_in_lane(const Target& target, std::size_t entry, std::uint64_t round) {
+    auto result = co_await client_.fetch(target, round);
+    result.entry = entry;
+    if (result.cancelled()) co_return false;
+    if (!co_await writes_.acquire()) co_return false;
+    {
+      SemaphorePermit const permit(writes_);
+      co_await handle_result(result);
+    }
+    if (stdout_.reader_gone()) {
+      stop();
+      co_return false;
+    }
+    co_return true;
+  }
+
+  // The first lane to start a round counts it (the summary's rounds, the board's progress).
+  void lane_round_started(std::uint64_t round, Duration lateness) {
+    if (round <= rounds_started_) {
+      store_.record_lateness(lateness);
+      return;
+    }
+    rounds_started_ = round;
+    store_.record_round(lateness);
+    bool const last = options_.count && round >= *options_.count;
+    sink_->round_started(
+        round,
+        last ? std::nullopt : std::optional(RoundSchedule::Clock::now() + options_.interval));
   }
 
   net::awaitable<void> run_round(std::uint64_t round) {
@@ -193,7 +245,11 @@ class Poller {
   void wait_for_signal() {
     signals_.async_wait([this](error_code ec, int signal) {
       if (ec) return;
-      if (signal == SIGHUP) {
+      if (signal == SIGHUP && lanes_) {
+        // Lanes take the new list at once: each at its next round, a new origin at the next tick.
+        reload();
+        lanes_->update(targets_);
+      } else if (signal == SIGHUP) {
         reload_requested_ = true;
       } else if (signal == SIGUSR1) {
         print_summary();
@@ -220,6 +276,7 @@ class Poller {
     stopping_ = true;
     client_.cancel();
     round_timer_.cancel();
+    if (lanes_) lanes_->stop();
     stdout_.abandon();
   }
 
@@ -237,6 +294,10 @@ class Poller {
   ResultStore store_;
   // With --metrics-listen only. The server renders the store: declared after it, gone before.
   std::unique_ptr<MetricsServer> metrics_server_;
+  // With -Z only.
+  std::unique_ptr<Lanes> lanes_;
+  AsyncSemaphore writes_{io_, 1};  // -Z: one record written at a time
+  std::uint64_t rounds_started_ = 0;
 
   bool reload_requested_ = false;
   bool stopping_ = false;
@@ -264,8 +325,10 @@ ClientConfig client_config(const Options& options, std::size_t descriptors) {
   client.keep_body = output_prints_bodies(options.output) || options.checks.expect_body.has_value();
   client.digest_body = options.output.on_change;
   client.keep_headers = options.output.write_out && options.output.write_out->uses_headers();
-  // Keep descriptors for stdio, the resolver and the connections in use beyond the idle pool.
-  constexpr std::size_t reserved_descriptors = 64;
+  // Keep descriptors for stdio, the resolver and the connections in use beyond the idle pool:
+  // one, or with -Z up to --parallel-max (at most half the descriptors: the pool keeps the rest).
+  std::size_t const reserved_descriptors =
+      64 + (options.parallel ? std::min(options.parallel_max, descriptors / 2) : 0);
   client.max_connections = descriptors > reserved_descriptors
                                ? std::min(client.max_connections, descriptors - reserved_descriptors)
                                : 0;

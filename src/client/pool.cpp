@@ -27,7 +27,7 @@ std::unique_ptr<Connection> ConnectionPool::take(const Route& route) {
 void ConnectionPool::put(std::unique_ptr<Connection> connection) {
   if (capacity_ == 0) return;
   Route route = connection->route();
-  idle_.insert_or_assign(std::move(route), Idle{std::move(connection), ++clock_});
+  idle_.emplace(std::move(route), Idle{std::move(connection), ++clock_});
   if (idle_.size() <= capacity_) return;
   // A linear scan: it runs only when the pool is full, and the pool is small next to a round.
   auto oldest = std::min_element(idle_.begin(), idle_.end(), [](const auto& a, const auto& b) {

@@ -1,6 +1,6 @@
 #pragma once
-// Idle keep-alive connections, one per route (an origin, or a proxy), waiting for the next
-// request that goes that way.
+// Idle keep-alive connections per route (an origin, or a proxy), waiting for the next request
+// that goes that way: one per route, or more with -Z --parallel-max-host N (up to N in flight).
 // Private to the client.
 
 #include <cstddef>
@@ -45,7 +45,7 @@ class ConnectionPool {
 
   std::size_t capacity_;
   std::uint64_t clock_ = 0;  // orders uses; cheaper and steadier than reading a clock
-  std::map<Route, Idle> idle_;
+  std::multimap<Route, Idle> idle_;
 };
 
 }  // namespace poller

@@ -32,6 +32,8 @@ void ResultStore::record_round(Duration lateness) {
   lateness_.observe(lateness);
 }
 
+void ResultStore::record_lateness(Duration lateness) { lateness_.observe(lateness); }
+
 void ResultStore::record(const FetchResult& result) {
   if (result.cancelled() || result.target == nullptr) return;
   auto const& url = result.target->display_url;

@@ -55,6 +55,9 @@ class ResultStore {
 
   // A round starts, `lateness` after its scheduled start (the round timer's delay).
   void record_round(Duration lateness);
+  // With -Z, each lane starts its rounds on its own: the first lane to start a round records the
+  // round, the others only their lateness.
+  void record_lateness(Duration lateness);
   // One fetch's outcome, after its checks; a cancelled fetch is not recorded.
   void record(const FetchResult& result);
   // After a reload: URLs no longer listed leave /metrics; the summary keeps them.

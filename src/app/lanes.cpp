@@ -1,0 +1,194 @@
+#include "lanes.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "poller/asio_defaults.hpp"
+
+namespace poller {
+namespace {
+
+using Clock = RoundSchedule::Clock;
+
+// A lane that throws is a bug: let it out of io_context::run, as the run's own coroutine does.
+void rethrow(std::exception_ptr error) {
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace
+
+// One origin's part of a list: the entries (indexes into the list) in list order.
+struct Lanes::LaneList {
+  std::shared_ptr<const std::vector<Target>> all;
+  std::vector<std::size_t> entries;
+};
+
+std::map<std::string, std::shared_ptr<Lanes::LaneList>> Lanes::group_by_origin(
+    const std::shared_ptr<const std::vector<Target>>& targets) {
+  std::map<std::string, std::shared_ptr<LaneList>> lanes;
+  for (std::size_t entry = 0; entry < targets->size(); ++entry) {
+    auto& lane = lanes[(*targets)[entry].origin.to_string()];
+    if (!lane) lane = std::make_shared<LaneList>(LaneList{targets, {}});
+    lane->entries.push_back(entry);
+  }
+  return lanes;
+}
+
+struct Lanes::Lane {
+  Lane(net::io_context& io, std::string origin, std::shared_ptr<const LaneList> list)
+      : origin(std::move(origin)), list(std::move(list)), timer(io) {}
+
+  std::string origin;
+  std::shared_ptr<const LaneList> list;  // replaced by a reload, taken up at the next round
+  net::steady_timer timer;
+  std::uint64_t first_round = 1;
+  Clock::time_point first_start{};
+  std::size_t cursor = 0;  // the next entry of the round's list to fetch
+  bool dropped = false;    // a reload left its origin out
+};
+
+Lanes::Lanes(net::io_context& io, LaneSettings settings, LaneHooks hooks)
+    : io_(io),
+      settings_(settings),
+      hooks_(std::move(hooks)),
+      fetches_(io, std::max<std::size_t>(settings.parallel_max, 1)) {}
+
+Lanes::~Lanes() = default;
+
+net::awaitable<void> Lanes::run(std::shared_ptr<const std::vector<Target>> targets) {
+  t0_ = Clock::now();
+  targets_ = std::move(targets);
+  all_ended_ = std::make_unique<net::steady_timer>(io_);
+  for (auto& [origin, list] : group_by_origin(targets_)) {
+    auto lane = std::make_shared<Lane>(io_, origin, list);
+    lane->first_start = t0_;
+    lanes_.emplace(origin, lane);
+    ++running_;
+    net::co_spawn(io_, run_lane(lane), rethrow);
+  }
+  // A bounded run ends when every lane has done its rounds; an unbounded one goes on even with
+  // no lane (a reload may bring some). Either way the run waits for its lanes to end: none may
+  // write once the output is closed.
+  while (running_ > 0 || (!stopping_ && !settings_.count)) {
+    all_ended_->expires_at(Clock::time_point::max());
+    co_await all_ended_->async_wait(use_tuple);
+  }
+}
+
+void Lanes::update(std::shared_ptr<const std::vector<Target>> targets) {
+  if (stopping_) return;
+  targets_ = std::move(targets);
+  auto lists = group_by_origin(targets_);
+  for (auto it = lanes_.begin(); it != lanes_.end();) {
+    auto found = lists.find(it->first);
+    if (found == lists.end()) {
+      it->second->dropped = true;
+      it->second->timer.cancel();
+      it = lanes_.erase(it);
+    } else {
+      it->second->list = found->second;
+      lists.erase(found);
+      ++it;
+    }
+  }
+  // New origins start at the next tick, with that tick's round number.
+  auto const now = Clock::now();
+  std::uint64_t tick = 0;
+  auto start = now;
+  if (settings_.interval > Duration::zero()) {
+    tick = static_cast<std::uint64_t>((now - t0_) / settings_.interval) + 1;
+    start = t0_ + tick * settings_.interval;
+  }
+  for (auto& [origin, list] : lists) {
+    auto lane = std::make_shared<Lane>(io_, origin, list);
+    lane->first_round = tick + 1;
+    lane->first_start = start;
+    lanes_.emplace(origin, lane);
+    ++running_;
+    net::co_spawn(io_, run_lane(lane), rethrow);
+  }
+}
+
+void Lanes::stop() {
+  stopping_ = true;
+  fetches_.close();
+  for (auto& [origin, lane] : lanes_) lane->timer.cancel();
+  if (all_ended_) all_ended_->cancel();
+}
+
+void Lanes::lane_ended() {
+  --running_;
+  if (all_ended_) all_ended_->cancel();
+}
+
+net::awaitable<void> Lanes::run_lane(std::shared_ptr<Lane> lane) {
+  RoundSchedule schedule(lane->first_start, settings_.interval);
+  auto scheduled_start = lane->first_start;
+  if (scheduled_start > Clock::now()) {
+    lane->timer.expires_at(scheduled_start);
+    co_await lane->timer.async_wait(use_tuple);
+  }
+  for (std::uint64_t round = lane->first_round, done = 0; !stopping_ && !lane->dropped; ++round) {
+    hooks_.round_started(round, Clock::now() - scheduled_start);
+    co_await run_lane_round(*lane, round);
+    ++done;
+    if (stopping_ || lane->dropped || (settings_.count && done >= *settings_.count)) break;
+
+    auto const next = schedule.next(Clock::now());
+    if (next.overran) {
+      spdlog::warn("{}: round {} took longer than the {} interval; starting the next at once{}",
+                   lane->origin, round, format_duration(settings_.interval),
+                   next.skipped_ticks == 0
+                       ? std::string()
+                       : fmt::format(", {} tick(s) skipped", next.skipped_ticks));
+    }
+    scheduled_start = next.start;
+    lane->timer.expires_at(next.start);
+    co_await lane->timer.async_wait(use_tuple);
+  }
+  lane_ended();
+}
+
+net::awaitable<void> Lanes::run_lane_round(Lane& lane, std::uint64_t round) {
+  // The round keeps the list it started with, whatever a reload brings meanwhile.
+  auto const list = lane.list;
+  lane.cursor = 0;
+  auto const workers = std::min(settings_.parallel_max_host, list->entries.size());
+  if (workers <= 1) {
+    co_await run_worker(lane, list, round);
+    co_return;
+  }
+  // --parallel-max-host N: N workers take the lane's URLs one after another.
+  struct Join {
+    explicit Join(net::io_context& io) : done(io) {}
+    net::steady_timer done;
+    std::size_t left = 0;
+  };
+  auto join = std::make_shared<Join>(io_);
+  join->left = workers;
+  join->done.expires_at(Clock::time_point::max());
+  for (std::size_t i = 0; i < workers; ++i) {
+    net::co_spawn(io_, run_worker(lane, list, round), [join](std::exception_ptr error) {
+      if (--join->left == 0) join->done.cancel();
+      if (error) std::rethrow_exception(error);
+    });
+  }
+  co_await join->done.async_wait(use_tuple);
+}
+
+net::awaitable<void> Lanes::run_worker(Lane& lane, std::shared_ptr<const LaneList> list,
+                                       std::uint64_t round) {
+  while (!stopping_ && !lane.dropped && lane.cursor < list->entries.size()) {
+    auto const entry = list->entries[lane.cursor++];
+    if (!co_await fetches_.acquire()) co_return;
+    // Held until the result is written: at most --parallel-max results (bodies) at once.
+    SemaphorePermit const permit(fetches_);
+    if (!co_await hooks_.fetch((*list->all)[entry], entry, round)) co_return;
+  }
+}
+
+}  // namespace poller

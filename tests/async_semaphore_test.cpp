@@ -1,0 +1,72 @@
+// The counting semaphore behind -Z's --parallel-max and its one write at a time.
+
+#include "async_semaphore.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+
+namespace poller {
+namespace {
+
+namespace net = boost::asio;
+
+// Takes a permit and notes whether it got one. The tests poll() the io_context: a waiter's timer
+// is work that would keep run() from returning.
+net::awaitable<void> take(AsyncSemaphore& semaphore, std::string name,
+                          std::vector<std::string>& log) {
+  bool const granted = co_await semaphore.acquire();
+  log.push_back(name + (granted ? "+" : "-"));
+}
+
+TEST(AsyncSemaphore, GrantsUpToItsPermitsThenServesWaitersInOrder) {
+  net::io_context io;
+  AsyncSemaphore semaphore(io, 2);
+  std::vector<std::string> log;
+  for (auto const* name : {"a", "b", "c", "d"})
+    net::co_spawn(io, take(semaphore, name, log), net::detached);
+  io.poll();
+  io.restart();
+  EXPECT_EQ(log, (std::vector<std::string>{"a+", "b+"}));
+  EXPECT_EQ(semaphore.waiting(), 2u);
+
+  semaphore.release();
+  io.poll();
+  io.restart();
+  EXPECT_EQ(log, (std::vector<std::string>{"a+", "b+", "c+"}));
+
+  semaphore.release();
+  semaphore.release();
+  io.poll();
+  io.restart();
+  EXPECT_EQ(log, (std::vector<std::string>{"a+", "b+", "c+", "d+"}));
+  // Four taken, three given back: one of the two permits is free.
+  EXPECT_EQ(semaphore.available(), 1u);
+  semaphore.release();
+  EXPECT_EQ(semaphore.available(), 2u);
+}
+
+TEST(AsyncSemaphore, CloseWakesEveryWaiterWithoutAPermit) {
+  net::io_context io;
+  AsyncSemaphore semaphore(io, 1);
+  std::vector<std::string> log;
+  for (auto const* name : {"a", "b", "c"})
+    net::co_spawn(io, take(semaphore, name, log), net::detached);
+  io.poll();
+  io.restart();
+  semaphore.close();
+  io.poll();
+  io.restart();
+  EXPECT_EQ(log, (std::vector<std::string>{"a+", "b-", "c-"}));
+  net::co_spawn(io, take(semaphore, "late", log), net::detached);
+  io.poll();
+  EXPECT_EQ(log.back(), "late-");
+}
+
+}  // namespace
+}  // namespace poller

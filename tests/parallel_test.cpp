@@ -1,0 +1,232 @@
+// -Z, --parallel: a lane per origin, each on its own schedule, results written whole, at most
+// --parallel-max fetches and --parallel-max-host connections per origin, seen from the outside.
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <map>
+#include <set>
+#include <string>
+
+#include "poller_test.hpp"
+
+namespace poller::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto output_bound = 20s;
+constexpr auto exit_bound = 5s;
+
+std::string origin_url(const std::string& host, const TestServer& server, const std::string& path) {
+  return "http://" + host + ":" + std::to_string(server.port()) + path;
+}
+
+// A list file with `path` on each of `hosts`, one URL a line.
+std::string list_over_hosts(const TempDir& dir, const std::vector<std::string>& hosts,
+                            const TestServer& server, const std::string& path) {
+  std::string text;
+  for (auto const& host : hosts) text += origin_url(host, server, path) + "\n";
+  return dir.write_file("list.txt", text);
+}
+
+TestServer many_hosts_server(const std::vector<std::string>& hosts) {
+  return TestServer({.address = hosts.front(),
+                     .extra_addresses = std::vector<std::string>(hosts.begin() + 1, hosts.end())});
+}
+
+// A hung origin first in the list: without -Z the healthy URL would wait for it every round
+// (here for the whole --max-time of 60 s); with -Z its lane fetches round after round.
+TEST(Parallel, HungOriginDoesNotDelayAHealthyOne) {
+  TestServer hung, healthy;
+  TempDir dir;
+  auto const list =
+      dir.write_file("list.txt", lines({hung.url("/fault/silent"), healthy.url("/healthy")}));
+
+  Process poller(poller_command({"-Z", "--interval", "0.1", "--max-time", "60", list}));
+  EXPECT_TRUE(poller.wait_for_stdout("/healthy\n", output_bound, 3)) << poller.stderr_text();
+  EXPECT_EQ(hung.requests_served(), 1u);
+
+  // SIGINT with a fetch hung in flight: a clean, prompt end; the cancelled fetch is no failure.
+  poller.send_signal(SIGINT);
+  auto const result = poller.wait(exit_bound);
+  EXPECT_FALSE(result.timed_out);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("SIGINT: stopping"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("error"), std::string::npos) << result.err;
+}
+
+// Each lane keeps its own schedule: the slow origin overruns its interval and is warned about by
+// name; the fast one does its rounds on time, and --count ends the run once both did theirs.
+TEST(Parallel, EachLaneKeepsItsOwnScheduleAndCountEndsWhenEveryLaneIsDone) {
+  TestServer slow, fast;
+  TempDir dir;
+  auto const list = dir.write_file("list.txt", lines({slow.url("/sleep/1500"), fast.url("/fast")}));
+
+  auto const result =
+      run_poller({"-Z", "--interval", "1", "--count", "3", "--format", "json", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto const slow_origin = "http://127.0.0.1:" + std::to_string(slow.port());
+  auto const fast_origin = "http://127.0.0.1:" + std::to_string(fast.port());
+  EXPECT_NE(result.err.find(slow_origin + ": round 1 took longer than the 1s interval"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find(fast_origin + ": round"), std::string::npos) << result.err;
+  // Three rounds of each lane, numbered 1 to 3.
+  auto const rounds = jq(R"(select(.url | endswith("/fast")) | .round)", result.out);
+  EXPECT_EQ(rounds.out, "1\n2\n3\n");
+  auto const slow_rounds = jq(R"(select(.url | endswith("/sleep/1500")) | .round)", result.out);
+  EXPECT_EQ(slow_rounds.out, "1\n2\n3\n");
+  EXPECT_EQ(slow.requests_served(), 3u);
+  EXPECT_EQ(fast.requests_served(), 3u);
+}
+
+// Many lanes at once, each body large enough to take several writes: every line of stdout is one
+// whole JSON record.
+TEST(Parallel, ResultsFromManyLanesAreWrittenWholeNeverInterleaved) {
+  auto const hosts = loopback_hosts(20);
+  auto server = many_hosts_server(hosts);
+  TempDir dir;
+  auto const list = list_over_hosts(dir, hosts, server, "/bytes/300000");
+
+  auto const result = run_poller(
+      {"-Z", "--parallel-max", "20", "--interval", "0", "--count", "2", "--format", "json", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto const parsed = jq(R"([.url, .round, (.body | length)] | @text)", result.out);
+  ASSERT_EQ(parsed.exit_code, 0) << parsed.err;
+  EXPECT_EQ(count_of(parsed.out, ",300000]"), 40u) << parsed.out.substr(0, 2000);
+  std::set<std::string> seen;
+  for (std::size_t start = 0, end; (end = parsed.out.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    seen.insert(parsed.out.substr(start, end - start));
+  }
+  EXPECT_EQ(seen.size(), 40u);  // each URL once per round
+}
+
+// The memory bound: a fetch holds its --parallel-max place until its result is written, so 20
+// lanes of 8 MiB bodies (160 MiB if held at once, as --parallel-max 20 does: ~150 MB RSS) run in
+// 100 MB of address space with --parallel-max 2 (~37 MB RSS).
+TEST(Parallel, MemoryStaysWithinParallelMaxTimesTheLargestBody) {
+  auto const hosts = loopback_hosts(20);
+  auto server = many_hosts_server(hosts);
+  TempDir dir;
+  auto const list = list_over_hosts(dir, hosts, server, "/bytes/8388608");
+
+  auto const result = run_process({"/usr/bin/prlimit", "--as=100000000", POLLER_BINARY, "-Z",
+                                   "--parallel-max", "2", "--once", "--format", "json", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(count_of(result.out, "\n"), hosts.size());
+  EXPECT_EQ(count_of(result.out, "\"ok\":true"), hosts.size());
+}
+
+// Per origin, one connection reused across URLs and rounds, as seen by the server.
+TEST(Parallel, EachOriginKeepsOneConnectionAcrossRounds) {
+  auto const hosts = loopback_hosts(5);
+  auto server = many_hosts_server(hosts);
+  TempDir dir;
+  std::string list_text;
+  for (auto const& host : hosts) {
+    list_text += origin_url(host, server, "/a") + "\n" + origin_url(host, server, "/b") + "\n";
+  }
+  auto const list = dir.write_file("list.txt", list_text);
+
+  auto const result = run_poller({"-Z", "--interval", "0", "--count", "3", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(server.connections_accepted(), hosts.size());
+  std::map<std::string, std::set<std::size_t>> connections_by_host;
+  std::map<std::string, std::string> paths_by_host;
+  for (auto const& request : server.requests()) {
+    connections_by_host[request.headers.at("host")].insert(request.connection_id);
+    paths_by_host[request.headers.at("host")] += request.target;
+  }
+  ASSERT_EQ(connections_by_host.size(), hosts.size());
+  for (auto const& [host, connections] : connections_by_host) {
+    EXPECT_EQ(connections.size(), 1u) << host;
+    EXPECT_EQ(paths_by_host[host], "/a/b/a/b/a/b") << host;  // list order within the origin
+  }
+}
+
+// --parallel-max-host 2: two fetches of one origin at once, over two connections kept for the
+// next round.
+TEST(Parallel, ParallelMaxHostOpensThatManyConnectionsToAnOrigin) {
+  TestServer server;
+  TempDir dir;
+  auto const list =
+      dir.write_file("list.txt", lines({server.url("/sleep/300?1"), server.url("/sleep/300?2"),
+                                        server.url("/sleep/300?3"), server.url("/sleep/300?4")}));
+
+  auto const result =
+      run_poller({"-Z", "--parallel-max-host", "2", "--interval", "0", "--count", "2", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(count_of(result.out, "slept 300\n"), 8u) << result.out;
+  EXPECT_EQ(server.connections_accepted(), 2u);
+  EXPECT_EQ(server.max_open_connections(), 2u);
+}
+
+// --parallel-max 1 holds every lane to one fetch at a time, whatever --parallel-max-host allows.
+TEST(Parallel, ParallelMaxLimitsFetchesInFlightOverAllLanes) {
+  TestServer server;
+  TempDir dir;
+  auto const list = dir.write_file(
+      "list.txt",
+      lines({server.url("/sleep/100?1"), server.url("/sleep/100?2"), server.url("/sleep/100?3")}));
+
+  auto const result = run_poller({"-Z", "--parallel-max", "1", "--parallel-max-host", "3",
+                                  "--interval", "0", "--count", "2", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(count_of(result.out, "slept 100\n"), 6u) << result.out;
+  EXPECT_EQ(server.connections_accepted(), 1u);
+}
+
+// Failures count as they do without -Z: the exit status says a fetch failed.
+TEST(Parallel, AFailedFetchGivesExitStatus1) {
+  TestServer server;
+  auto const result =
+      run_poller({"-Z", "--once", "-f", server.url("/status/500"), server.url("/ok")});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.out.find("/ok\n"), std::string::npos) << result.out;
+}
+
+// SIGHUP with -Z: a new origin gets a lane, a dropped origin's lane ends.
+TEST(Parallel, SighupStartsANewOriginsLaneAndEndsADroppedOnes) {
+  TestServer kept, dropped, added;
+  TempDir dir;
+  auto const list = dir.write_file("list.txt", lines({kept.url("/kept"), dropped.url("/dropped")}));
+  Process poller(poller_command({"-Z", "--interval", "0.1", list}));
+  ASSERT_TRUE(poller.wait_for_stdout("/dropped\n", output_bound)) << poller.stderr_text();
+
+  dir.write_file("list.txt", lines({kept.url("/kept"), added.url("/added")}));
+  poller.send_signal(SIGHUP);
+  ASSERT_TRUE(poller.wait_for_stdout("/added\n", output_bound, 2)) << poller.stderr_text();
+  auto const dropped_after_reload = dropped.requests_served();
+  ASSERT_TRUE(poller.wait_for_stdout("/added\n", output_bound, 4)) << poller.stderr_text();
+  EXPECT_EQ(dropped.requests_served(), dropped_after_reload);
+
+  poller.send_signal(SIGTERM);
+  auto const result = poller.wait(exit_bound);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+}
+
+TEST(Parallel, BadLimitsAreUsageErrors) {
+  for (auto const& [option, value] :
+       std::vector<std::pair<std::string, std::string>>{{"--parallel-max", "0"},
+                                                        {"--parallel-max", "-3"},
+                                                        {"--parallel-max", "many"},
+                                                        {"--parallel-max", ""},
+                                                        {"--parallel-max-host", "0"},
+                                                        {"--parallel-max-host", "2x"}}) {
+    auto const result = run_poller({"-Z", option, value, "http://127.0.0.1:1/"});
+    EXPECT_EQ(result.exit_code, 2) << option << " " << value << ": " << result.err;
+    EXPECT_NE(result.err.find(option), std::string::npos) << result.err;
+    EXPECT_EQ(result.out, "");
+  }
+}
+
+}  // namespace
+}  // namespace poller::test
