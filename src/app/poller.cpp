@@ -127,7 +127,7 @@ class Poller {
       sink_->round_started(
           round, last ? std::nullopt : std::optional(scheduled_start + options_.interval));
       co_await run_round(round);
-      if (stopping() || (options_.count && round >= *options_.count)) break;
+      if (stopping() || last) break;
 
       auto const next = schedule.next(RoundSchedule::Clock::now());
       if (next.overran) {
