@@ -163,7 +163,7 @@ TEST(ProxyRoute, PlainHttpOriginsShareTheProxyConnectionAndHttpsOnesGetATunnelEa
 }
 
 TEST(ProxyRequest, PlainHttpThroughAProxyUsesTheAbsoluteUrlWithoutUserinfo) {
-  ClientConfig options;
+  RequestConfig options;
   options.user_agent = "poller/test";
   Proxy const proxy = parse_proxy("http://me:secret@127.0.0.1:3128", "--proxy");
   auto const target = parse_target("http://user:pass@example.com:8080/a?b=1#frag").target.value();
@@ -180,7 +180,7 @@ TEST(ProxyRequest, PlainHttpThroughAProxyUsesTheAbsoluteUrlWithoutUserinfo) {
 }
 
 TEST(ProxyRequest, ConnectNamesTheOriginsAuthorityWithIpv6InBrackets) {
-  ClientConfig options;
+  RequestConfig options;
   options.user_agent = "poller/test";
   Proxy const proxy = parse_proxy("http://me:secret@127.0.0.1:3128", "--proxy");
   std::string out;

@@ -13,14 +13,14 @@ Target target_of(std::string_view url) {
   return parsed.target.value_or(Target{});
 }
 
-std::string request_for(const ClientConfig& options, std::string_view url, bool to_listed_origin = true) {
+std::string request_for(const RequestConfig& options, std::string_view url, bool to_listed_origin = true) {
   std::string out = "left over from the last request";
   RequestFormatter(options).format(target_of(url), to_listed_origin, nullptr, out);
   return out;
 }
 
-ClientConfig with_headers(std::vector<HeaderOption> headers) {
-  ClientConfig options;
+RequestConfig with_headers(std::vector<HeaderOption> headers) {
+  RequestConfig options;
   options.user_agent = "poller/test";
   options.headers = std::move(headers);
   return options;

@@ -79,7 +79,7 @@ void define_request_options(CLI::App& app, Options& options, OptionTexts& texts)
                  "Bound on one whole fetch, redirects included (0 = no limit)")
       ->type_name("DURATION")
       ->capture_default_str();
-  app.add_flag("-L,--location", options.client.follow_redirects, "Follow redirects");
+  app.add_flag("-L,--location", options.client.request.follow_redirects, "Follow redirects");
   app.add_flag("-f,--fail", options.checks.fail_on_http_error,
                "An HTTP status of 400 or more is a failure: body not printed, exit status 1");
   app.add_option("--max-redirs", texts.max_redirects,
@@ -94,14 +94,14 @@ void define_request_options(CLI::App& app, Options& options, OptionTexts& texts)
                  "(repeatable)")
       ->type_name("'NAME: VALUE'")
       ->allow_extra_args(false);
-  app.add_option("-A,--user-agent", options.client.user_agent, "User-Agent header")
+  app.add_option("-A,--user-agent", options.client.request.user_agent, "User-Agent header")
       ->type_name("AGENT")
       ->capture_default_str();
   app.add_option("--max-filesize", texts.max_filesize,
                  "Largest body accepted, with k, M, G suffixes (powers of 1024)")
       ->type_name("SIZE")
       ->capture_default_str();
-  app.add_flag("--compressed", options.client.compressed,
+  app.add_flag("--compressed", options.client.request.compressed,
                "Send Accept-Encoding: gzip, deflate and decode such bodies (--max-filesize then "
                "limits the decoded size)");
   app.add_option("--max-connections", texts.max_connections,
@@ -220,11 +220,11 @@ void define_options(CLI::App& app, Options& options, OptionTexts& texts) {
 
 void finish_options(const OptionTexts& texts, Options& options) {
   options.interval = to_duration("--interval", texts.interval);
-  options.client.connect_timeout = to_duration("--connect-timeout", texts.connect_timeout);
-  options.client.max_time = to_duration("--max-time", texts.max_time);
-  options.client.max_filesize = to_size("--max-filesize", texts.max_filesize);
+  options.client.request.connect_timeout = to_duration("--connect-timeout", texts.connect_timeout);
+  options.client.request.max_time = to_duration("--max-time", texts.max_time);
+  options.client.request.max_filesize = to_size("--max-filesize", texts.max_filesize);
   // The value goes into every request as it is, like a -H value.
-  if (!is_valid_field_value(options.client.user_agent)) {
+  if (!is_valid_field_value(options.client.request.user_agent)) {
     throw UsageError("--user-agent contains a control character (CR, LF, ...)");
   }
   if (texts.count) {
@@ -245,7 +245,7 @@ void finish_options(const OptionTexts& texts, Options& options) {
                                           "a number of connections per origin: give 1 or more");
   }
   if (texts.max_redirects) {
-    options.client.max_redirects = static_cast<unsigned>(
+    options.client.request.max_redirects = static_cast<unsigned>(
         to_number("--max-redirs", *texts.max_redirects, 0, "a number of redirects (0 or more)"));
   }
   if (texts.max_connections) {
@@ -261,7 +261,7 @@ void finish_options(const OptionTexts& texts, Options& options) {
   if (texts.max_latency)
     options.checks.max_latency = to_duration("--max-latency", *texts.max_latency);
   for (auto const& header : texts.headers)
-    options.client.headers.push_back(parse_header_option(header));
+    options.client.request.headers.push_back(parse_header_option(header));
   for (auto const& entry : texts.resolves)
     options.client.resolve.push_back(parse_resolve_option(entry));
   options.output.format = texts.format == "none"    ? OutputFormat::none

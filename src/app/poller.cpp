@@ -66,6 +66,7 @@ class Poller {
       : options_(options),
         sources_(std::move(sources)),
         targets_(std::make_shared<const std::vector<Target>>(std::move(list.targets))),
+        request_(client.request),
         client_(io_, std::move(client),
                 std::any_of(targets_->begin(), targets_->end(),
                             [](const Target& target) { return target.origin.is_https(); })),
@@ -153,7 +154,7 @@ class Poller {
   // A lane's fetch, its whole way. Results are written one at a time, whole: the sink may wait
   // on a slow reader in the middle of a record.
   net::awaitable<bool> fetch_in_lane(const Target& target, std::size_t entry, std::uint64_t round) {
-    auto result = co_await client_.fetch(target, round);
+    auto result = co_await client_.fetch(target, request_, round);
     result.entry = entry;
     if (result.cancelled()) co_return false;
     if (!co_await writes_.acquire()) co_return false;
@@ -187,7 +188,7 @@ class Poller {
     auto const targets = targets_;
     for (std::size_t entry = 0; entry < targets->size(); ++entry) {
       auto const& target = (*targets)[entry];
-      auto result = co_await client_.fetch(target, round);
+      auto result = co_await client_.fetch(target, request_, round);
       result.entry = entry;
       if (result.cancelled()) co_return;
       co_await handle_result(result);
@@ -286,6 +287,7 @@ class Poller {
   SourceList sources_;
   net::io_context io_{1};
   std::shared_ptr<const std::vector<Target>> targets_;
+  const RequestConfig request_;  // the command line's, with what the output asks of bodies
   HttpClient client_;
   StdoutWriter stdout_;
   std::unique_ptr<OutputSink> sink_;
@@ -322,7 +324,8 @@ std::size_t raise_descriptor_limit() {
 // descriptors left for idle connections.
 ClientConfig client_config(const Options& options, std::size_t descriptors) {
   ClientConfig client = options.client;
-  client.keep_body = output_prints_bodies(options.output) || options.checks.expect_body.has_value();
+  client.request.keep_body =
+      output_prints_bodies(options.output) || options.checks.expect_body.has_value();
   client.digest_body = options.output.on_change;
   client.keep_headers = options.output.write_out && options.output.write_out->uses_headers();
   // Keep descriptors for stdio, the resolver and the connections in use beyond the idle pool:

@@ -21,7 +21,6 @@
 #include "fetch_deadline.hpp"
 #include "pool.hpp"
 #include "proxy.hpp"
-#include "request.hpp"
 #include "tls_session_cache.hpp"
 
 namespace poller {
@@ -47,7 +46,6 @@ struct ClientState {
   const ClientConfig config;
   std::optional<net::ssl::context> tls;
   ProxySettings proxies;
-  RequestFormatter request_formatter;
   ConnectionPool pool;
   std::map<std::pair<std::string, std::uint16_t>, net::ip::address> resolve_overrides;
   // Sessions to resume, per origin: a reconnect then costs one round trip less and no

@@ -10,6 +10,7 @@
 
 #include "poller/encoding.hpp"
 #include "poller/usage_error.hpp"
+#include "request.hpp"
 
 namespace poller {
 namespace {
@@ -61,9 +62,10 @@ const boost::system::error_category& body_decode_category() {
   return category;
 }
 
-Exchange::Exchange(ClientState& client, const Target& listed, std::uint64_t round)
+Exchange::Exchange(ClientState& client, const Target& listed, const RequestConfig& config,
+                   std::uint64_t round)
     : client_(client),
-      config_(client.config),
+      config_(config),
       listed_(listed),
       read_buffer_(client.take_read_buffer()),
       request_bytes_(client.take_request_buffer()),
@@ -71,7 +73,7 @@ Exchange::Exchange(ClientState& client, const Target& listed, std::uint64_t roun
   result_.target = &listed;
   result_.round = round;
   if (config_.compressed) decoder_ = std::make_unique<BodyDecoder>();
-  if (config_.digest_body) digest_ = std::make_unique<BodyDigest>();
+  if (client.config.digest_body) digest_ = std::make_unique<BodyDigest>();
   client_.in_flight.push_back(this);
 }
 
@@ -153,7 +155,7 @@ net::awaitable<FetchResult> Exchange::run() {
 void Exchange::take_response() {
   if (!parser_) return;
   auto& response = parser_->get();
-  if (result_.status && config_.keep_headers) {
+  if (result_.status && client_.config.keep_headers) {
     result_.headers = std::make_shared<ParsedHeaders>(std::move(response.base()));
   }
   if (!result_.ok()) return;
@@ -169,7 +171,7 @@ net::awaitable<std::optional<FetchError>> Exchange::request(const Target& target
                                                             bool to_listed_origin) {
   auto const* const proxy = client_.proxies.for_origin(target.origin);
   auto const route = Route::to(target.origin, proxy);
-  client_.request_formatter.format(target, to_listed_origin, route.tunnelled() ? nullptr : proxy,
+  RequestFormatter(config_).format(target, to_listed_origin, route.tunnelled() ? nullptr : proxy,
                                    request_bytes_);
   auto connection = client_.pool.take(route);
   bool reused = connection != nullptr;
@@ -373,7 +375,7 @@ net::awaitable<std::optional<FetchError>> Exchange::open_tunnel(Connection& conn
   auto const& proxy = *connection.route().proxy;
   auto const tunnel_to = connection.origin().authority();
   std::string connect_request;
-  client_.request_formatter.format_connect(connection.origin(), proxy, connect_request);
+  RequestFormatter(config_).format_connect(connection.origin(), proxy, connect_request);
   unsigned status = 0;
   std::string reason;
   auto const ec = co_await connection.open_tunnel(connect_request, status, reason);

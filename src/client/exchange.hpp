@@ -24,7 +24,8 @@ namespace poller {
 
 class Exchange {
  public:
-  Exchange(ClientState& client, const Target& listed, std::uint64_t round);
+  Exchange(ClientState& client, const Target& listed, const RequestConfig& config,
+           std::uint64_t round);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -58,7 +59,7 @@ class Exchange {
   std::optional<FetchError> cancelled() const;
 
   ClientState& client_;
-  const ClientConfig& config_;
+  const RequestConfig& config_;
   const Target& listed_;
   FetchResult result_;
 

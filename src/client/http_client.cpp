@@ -17,7 +17,6 @@ ClientState::ClientState(net::io_context& io, ClientConfig config)
     : io(io),
       config(std::move(config)),
       proxies(ProxySettings::from(this->config.proxy, this->config.noproxy)),
-      request_formatter(this->config),
       pool(this->config.max_connections),
       deadlines(io) {
   for (auto const& entry : this->config.resolve) {
@@ -62,7 +61,8 @@ HttpClient::HttpClient(net::io_context& io, ClientConfig config, bool https_list
 
 HttpClient::~HttpClient() = default;
 
-net::awaitable<FetchResult> HttpClient::fetch(const Target& target, std::uint64_t round) {
+net::awaitable<FetchResult> HttpClient::fetch(const Target& target, const RequestConfig& request,
+                                              std::uint64_t round) {
   if (state_->cancelled) {
     FetchResult result;
     result.target = &target;
@@ -70,7 +70,7 @@ net::awaitable<FetchResult> HttpClient::fetch(const Target& target, std::uint64_
     result.error = fetch_cancelled();
     co_return result;
   }
-  Exchange exchange(*state_, target, round);
+  Exchange exchange(*state_, target, request, round);
   co_return co_await exchange.run();
 }
 

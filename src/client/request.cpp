@@ -21,26 +21,21 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
-RequestFormatter::RequestFormatter(const ClientConfig& config)
-    : user_agent_(config.user_agent),
-      accept_encoding_(config.compressed ? "gzip, deflate" : "") {
-  auto const& given = config.headers;
-  for (auto it = given.begin(); it != given.end(); ++it) {
-    bool const given_again = std::any_of(std::next(it), given.end(), [&](const HeaderOption& later) {
-      return iequals(later.name, it->name);
-    });
-    if (!given_again) headers_.push_back(*it);
-  }
+bool RequestFormatter::counts(std::vector<HeaderOption>::const_iterator header) const {
+  return std::none_of(std::next(header), config_.headers.end(), [&](const HeaderOption& later) {
+    return iequals(later.name, header->name);
+  });
 }
 
 void RequestFormatter::format(const Target& target, bool to_listed_origin, const Proxy* proxy,
                               std::string& out) const {
   // A -H that applies to this request: credentials and Host only to the listed origin.
+  auto const& headers = config_.headers;
   auto const applies = [&](const HeaderOption& header) {
     return to_listed_origin || !is_bound_to_listed_origin(header.name);
   };
   auto const overridden = [&](std::string_view name) {
-    return std::any_of(headers_.begin(), headers_.end(), [&](const HeaderOption& header) {
+    return std::any_of(headers.begin(), headers.end(), [&](const HeaderOption& header) {
       return applies(header) && iequals(header.name, name);
     });
   };
@@ -52,13 +47,14 @@ void RequestFormatter::format(const Target& target, bool to_listed_origin, const
   if (proxy != nullptr) out.append("http://").append(target.host_header);
   out.append(target.request_target).append(" HTTP/1.1\r\n");
   append_default("Host", target.host_header);
-  append_default("User-Agent", user_agent_);
+  append_default("User-Agent", config_.user_agent);
   append_default("Accept", "*/*");
-  append_default("Accept-Encoding", accept_encoding_);
+  append_default("Accept-Encoding", config_.compressed ? "gzip, deflate" : "");
   append_default("Authorization", target.authorization);
   if (proxy != nullptr) append_default("Proxy-Authorization", proxy->authorization);
-  for (auto const& header : headers_) {
-    if (applies(header) && !header.value.empty()) append_field(out, header.name, header.value);
+  for (auto header = headers.begin(); header != headers.end(); ++header) {
+    if (applies(*header) && !header->value.empty() && counts(header))
+      append_field(out, header->name, header->value);
   }
   out.append("\r\n");
 }
@@ -67,7 +63,7 @@ void RequestFormatter::format_connect(const Origin& origin, const Proxy& proxy, 
   auto const authority = origin.authority();
   out.assign("CONNECT ").append(authority).append(" HTTP/1.1\r\n");
   append_field(out, "Host", authority);
-  if (!user_agent_.empty()) append_field(out, "User-Agent", user_agent_);
+  if (!config_.user_agent.empty()) append_field(out, "User-Agent", config_.user_agent);
   if (!proxy.authorization.empty()) append_field(out, "Proxy-Authorization", proxy.authorization);
   out.append("\r\n");
 }

@@ -13,9 +13,10 @@
 
 namespace poller {
 
+// A view of one URL's request settings: cheap to make per fetch (it copies nothing).
 class RequestFormatter {
  public:
-  explicit RequestFormatter(const ClientConfig& config);
+  explicit RequestFormatter(const RequestConfig& config) : config_(config) {}
 
   // Replaces `out` with the request for `target` (its capacity is reused). Headers, in order:
   // Host, User-Agent, Accept, Accept-Encoding (--compressed only), Authorization (from the URL's
@@ -32,9 +33,10 @@ class RequestFormatter {
   void format_connect(const Origin& origin, const Proxy& proxy, std::string& out) const;
 
  private:
-  std::vector<HeaderOption> headers_;  // the -H that count, in the order given
-  std::string user_agent_;
-  std::string accept_encoding_;  // empty unless --compressed
+  // The -H that count: the last of each name.
+  bool counts(std::vector<HeaderOption>::const_iterator header) const;
+
+  const RequestConfig& config_;
 };
 
 }  // namespace poller

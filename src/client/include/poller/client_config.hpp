@@ -31,18 +31,29 @@ struct TlsConfig {
   bool insecure = false;
 };
 
-struct ClientConfig {
+// What one fetch asks for: the settings a URL's list line may give it (SPEC "Per-URL settings").
+struct RequestConfig {
   Duration connect_timeout = std::chrono::seconds(10);
   Duration max_time = std::chrono::seconds(30);  // 0: no limit, as in curl
   bool follow_redirects = false;
   unsigned max_redirects = 10;
-  std::vector<ResolveOverride> resolve;
-  std::vector<HeaderOption> headers;
+  std::vector<HeaderOption> headers;  // in the order given; of several of one name the last counts
   std::string user_agent = "poller/" POLLER_VERSION;
   // Of the body as printed: with `compressed`, the decoded size (and the compressed bytes read).
   std::uint64_t max_filesize = 64ull * 1024 * 1024;
   // --compressed: ask for gzip or deflate, decode what comes so encoded.
   bool compressed = false;
+
+  // Not an option of its own: the app sets it from what the output and the URL's checks use.
+  // Without it each body is counted (and, with ClientConfig::digest_body, digested) as it
+  // streams, then dropped; with it the body is kept whole in the result.
+  bool keep_body = true;
+};
+
+// The client's settings for the whole run.
+struct ClientConfig {
+  RequestConfig request;  // the command line's: for every URL without settings of its own
+  std::vector<ResolveOverride> resolve;
   std::size_t max_connections = 1024;  // idle keep-alive connections kept, over all hosts
 
   // --proxy URL (an empty string: no proxy) and --noproxy LIST; unset, the environment decides
@@ -52,13 +63,11 @@ struct ClientConfig {
 
   TlsConfig tls;
 
-  // Not options of their own: the app sets them from what the output and the checks use.
-  // Without keep_body each body is counted (and, with digest_body, digested) as it streams, then
-  // dropped; with it the body is kept whole in the result.
-  bool keep_body = true;
+  // Not options of their own: the app sets them from what the output uses. digest_body
+  // (--on-change): each body's SHA-256 is taken as it streams in. keep_headers: the final
+  // response's header fields are kept in the result only when asked for (-w %{header{NAME}}),
+  // as moving them out of the parser costs an allocation per fetch.
   bool digest_body = false;
-  // The same for the final response's header fields: kept in the result only when asked for
-  // (-w %{header{NAME}}), as moving them out of the parser costs an allocation per fetch.
   bool keep_headers = false;
 };
 

@@ -29,9 +29,11 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Never throws for what a network or a server can do: the outcome is in the result, which
-  // owns its body and headers.
-  boost::asio::awaitable<FetchResult> fetch(const Target& target, std::uint64_t round);
+  // Fetches `target` as `request` says (the config's own, or a URL's settings). Never throws for
+  // what a network or a server can do: the outcome is in the result, which owns its body and
+  // headers. `target` and `request` must outlive the fetch.
+  boost::asio::awaitable<FetchResult> fetch(const Target& target, const RequestConfig& request,
+                                            std::uint64_t round);
 
   // Aborts the fetches in flight (they return `cancelled`) and every later one.
   void cancel();
