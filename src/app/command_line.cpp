@@ -2,12 +2,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <map>
 
 #include <CLI/CLI.hpp>
 
 #include "poller/duration.hpp"
 #include "poller/shard.hpp"
+#include "poller/text.hpp"
 
 namespace poller {
 namespace {
@@ -45,11 +49,78 @@ std::uint64_t to_number(const std::string& option, const std::string& text, std:
   return value;
 }
 
+// The options a list line may carry, by long name: those that shape one fetch (SPEC "Per-URL
+// settings"). Everything else applies to the whole run.
+constexpr std::array per_url_options{
+    "request", "data",          "data-binary", "json",          "header",
+    "user-agent", "location",   "max-redirs",  "max-time",      "connect-timeout",
+    "max-filesize", "compressed", "fail",      "expect-status", "expect-body",
+    "max-latency", "cert-expiry", "name"};
+
+// What --help adds to the description of an option a list line may carry.
+constexpr std::string_view per_url_mark = " [per URL]";
+
 // For --shard auto/N: a StatefulSet pod's host name is its pod name, NAME-ORDINAL.
 std::string host_name() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0) return {};
   return name;
+}
+
+// CLI11's "--interval: 1 required DURATION missing" as "--interval needs a value (DURATION)".
+std::string plain_parse_error(std::string message) {
+  constexpr std::string_view required = ": 1 required ", missing = " missing";
+  auto const at = message.find(required);
+  if (at == std::string::npos || !message.ends_with(missing)) return message;
+  auto const value =
+      message.substr(at + required.size(), message.size() - missing.size() - at - required.size());
+  return message.substr(0, at) + " needs a value (" + value + ")";
+}
+
+// The first option of `args` that poller does not have, with a hint: CLI11 alone says
+// only "The following arguments were not expected: urls.txt --intervl".
+std::optional<std::string> unknown_option(const CLI::App& app, const std::vector<std::string>& args) {
+  std::vector<std::string> long_names;
+  std::map<char, bool> short_takes_value;
+  std::map<std::string, bool, std::less<>> long_takes_value;
+  for (auto const* option : app.get_options()) {
+    bool const takes_value = option->get_items_expected_min() > 0 && !option->get_positional();
+    for (auto const& name : option->get_lnames()) {
+      long_names.push_back("--" + name);
+      long_takes_value["--" + name] = takes_value;
+    }
+    for (auto const& name : option->get_snames()) short_takes_value[name.front()] = takes_value;
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg.front() != '-') continue;
+    if (arg.substr(0, 2) == "--") {
+      auto const name = arg.substr(0, arg.find('='));
+      auto const known = long_takes_value.find(name);
+      if (known == long_takes_value.end()) {
+        auto const near = closest_match(name, long_names);
+        return "unknown option " + std::string(name) +
+               (near ? " (did you mean " + *near + "?)" : " (see poller --help)");
+      }
+      if (known->second && name.size() == arg.size()) ++i;  // its value is the next argument
+      continue;
+    }
+    // -Lf, -i5, -i 5: flags bundled, an option's value attached or next.
+    for (std::size_t at = 1; at < arg.size(); ++at) {
+      auto const known = short_takes_value.find(arg[at]);
+      if (known == short_takes_value.end()) {
+        std::string const name = std::string("-") + arg[at];
+        if (arg[at] == 'V') return "unknown option -V (did you mean --version?)";
+        return "unknown option " + name + " (see poller --help)";
+      }
+      if (known->second) {
+        if (at + 1 == arg.size()) ++i;
+        break;
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 // The rounds: what is fetched, how often, how many times.
@@ -160,6 +231,10 @@ void define_connection_options(CLI::App& app, Options& options) {
 
 // Standard output.
 void define_output_options(CLI::App& app, Options& options, OptionTexts& texts) {
+  app.add_option("--name", texts.name,
+                 "On a list line only: LABEL names the URL in log lines, --format line and board, "
+                 "JSON (name), -w %{name} and /metrics (name=\"LABEL\"); default: the URL")
+      ->type_name("LABEL");
   app.add_option("--format", texts.format,
                  "What to print per fetch: the body, one JSON object per line (NDJSON), nothing, "
                  "a line for people, or a live board of every URL (on a terminal)")
@@ -167,7 +242,7 @@ void define_output_options(CLI::App& app, Options& options, OptionTexts& texts) 
       ->check(CLI::IsMember({"body", "json", "none", "line", "board"}).description(""))
       ->capture_default_str();
   app.add_option("-w,--write-out", texts.write_out,
-                 "After each fetch print TEMPLATE with curl's %{variables}: url, http_code, "
+                 "After each fetch print TEMPLATE with curl's %{variables}: url, name, http_code, "
                  "size_download, time_total, time_namelookup, time_connect, time_appconnect, "
                  "time_starttransfer, "
                  "num_redirects, num_connects, url_effective, remote_ip, http_version, errormsg, "
@@ -208,6 +283,12 @@ void define_log_options(CLI::App& app, OptionTexts& texts) {
 
 }  // namespace
 
+bool is_per_url_option(const CLI::Option& option) {
+  auto const& names = option.get_lnames();
+  return !names.empty() && std::find(per_url_options.begin(), per_url_options.end(),
+                                     names.front()) != per_url_options.end();
+}
+
 void define_options(CLI::App& app, Options& options, OptionTexts& texts) {
   define_run_options(app, options, texts);
   define_request_options(app, options, texts);
@@ -216,17 +297,40 @@ void define_options(CLI::App& app, Options& options, OptionTexts& texts) {
   define_output_options(app, options, texts);
   define_fleet_options(app, texts);
   define_log_options(app, texts);
+  for (auto* option : app.get_options()) {
+    if (is_per_url_option(*option))
+      option->description(option->get_description() + std::string(per_url_mark));
+  }
+}
+
+void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Checks& checks) {
+  request.connect_timeout = to_duration("--connect-timeout", texts.connect_timeout);
+  request.max_time = to_duration("--max-time", texts.max_time);
+  request.max_filesize = to_size("--max-filesize", texts.max_filesize);
+  // The value goes into every request as it is, like a -H value.
+  if (!is_valid_field_value(request.user_agent)) {
+    throw UsageError("--user-agent contains a control character (CR, LF, ...)");
+  }
+  if (texts.max_redirects) {
+    request.max_redirects = static_cast<unsigned>(
+        to_number("--max-redirs", *texts.max_redirects, 0, "a number of redirects (0 or more)"));
+  }
+  if (texts.cert_expiry) {
+    checks.cert_expiry_days = static_cast<unsigned>(
+        to_number("--cert-expiry", *texts.cert_expiry, 0, "a number of days (0 or more, e.g. 14)"));
+  }
+  if (texts.expect_status) checks.expect_status = StatusList::parse(*texts.expect_status);
+  if (texts.expect_body) checks.expect_body = BodyPattern::compile(*texts.expect_body);
+  if (texts.max_latency) checks.max_latency = to_duration("--max-latency", *texts.max_latency);
+  for (auto const& header : texts.headers) request.headers.push_back(parse_header_option(header));
 }
 
 void finish_options(const OptionTexts& texts, Options& options) {
-  options.interval = to_duration("--interval", texts.interval);
-  options.client.request.connect_timeout = to_duration("--connect-timeout", texts.connect_timeout);
-  options.client.request.max_time = to_duration("--max-time", texts.max_time);
-  options.client.request.max_filesize = to_size("--max-filesize", texts.max_filesize);
-  // The value goes into every request as it is, like a -H value.
-  if (!is_valid_field_value(options.client.request.user_agent)) {
-    throw UsageError("--user-agent contains a control character (CR, LF, ...)");
+  if (texts.name) {
+    throw UsageError("--name names one URL: give it after the URL on its list line");
   }
+  options.interval = to_duration("--interval", texts.interval);
+  finish_fetch_options(texts, options.client.request, options.checks);
   if (texts.count) {
     options.count = to_number("--count", *texts.count, 1,
                               "a number of rounds: give 1 or more, or leave --count out to run "
@@ -244,24 +348,10 @@ void finish_options(const OptionTexts& texts, Options& options) {
     options.parallel_max_host = to_number("--parallel-max-host", *texts.parallel_max_host, 1,
                                           "a number of connections per origin: give 1 or more");
   }
-  if (texts.max_redirects) {
-    options.client.request.max_redirects = static_cast<unsigned>(
-        to_number("--max-redirs", *texts.max_redirects, 0, "a number of redirects (0 or more)"));
-  }
   if (texts.max_connections) {
     options.client.max_connections = to_number("--max-connections", *texts.max_connections, 0,
                                                "a number of connections (0 or more)");
   }
-  if (texts.cert_expiry) {
-    options.checks.cert_expiry_days = static_cast<unsigned>(
-        to_number("--cert-expiry", *texts.cert_expiry, 0, "a number of days (0 or more, e.g. 14)"));
-  }
-  if (texts.expect_status) options.checks.expect_status = StatusList::parse(*texts.expect_status);
-  if (texts.expect_body) options.checks.expect_body = BodyPattern::compile(*texts.expect_body);
-  if (texts.max_latency)
-    options.checks.max_latency = to_duration("--max-latency", *texts.max_latency);
-  for (auto const& header : texts.headers)
-    options.client.request.headers.push_back(parse_header_option(header));
   for (auto const& entry : texts.resolves)
     options.client.resolve.push_back(parse_resolve_option(entry));
   options.output.format = texts.format == "none"    ? OutputFormat::none
@@ -280,6 +370,12 @@ void finish_options(const OptionTexts& texts, Options& options) {
   options.verbosity = texts.verbose ? Verbosity::verbose
                       : texts.quiet ? Verbosity::quiet
                                     : Verbosity::normal;
+}
+
+std::string describe_parse_error(const CLI::App& app, const std::vector<std::string>& args,
+                                 const CLI::ParseError& error) {
+  if (auto const unknown = unknown_option(app, args)) return *unknown;
+  return plain_parse_error(error.what());
 }
 
 }  // namespace poller

@@ -4,13 +4,16 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "options.hpp"
 
 namespace CLI {
 class App;
-}
+class Option;
+class ParseError;
+}  // namespace CLI
 
 namespace poller {
 
@@ -22,6 +25,7 @@ struct OptionTexts {
   std::optional<std::string> write_out, count, cert_expiry, max_redirects, max_connections;
   std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen, shard;
   std::optional<std::string> parallel_max, parallel_max_host;
+  std::optional<std::string> name;
   bool once = false, verbose = false, quiet = false;
 };
 
@@ -32,5 +36,18 @@ void define_options(CLI::App& app, Options& options, OptionTexts& texts);
 // After parsing: `texts` turned into `options`. Throws UsageError naming the option and the
 // value.
 void finish_options(const OptionTexts& texts, Options& options);
+
+// The part of finish_options for the options that shape one fetch, which a list line may carry
+// too (SPEC "Per-URL settings"): into `request` and `checks`, each -H added to those there.
+void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Checks& checks);
+
+// Whether a list line may carry `option` (--help marks these).
+bool is_per_url_option(const CLI::Option& option);
+
+// CLI11's parse error for `args` (the command line's or a list line's, without the program
+// name), said plainly: "unknown option --intervl (did you mean --interval?)", "--interval needs
+// a value (DURATION)".
+std::string describe_parse_error(const CLI::App& app, const std::vector<std::string>& args,
+                                 const CLI::ParseError& error);
 
 }  // namespace poller

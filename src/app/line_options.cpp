@@ -1,0 +1,94 @@
+#include "line_options.hpp"
+
+#include <algorithm>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "poller/encoding.hpp"
+#include "poller/usage_error.hpp"
+#include "url_settings.hpp"
+
+namespace poller {
+namespace {
+
+// "-m" for "-m,--max-time" is how the line wrote it, but the long name says what it is.
+std::string option_name(const CLI::Option& option) {
+  if (option.get_positional()) return option.get_name();
+  auto const& names = option.get_lnames();
+  return names.empty() ? "-" + option.get_snames().front() : "--" + names.front();
+}
+
+// A --name goes into log lines, JSON and metric labels: one line of printable text.
+std::string check_name(const std::string& name) {
+  if (name.empty()) return "--name: give a label (it names the URL in logs, output and metrics)";
+  bool const has_control = std::any_of(name.begin(), name.end(), [](unsigned char c) {
+    return c < 0x20 || c == 0x7f;
+  });
+  if (has_control) return "--name: \"" + escape_control_characters(name) + "\" holds a control character";
+  return {};
+}
+
+}  // namespace
+
+LineOptions::LineOptions(const Options& options, const OptionTexts& texts)
+    : command_line_(options), command_line_texts_(texts), app_(std::make_unique<CLI::App>()) {
+  define_options(*app_, line_, line_texts_);
+  app_->set_help_flag();  // no -h on a line: it would be "unknown option", like --version
+}
+
+LineOptions::~LineOptions() = default;
+
+std::string LineOptions::parse(const std::vector<std::string>& words, std::string_view list_dir,
+                               Target& target) {
+  try {
+    return read_into(words, list_dir, target);
+  } catch (const UsageError& error) {
+    return error.what();
+  }
+}
+
+std::string LineOptions::read_into(const std::vector<std::string>& words,
+                                   [[maybe_unused]] std::string_view list_dir, Target& target) {
+  line_ = command_line_;
+  line_texts_ = command_line_texts_;
+  line_texts_.headers.clear();  // a line's -H go on top of the command line's, already parsed
+  app_->clear();
+  try {
+    std::vector<std::string> reversed(words.rbegin(), words.rend());  // as CLI11 takes them
+    app_->parse(reversed);
+  } catch (const CLI::ParseError& error) {
+    return describe_parse_error(*app_, words, error);
+  }
+
+  bool has_settings = false;
+  for (auto const* option : app_->get_options()) {
+    if (option->count() == 0) continue;
+    if (option->get_positional()) {
+      return fmt::format("\"{}\" after the URL is not an option (one URL per line, then options)",
+                         escape_control_characters(option->results().front()));
+    }
+    if (!is_per_url_option(*option)) {
+      return fmt::format("{} applies to the whole run: give it on the command line, not on a "
+                         "list line",
+                         option_name(*option));
+    }
+    if (option->get_lnames().front() != "name") has_settings = true;
+  }
+
+  if (line_texts_.name) {
+    if (auto error = check_name(*line_texts_.name); !error.empty()) return error;
+    target.name = *line_texts_.name;
+  }
+  if (has_settings) {
+    auto settings = std::make_shared<UrlSettings>();
+    settings->request = line_.client.request;
+    settings->checks = line_.checks;
+    finish_fetch_options(line_texts_, settings->request, settings->checks);
+    settings->request.keep_body = keeps_body(command_line_.output, settings->checks);
+    target.settings = std::move(settings);
+  }
+  return {};
+}
+
+}  // namespace poller
