@@ -12,7 +12,6 @@
 namespace CLI {
 class App;
 class Option;
-class ParseError;
 }  // namespace CLI
 
 namespace poller {
@@ -43,11 +42,5 @@ void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Chec
 
 // Whether a list line may carry `option` (--help marks these).
 bool is_per_url_option(const CLI::Option& option);
-
-// CLI11's parse error for `args` (the command line's or a list line's, without the program
-// name), said plainly: "unknown option --intervl (did you mean --interval?)", "--interval needs
-// a value (DURATION)".
-std::string describe_parse_error(const CLI::App& app, const std::vector<std::string>& args,
-                                 const CLI::ParseError& error);
 
 }  // namespace poller

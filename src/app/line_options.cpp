@@ -7,6 +7,7 @@
 
 #include "poller/encoding.hpp"
 #include "poller/usage_error.hpp"
+#include "parse_error.hpp"
 #include "url_settings.hpp"
 
 namespace poller {

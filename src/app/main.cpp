@@ -12,6 +12,7 @@
 
 #include "command_line.hpp"
 #include "line_options.hpp"
+#include "parse_error.hpp"
 #include "log.hpp"
 #include "options.hpp"
 #include "poller.hpp"
