@@ -122,6 +122,18 @@ TEST(LineOptions, HeadersGoOnTopOfTheCommandLinesByName) {
   EXPECT_EQ(headers[3].value, "Bearer t");
 }
 
+TEST(LineOptions, LinesGivingTheSameOptionsShareOneSettingsWhateverTheirNames) {
+  CommandLine run({});
+  auto const a = parse_line(run, {"--name", "a", "-H", "X-Token: 1", "-m", "2s"});
+  auto const b = parse_line(run, {"-H", "X-Token: 1", "--name", "b", "--max-time", "2s"});
+  auto const c = parse_line(run, {"-H", "X-Token: 2", "-m", "2s"});
+  ASSERT_NE(a.target.settings, nullptr);
+  EXPECT_EQ(a.target.settings, b.target.settings);
+  EXPECT_NE(a.target.settings, c.target.settings);
+  EXPECT_EQ(c.target.settings->request.headers.back().value, "2");
+  EXPECT_EQ(b.target.name, "b");
+}
+
 TEST(LineOptions, EachBadLineSaysWhy) {
   CommandLine run({});
   auto error = [&](const Words& words) { return parse_line(run, words).error; };

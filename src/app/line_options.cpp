@@ -49,8 +49,8 @@ std::string LineOptions::parse(const std::vector<std::string>& words, std::strin
   }
 }
 
-std::string LineOptions::read_into(const std::vector<std::string>& words,
-                                   [[maybe_unused]] std::string_view list_dir, Target& target) {
+std::string LineOptions::read_into(const std::vector<std::string>& words, std::string_view list_dir,
+                                   Target& target) {
   line_ = command_line_;
   line_texts_ = command_line_texts_;
   line_texts_.headers.clear();  // a line's -H go on top of the command line's, already parsed
@@ -62,7 +62,14 @@ std::string LineOptions::read_into(const std::vector<std::string>& words,
     return describe_parse_error(*app_, words, error);
   }
 
-  bool has_settings = false;
+  // What the line gives but its name, as written, each piece length-prefixed: the key of its
+  // settings (list_dir too: it decides which file a relative @FILE is).
+  std::string key;
+  auto const add_to_key = [&key](std::string_view piece) {
+    key.append(std::to_string(piece.size())).append(1, ':').append(piece);
+  };
+  add_to_key(list_dir);
+  auto const key_of_no_settings = key;
   for (auto const* option : app_->get_options()) {
     if (option->count() == 0) continue;
     if (option->get_positional()) {
@@ -74,22 +81,41 @@ std::string LineOptions::read_into(const std::vector<std::string>& words,
                          "list line",
                          option_name(*option));
     }
-    if (option->get_lnames().front() != "name") has_settings = true;
+    if (option->get_lnames().front() == "name") continue;
+    add_to_key(option->get_lnames().front());
+    for (auto const& value : option->results()) add_to_key(value);
   }
 
   if (line_texts_.name) {
     if (auto error = check_name(*line_texts_.name); !error.empty()) return error;
     target.name = *line_texts_.name;
   }
-  if (has_settings) {
-    auto settings = std::make_shared<UrlSettings>();
-    settings->request = line_.client.request;
-    settings->checks = line_.checks;
-    finish_fetch_options(line_texts_, settings->request, settings->checks);
-    settings->request.keep_body = keeps_body(command_line_.output, settings->checks);
-    target.settings = std::move(settings);
+  if (key == key_of_no_settings) return {};  // nothing but a name
+  if (auto const known = known_.find(key); known != known_.end()) {
+    if (auto settings = known->second.lock()) {
+      target.settings = std::move(settings);
+      return {};
+    }
   }
+  auto settings = std::make_shared<UrlSettings>();
+  settings->request = line_.client.request;
+  settings->checks = line_.checks;
+  finish_fetch_options(line_texts_, settings->request, settings->checks);
+  settings->request.keep_body = keeps_body(command_line_.output, settings->checks);
+  target.settings = shared(key, std::move(settings));
   return {};
+}
+
+std::shared_ptr<const UrlSettings> LineOptions::shared(const std::string& key,
+                                                       std::shared_ptr<const UrlSettings> settings) {
+  known_[key] = settings;
+  // Lists reloaded by SIGHUP leave expired entries behind: swept once they are as many as the
+  // live ones were, so the table stays within twice the settings in use.
+  if (known_.size() > 2 * known_after_sweep_ + 64) {
+    std::erase_if(known_, [](auto const& entry) { return entry.second.expired(); });
+    known_after_sweep_ = known_.size();
+  }
+  return settings;
 }
 
 }  // namespace poller

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "command_line.hpp"
@@ -40,6 +41,10 @@ class LineOptions {
  private:
   std::string read_into(const std::vector<std::string>& words, std::string_view list_dir,
                         Target& target);
+  // The settings of lines that give the same options (but --name) are one object: a list of
+  // thousands of URLs with the same -H keeps it once. Keyed by the options given, as written.
+  std::shared_ptr<const UrlSettings> shared(const std::string& key,
+                                            std::shared_ptr<const UrlSettings> settings);
 
   const Options& command_line_;
   const OptionTexts& command_line_texts_;
@@ -47,6 +52,8 @@ class LineOptions {
   Options line_;
   OptionTexts line_texts_;
   std::unique_ptr<CLI::App> app_;
+  std::unordered_map<std::string, std::weak_ptr<const UrlSettings>> known_;
+  std::size_t known_after_sweep_ = 0;  // entries left by the last sweep of expired ones
 };
 
 }  // namespace poller
