@@ -132,12 +132,8 @@ class Poller {
       if (stopping() || last) break;
 
       auto const next = schedule.next(RoundSchedule::Clock::now());
-      if (next.overran) {
-        spdlog::warn("round {} took longer than the {} interval; starting the next at once{}", round,
-                     format_duration(options_.interval),
-                     next.skipped_ticks == 0 ? std::string()
-                                             : fmt::format(", {} tick(s) skipped", next.skipped_ticks));
-      }
+      if (next.overran)
+        spdlog::warn("{}", overrun_warning({}, round, options_.interval, next.skipped_ticks));
       scheduled_start = next.start;
       round_timer_.expires_at(next.start);
       co_await round_timer_.async_wait(use_tuple);
