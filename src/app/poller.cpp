@@ -159,11 +159,7 @@ class Poller {
       SemaphorePermit const permit(writes_);
       co_await handle_result(result);
     }
-    if (stdout_.reader_gone()) {
-      stop();
-      co_return false;
-    }
-    co_return true;
+    co_return reader_still_there();
   }
 
   // The first lane to start a round counts it (the summary's rounds, the board's progress).
@@ -189,11 +185,17 @@ class Poller {
       result.entry = entry;
       if (result.cancelled()) co_return;
       co_await handle_result(result);
-      if (stdout_.reader_gone()) {
-        stop();
-        co_return;
-      }
+      if (!reader_still_there()) co_return;
     }
+  }
+
+  // After a result is written: false, and the run stops, once stdout's reader has gone. (The
+  // two callers above share no more than this and the fetch: a shared coroutine would cost the
+  // sequential path a frame per fetch.)
+  bool reader_still_there() {
+    if (!stdout_.reader_gone()) return true;
+    stop();
+    return false;
   }
 
   // One result's way, in this order: its checks, the store (summary and /metrics), its log line,
