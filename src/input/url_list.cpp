@@ -10,6 +10,15 @@ namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
+// Whether a line is more than one word as it stands: a blank, quote or backslash in it. (A loop
+// of our own: string_view::find_first_of calls memchr once per character of the line.)
+bool is_one_plain_word(std::string_view line) {
+  for (char const c : line) {
+    if (is_blank(c) || c == '\'' || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
@@ -46,23 +55,30 @@ UrlList parse_url_list(std::string_view text, std::string_view file_name,
       list.errors.push_back(fmt::format("{}:{}: {}", file_name, line_number, reason));
     };
 
-    auto split = split_line_words(line);
-    if (!split.error.empty()) {
-      error(fmt::format("{}: {}", split.error, escape_control_characters(redact_password(line))));
-      continue;
+    // Most lines are a URL alone: without a blank, quote or backslash the line is the URL, and
+    // cutting it into words (a string and a vector each) would cost more than parsing it.
+    std::string_view url = line;
+    LineWords split;
+    if (!is_one_plain_word(line)) {
+      split = split_line_words(line);
+      if (!split.error.empty()) {
+        error(fmt::format("{}: {}", split.error, escape_control_characters(redact_password(line))));
+        continue;
+      }
+      if (split.words.empty()) continue;
+      url = split.words.front();
+      // A second word that is no option is most likely the rest of a URL with a space in it:
+      // the whole text is then judged as the URL, and the error says what is wrong with it.
+      if (split.words.size() > 1 && !split.words[1].starts_with('-'))
+        url = strip_trailing_comment(line);
     }
-    auto& words = split.words;
-    if (words.empty()) continue;
-    // A second word that is no option is most likely the rest of a URL with a space in it: the
-    // whole text is then judged as the URL, and the error says what is wrong with it.
-    std::string_view url = words.front();
-    if (words.size() > 1 && !words[1].starts_with('-')) url = strip_trailing_comment(line);
     auto parsed = parse_target(url);
     if (!parsed.target) {
       error(fmt::format("{}: {}", parsed.error, escape_control_characters(redact_password(url))));
       continue;
     }
-    if (words.size() > 1) {
+    if (split.words.size() > 1) {
+      auto& words = split.words;
       words.erase(words.begin());
       auto const reason = parse_options ? parse_options(words, list_dir, *parsed.target)
                                         : std::string("options after the URL are not taken here");

@@ -36,10 +36,10 @@ void ResultStore::record_lateness(Duration lateness) { lateness_.observe(latenes
 
 void ResultStore::record(const FetchResult& result) {
   if (result.cancelled() || result.target == nullptr) return;
-  auto key = key_of(*result.target);
-  auto found = urls_.find(key);
+  auto const& target = *result.target;
+  auto found = urls_.find(UrlKeyLess::View{target.display_url, target.name});
   if (found == urls_.end()) {
-    found = urls_.emplace(std::move(key), UrlRecord{}).first;
+    found = urls_.emplace(key_of(target), UrlRecord{}).first;
     first_seen_.push_back(&*found);
   }
   auto& record = found->second;

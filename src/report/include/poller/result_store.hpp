@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -49,9 +50,21 @@ class ResultStore {
   // One URL listed twice with two names is two records, as it is two checks.
   using UrlKey = std::pair<std::string, std::string>;
   static UrlKey key_of(const Target& target) { return {target.display_url, target.name}; }
+  // Compares keys and views of keys alike, so that a fetch's record is found without copying
+  // its URL into a key.
+  struct UrlKeyLess {
+    using is_transparent = void;
+    using View = std::pair<std::string_view, std::string_view>;
+    static View view(const UrlKey& key) { return {key.first, key.second}; }
+    static View view(const View& key) { return key; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+  };
   // Sorted: the exposition renders in pieces with a cursor that remembers the last URL rendered
   // (metrics.hpp).
-  using Urls = std::map<UrlKey, UrlRecord>;
+  using Urls = std::map<UrlKey, UrlRecord, UrlKeyLess>;
 
   // Whether /metrics reads the store. Only then does a URL get its Series: a run without
   // --metrics-listen does not pay 700 bytes a URL for histograms nobody reads.
