@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "options.hpp"
+#include "request_body.hpp"
 
 namespace CLI {
 class App;
@@ -22,6 +23,8 @@ struct OptionTexts {
   std::optional<std::string> write_out, count, cert_expiry, max_redirects, max_connections;
   std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen, shard;
   std::optional<std::string> parallel_max, parallel_max_host;
+  std::optional<std::string> method;     // -X
+  std::vector<BodyOption> body_options;  // -d, --data-binary, --json, in the order given
   bool once = false, verbose = false, quiet = false;
 };
 
