@@ -7,10 +7,19 @@
 #include <algorithm>
 
 #include "poller_test.hpp"
+#include "support/test_certs.hpp"
 #include "support/test_server.hpp"
 
 namespace poller::test {
 namespace {
+
+// The one request the server received (an empty record, and a test failure, if it got another
+// number of them).
+RecordedRequest only_request(const TestServer& server) {
+  auto const requests = server.requests();
+  EXPECT_EQ(requests.size(), 1u);
+  return requests.size() == 1 ? requests[0] : RecordedRequest{};
+}
 
 std::string header_of(const RecordedRequest& request, const std::string& name) {
   auto const found = request.headers.find(name);
@@ -25,11 +34,10 @@ TEST(Requests, MethodFromRequestOptionIsSentAsGiven) {
 
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_TRUE(result.out.starts_with("method: " + method + "\n")) << result.out;
-    auto const requests = server.requests();
-    ASSERT_EQ(requests.size(), 1u);
-    EXPECT_EQ(requests[0].method, method);
-    EXPECT_EQ(requests[0].body, "");
-    EXPECT_EQ(header_of(requests[0], "content-length"), "(none)");
+    auto const request = only_request(server);
+    EXPECT_EQ(request.method, method);
+    EXPECT_EQ(request.body, "");
+    EXPECT_EQ(header_of(request, "content-length"), "(none)");
   }
 }
 
@@ -39,13 +47,12 @@ TEST(Requests, DataIsAFormPostWithContentLength) {
   auto result = run_poller({"--once", "-d", "name=poller&v=1", server.url("/anything")});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  auto const requests = server.requests();
-  ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].method, "POST");
-  EXPECT_EQ(requests[0].body, "name=poller&v=1");
-  EXPECT_EQ(header_of(requests[0], "content-type"), "application/x-www-form-urlencoded");
-  EXPECT_EQ(header_of(requests[0], "content-length"), "15");
-  EXPECT_EQ(header_of(requests[0], "accept"), "*/*");
+  auto const request = only_request(server);
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.body, "name=poller&v=1");
+  EXPECT_EQ(header_of(request, "content-type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(header_of(request, "content-length"), "15");
+  EXPECT_EQ(header_of(request, "accept"), "*/*");
   // The echo comes back as the body poller prints.
   EXPECT_TRUE(result.out.ends_with("\nname=poller&v=1")) << result.out;
 }
@@ -59,9 +66,8 @@ TEST(Requests, SeveralDataOptionsAreJoinedWithAnAmpersandAsCurlDoes) {
       {"--once", "-d", "a=1", "--data-binary", "b=2", "-d", "@" + file, server.url("/anything")});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  auto const requests = server.requests();
-  ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].body, "a=1&b=2&c=3");
+  auto const request = only_request(server);
+  EXPECT_EQ(request.body, "a=1&b=2&c=3");
 }
 
 TEST(Requests, DataFromAFileDropsItsLineBreaks) {
@@ -72,10 +78,9 @@ TEST(Requests, DataFromAFileDropsItsLineBreaks) {
   auto result = run_poller({"--once", "-d", "@" + file, server.url("/anything")});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  auto const requests = server.requests();
-  ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].method, "POST");
-  EXPECT_EQ(requests[0].body, "name=poller&list=a,b");
+  auto const request = only_request(server);
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.body, "name=poller&list=a,b");
 }
 
 TEST(Requests, DataBinaryFromAFileSendsItsBytesExactly) {
@@ -87,10 +92,9 @@ TEST(Requests, DataBinaryFromAFileSendsItsBytesExactly) {
   auto result = run_poller({"--once", "--data-binary", "@" + file, server.url("/anything")});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  auto const requests = server.requests();
-  ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].body, bytes);
-  EXPECT_EQ(header_of(requests[0], "content-length"), "33");
+  auto const request = only_request(server);
+  EXPECT_EQ(request.body, bytes);
+  EXPECT_EQ(header_of(request, "content-length"), "33");
 }
 
 TEST(Requests, JsonSetsContentTypeAndAcceptAndIsSentAsGiven) {
@@ -102,13 +106,12 @@ TEST(Requests, JsonSetsContentTypeAndAcceptAndIsSentAsGiven) {
       {"--once", "--json", "@" + file, "--json", " \"id\": 1}", server.url("/anything")});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  auto const requests = server.requests();
-  ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].method, "POST");
+  auto const request = only_request(server);
+  EXPECT_EQ(request.method, "POST");
   // Pieces of --json are joined without '&', and a file's line breaks are kept.
-  EXPECT_EQ(requests[0].body, "{\"jsonrpc\": \"2.0\",\n \"id\": 1}");
-  EXPECT_EQ(header_of(requests[0], "content-type"), "application/json");
-  EXPECT_EQ(header_of(requests[0], "accept"), "application/json");
+  EXPECT_EQ(request.body, "{\"jsonrpc\": \"2.0\",\n \"id\": 1}");
+  EXPECT_EQ(header_of(request, "content-type"), "application/json");
+  EXPECT_EQ(header_of(request, "accept"), "application/json");
 }
 
 TEST(Requests, HeaderOptionReplacesTheBodysContentTypeAndRequestOptionTheMethod) {
@@ -118,11 +121,10 @@ TEST(Requests, HeaderOptionReplacesTheBodysContentTypeAndRequestOptionTheMethod)
                             server.url("/anything")});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  auto const requests = server.requests();
-  ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].method, "PUT");
-  EXPECT_EQ(requests[0].body, "a,b");
-  EXPECT_EQ(header_of(requests[0], "content-type"), "text/csv");
+  auto const request = only_request(server);
+  EXPECT_EQ(request.method, "PUT");
+  EXPECT_EQ(request.body, "a,b");
+  EXPECT_EQ(header_of(request, "content-type"), "text/csv");
 }
 
 TEST(Requests, GetWithABodyIsAllowedAsInCurl) {
@@ -131,10 +133,9 @@ TEST(Requests, GetWithABodyIsAllowedAsInCurl) {
   auto result = run_poller({"--once", "-X", "GET", "-d", "q=1", server.url("/anything")});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  auto const requests = server.requests();
-  ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].method, "GET");
-  EXPECT_EQ(requests[0].body, "q=1");
+  auto const request = only_request(server);
+  EXPECT_EQ(request.method, "GET");
+  EXPECT_EQ(request.body, "q=1");
 }
 
 TEST(Requests, HeadResponsesHaveNoBodyAndTheConnectionIsReused) {
@@ -177,6 +178,28 @@ TEST(Requests, PostIsNotSentAgainWhenAReusedConnectionClosesAfterIt) {
   EXPECT_EQ(unanswered[0].target, "/second");
   EXPECT_EQ(unanswered[0].method, "POST");
   EXPECT_EQ(unanswered[0].body, "x=1");
+  EXPECT_EQ(server.connections_accepted(), 1u);
+}
+
+TEST(Requests, PostIsNotSentAgainOverHttpsEither) {
+  // Over TLS what was written is counted in records: the POST's went out, so no retry.
+  TestCa ca;
+  TempDir dir;
+  auto const ca_file = dir.write_file("ca.pem", ca.cert_pem());
+  TestServer server(
+      {.tls = ca.issue({.ip_addresses = {"127.0.0.1"}}), .close_on_second_request = true});
+  auto list = dir.write_file("list.txt", lines({server.url("/first"), server.url("/second")}));
+
+  auto result = run_poller({"--once", "--cacert", ca_file, "--json", "{}", list});
+
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("(a reused connection, after the POST was sent; not retried: POST is "
+                            "not idempotent)"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(server.requests().size(), 1u);
+  ASSERT_EQ(server.unanswered_requests().size(), 1u);
+  EXPECT_EQ(server.unanswered_requests()[0].body, "{}");
   EXPECT_EQ(server.connections_accepted(), 1u);
 }
 
