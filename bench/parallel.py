@@ -11,15 +11,20 @@ counts the connections it accepts. Every request goes to 127.0.0.0/8 only.
 2. A dead origin (a full-backlog listener: connect never answered) among 99 healthy ones at
    --interval 1: the round-start lateness of the lanes (poller_round_lateness_seconds from
    /metrics) and the ticks skipped by healthy lanes.
+3. Client CPU per fetch, -Z (one lane) against the sequential path, 2,000 x 100 B over one
+   keep-alive connection: timed (medians, interleaved) and counted (callgrind).
+4. Peak RSS and CPU of 10,000 URLs over 1,000 HTTPS origins, sequential against
+   -Z --parallel-max 1000, on bench/shard.py's nginx and list (--resolve for every name).
 
 Settings (environment): BENCH_ORIGINS (200), BENCH_URLS_PER_HOST (10), BENCH_DELAY_MS (50),
 BENCH_REPS (3), BENCH_PORT (28520, and the next two), BENCH_POLLER (build/release/src/poller),
-BENCH_DEAD_ROUNDS (10). Prints a Markdown section for bench/RESULTS.md.
+BENCH_DEAD_ROUNDS (10), BENCH_SECTIONS (round,dead,cpu,rss: the sections to run), BENCH_CPU_N (2000). Prints a Markdown section for bench/RESULTS.md.
 """
 
 import asyncio
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -38,6 +43,7 @@ REPS = int(os.environ.get("BENCH_REPS", 3))
 PORT = int(os.environ.get("BENCH_PORT", 28520))
 POLLER = os.environ.get("BENCH_POLLER", str(REPO / "build/release/src/poller"))
 DEAD_ROUNDS = int(os.environ.get("BENCH_DEAD_ROUNDS", 10))
+SECTIONS = os.environ.get("BENCH_SECTIONS", "round,dead,cpu,rss").split(",")
 
 
 def host(i):
@@ -174,6 +180,13 @@ def metrics_lateness(url):
     return buckets
 
 
+def scrape(metrics_port):
+    try:
+        return metrics_lateness(f"http://127.0.0.1:{metrics_port}/metrics")
+    except Exception as error:  # noqa: BLE001 - reported, not hidden
+        return {"error": str(error)}
+
+
 def dead_origin_section():
     healthy = [host(i) for i in range(1, 100)]
     dead_port = PORT + 1
@@ -190,34 +203,156 @@ def dead_origin_section():
                                  "--format", "none", "--metrics-listen",
                                  f"127.0.0.1:{metrics_port}", str(tmp / "list.txt")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        load = load_average()
+        started = time.monotonic()
+        first_round = {}
+        if mode == "-Z":
+            # Round 1 is the run's start-up: every lane opens its connection at t0, one after
+            # another on the one thread. Read the histogram once round 1 has started everywhere
+            # (the second tick is a second after t0), to give the later rounds apart.
+            time.sleep(0.6)
+            first_round = scrape(metrics_port)
         # Read the histogram just before the end: the last round has started by then.
-        time.sleep(rounds - 0.5 if mode == "-Z" else 21)
-        try:
-            buckets = metrics_lateness(f"http://127.0.0.1:{metrics_port}/metrics")
-        except Exception as error:  # noqa: BLE001 - reported, not hidden
-            buckets = {"error": str(error)}
+        time.sleep(max(0, (rounds - 0.5 if mode == "-Z" else 21) - (time.monotonic() - started)))
+        buckets = scrape(metrics_port)
         proc.send_signal(2)
         err = proc.communicate(timeout=30)[1]
         skipped_healthy = sum(1 for line in err.splitlines()
                               if "skipped" in line and f":{PORT + 2}:" in line)
         skipped_all = sum(int(m) for m in re.findall(r"(\d+) tick\(s\) skipped", err))
-        results[mode] = (buckets, skipped_healthy, skipped_all, err)
+        results[mode] = (buckets, skipped_healthy, skipped_all, err, load)
+        if first_round and "error" not in first_round and "error" not in buckets:
+            later = {le: count - first_round.get(le, 0) for le, count in buckets.items()}
+            results["-Z, rounds 2 and later"] = (later, skipped_healthy, skipped_all, err, load)
     lines = [f"### -Z: a dead origin (full backlog) among 99 healthy ones, --interval 1, "
              f"{DELAY * 1000:.0f} ms per response", "",
-             "| mode | round starts | <= 1 ms | <= 5 ms | <= 10 ms | <= 25 ms | <= 50 ms | healthy lanes' overrun warnings | ticks skipped (all) |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for mode, (b, skipped_healthy, skipped_all, err) in results.items():
+             "| mode | round starts | <= 1 ms | <= 5 ms | <= 10 ms | <= 25 ms | <= 50 ms | healthy lanes' overrun warnings | ticks skipped (all) | load average before |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for mode, (b, skipped_healthy, skipped_all, err, load) in results.items():
         total = b.get("+Inf", 0)
         pct = lambda le: f"{100 * b.get(le, 0) / total:.1f} %" if total else "n/a"
         lines.append(f"| {mode} | {total} | {pct('0.001')} | {pct('0.005')} | {pct('0.01')} | {pct('0.025')} | {pct('0.05')} | "
-                     f"{skipped_healthy} | {skipped_all} |")
-    b = results["-Z"][0]
-    total = b.get("+Inf", 0)
-    met = total and b.get("0.005", 0) / total >= 0.99 and results["-Z"][1] == 0
+                     f"{skipped_healthy} | {skipped_all} | {load} |")
+    verdicts = []
+    for mode in ("-Z", "-Z, rounds 2 and later"):
+        b, skipped_healthy = results[mode][0], results[mode][1]
+        total = b.get("+Inf", 0)
+        met = total and b.get("0.005", 0) / total >= 0.99 and skipped_healthy == 0
+        verdicts.append(f"{mode}: **{'met' if met else 'not met'}**")
     lines += ["", f"Goal: with -Z the lateness p99 < 5 ms and 0 ticks skipped by healthy lanes: "
-              f"**{'met' if met else 'not met'}**. Without -Z every round waits for the dead "
+              f"{'; '.join(verdicts)}. Without -Z every round waits for the dead "
               "origin's connect timeout (10 s) and the next rounds are late by that much.", ""]
     return lines
+
+
+def start_shard_nginx():
+    """bench/shard.py's nginx: 1,000 addresses 127.0.x.y, http and https, 100 B bodies; the names
+    of its lists are given to poller by --resolve, every one."""
+    import shard
+    shutil.rmtree(shard.WORK, ignore_errors=True)
+    shard.WORK.mkdir(parents=True)
+    binary = shard.WORK / "poller"
+    shutil.copy(POLLER, binary)  # a rebuild during the run must not swap it
+    shard.POLLER = str(binary)
+    # Its ports beside ours (BENCH_PORT + 10 and + 11): the servers of the sections above still
+    # listen on 127.0.x.y, on BENCH_PORT to BENCH_PORT + 3.
+    shard.PORTS = {"http": PORT + 10, "https": PORT + 11}
+    shard.make_certificates(shard.WORK / "tls")
+    return shard, shard.start_nginx()
+
+
+def rss_section(shard):
+    """Peak RSS and CPU over shard.py's https list of 10,000 URLs, sequential against -Z."""
+    modes = (("sequential", []), ("-Z --parallel-max 1000", ["-Z", "--parallel-max", "1000"]))
+    rows = {mode: [] for mode, _ in modes}
+    load = load_average()
+    shard.write_list("https")
+    for _ in range(REPS):
+        for mode, extra in modes:  # interleaved: both see the same load
+            argv = shard.poller_argv("https")
+            figures, wall = shard.run_together([argv[:1] + extra + argv[1:]])
+            rows[mode].append((figures[0][0], figures[0][1], wall))
+    urls = shard.HOSTS * shard.PER_HOST
+    lines = [f"### -Z: peak RSS, {urls:,} URLs over {shard.HOSTS:,} HTTPS origins", "",
+             f"bench/shard.py's nginx and list (127.0.x.y through `--resolve`, 100 B bodies, "
+             f"`--interval 0 --count {shard.ROUNDS}`), `/usr/bin/time -f %M`, {REPS} runs each, "
+             f"interleaved; load average before the runs: {load}.", "",
+             "| mode | peak RSS MB (median) | min–max | CPU s (user + sys, median) | wall s (median) |",
+             "| --- | --- | --- | --- | --- |"]
+    for mode, _ in modes:
+        rss = [r[0] for r in rows[mode]]
+        lines.append(f"| {mode} | {median(rss):.1f} | {min(rss):.1f}–{max(rss):.1f} | "
+                     f"{median([r[1] for r in rows[mode]]):.2f} | "
+                     f"{median([r[2] for r in rows[mode]]):.2f} |")
+    peak = max(r[0] for r in rows["-Z --parallel-max 1000"])
+    lines += ["", f"Goal: < 64 MB with `-Z --parallel-max 1000` (the highest of the runs: "
+              f"{peak:.1f} MB): **{'met' if peak < 64 else 'not met'}**.", ""]
+    return lines
+
+
+def child_cpu(argv):
+    """User + sys CPU seconds of argv, from wait4's rusage (microseconds; /usr/bin/time prints
+    hundredths, too coarse for a run of 2,000 small fetches)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    return usage.ru_utime + usage.ru_stime
+
+
+def callgrind_instructions(argv):
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + argv,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    m = re.search(r"Collected : (\d+)", proc.stderr)
+    return int(m.group(1)) if m else float("nan")
+
+
+def cpu_section(shard):
+    """Client CPU per fetch, -Z (one lane) against the sequential path: N fetches of 100 B over
+    one keep-alive connection to shard.py's nginx, timed (user + sys) and counted (callgrind),
+    each as (run of N - run of 1) / (N - 1), so the start-up is left out."""
+    n = int(os.environ.get("BENCH_CPU_N", 2000))
+    name, address = shard.host_name(0), shard.host_address(0)
+    port = shard.PORTS["http"]
+    lists = {}
+    for count in (n, 1):
+        path = shard.WORK / f"cpu_{count}.txt"
+        path.write_text(f"http://{name}:{port}/100b\n" * count)
+        lists[count] = str(path)
+    base = [shard.POLLER, "--once", "--format", "none", "--resolve", f"{name}:{port}:{address}"]
+    modes = (("sequential", []), ("-Z (one lane)", ["-Z"]))
+    reps = max(REPS, 7)
+    load = load_average()
+    timed_rows = {mode: [] for mode, _ in modes}
+    for _ in range(reps):
+        for mode, extra in modes:  # interleaved: both see the same load
+            cpu_n = child_cpu(base[:1] + extra + base[1:] + [lists[n]])
+            cpu_1 = child_cpu(base[:1] + extra + base[1:] + [lists[1]])
+            timed_rows[mode].append((cpu_n - cpu_1) / (n - 1))
+    counted = {}
+    for mode, extra in modes:
+        counted[mode] = (callgrind_instructions(base[:1] + extra + base[1:] + [lists[n]]) -
+                         callgrind_instructions(base[:1] + extra + base[1:] + [lists[1]])) / (n - 1)
+    seq_t, seq_i = median(timed_rows["sequential"]), counted["sequential"]
+    lines = [f"### -Z: client CPU per fetch against the sequential path, {n:,} x 100 B on one origin",
+             "", f"`poller [-Z] --once --format none LIST` against bench/shard.py's nginx (keep-alive, "
+             f"100 B), each figure (run of {n:,} - run of 1) / {n - 1:,}: CPU (user + sys, "
+             f"wait4's rusage) median of {reps} interleaved runs, and callgrind's instructions; load "
+             f"average before the runs: {load}.", "",
+             "| mode | CPU per fetch (us, median) | min–max | x sequential | instructions per fetch | x sequential |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for mode, _ in modes:
+        t = timed_rows[mode]
+        lines.append(f"| {mode} | {median(t) * 1e6:.1f} | {min(t) * 1e6:.1f}–{max(t) * 1e6:.1f} | "
+                     f"{median(t) / seq_t:.2f} | {counted[mode]:,.0f} | {counted[mode] / seq_i:.2f} |")
+    z_t, z_i = median(timed_rows["-Z (one lane)"]), counted["-Z (one lane)"]
+    met = z_t <= 1.2 * seq_t and z_i <= 1.2 * seq_i
+    lines += ["", f"Goal: -Z <= 1.2 x the sequential path: **{'met' if met else 'not met'}** "
+              f"({z_t / seq_t:.2f} x timed, {z_i / seq_i:.2f} x counted).", ""]
+    return lines
+
+
+def load_average():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main():
@@ -226,8 +361,20 @@ def main():
     lines = ["## Concurrent hosts (-Z, issue 14)", "",
              f"Measured {time.strftime('%Y-%m-%d %H:%M %Z')} by bench/parallel.py "
              "(BENCH_ONLY=parallel bench/run).", ""]
-    lines += round_trip_section()
-    lines += [""] + dead_origin_section()
+    if "round" in SECTIONS:
+        lines += round_trip_section() + [""]
+    if "dead" in SECTIONS:
+        lines += dead_origin_section() + [""]
+    if "rss" in SECTIONS or "cpu" in SECTIONS:
+        shard, nginx = start_shard_nginx()
+        try:
+            if "cpu" in SECTIONS:
+                lines += cpu_section(shard) + [""]
+            if "rss" in SECTIONS:
+                lines += rss_section(shard)
+        finally:
+            nginx.terminate()
+            nginx.wait()
     print("\n".join(lines))
 
 

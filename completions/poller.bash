@@ -50,7 +50,7 @@ _poller() {
     -i | --interval | -n | --count | --connect-timeout | -m | --max-time | --max-redirs | \
       --resolve | -x | --proxy | --noproxy | -H | --header | -A | --user-agent | --max-filesize | \
       --max-connections | --expect-status | --expect-body | --max-latency | --cert-expiry | \
-      --metrics-listen | --shard | --parallel-max | --parallel-max-host)
+      --metrics-listen | --shard | --parallel-max | --parallel-max-host | --name)
       COMPREPLY=()
       return
       ;;
@@ -62,7 +62,7 @@ _poller() {
       -m --max-time -L --location -f --fail --max-redirs --resolve -x --proxy --noproxy -H --header
       -A --user-agent --max-filesize --compressed --max-connections --expect-status --expect-body
       --max-latency --cert-expiry --cacert -k --insecure --format
-      -w --write-out --on-change --metrics-listen --shard -Z --parallel --parallel-max
+      --name -w --write-out --on-change --metrics-listen --shard -Z --parallel --parallel-max
       --parallel-max-host --log-format --color -v --verbose -q --quiet"
     mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
     return

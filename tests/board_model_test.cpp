@@ -54,6 +54,17 @@ TEST_F(BoardModelTest, AFailingRowIsMarkedAndShowsItsError) {
   EXPECT_TRUE(lines[3].text.ends_with("Connection refused")) << lines[3].text;
 }
 
+TEST_F(BoardModelTest, ARowShowsTheUrlsNameWhenItHasOne) {
+  Target named = up;
+  named.name = "shop front";
+  fetch(named, 0, true, 10ms);
+  fetch(down, 1, false, 1ms);
+  auto const lines = screen(120, 10);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_TRUE(lines[2].text.starts_with("✓ shop front ")) << lines[2].text;
+  EXPECT_TRUE(lines[3].text.starts_with("✗ http://127.0.0.1:1/down")) << lines[3].text;
+}
+
 TEST_F(BoardModelTest, SparklineAndPercentilesFollowTheLatencies) {
   for (auto total : {10ms, 20ms, 40ms, 80ms}) fetch(up, 0, true, total);
   fetch(up, 0, false, 0ms);

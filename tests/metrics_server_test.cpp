@@ -148,7 +148,7 @@ struct MetricsScrape : ::testing::Test {
   void start_then_reload_without_dropped() {
     ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.05", "--format", "none"}, {kept, dropped}));
     auto const before = scrape_until(url, "poller_rounds_total", 2);
-    ASSERT_TRUE(sample(before, "poller_up{url=\"" + dropped + "\"}")) << before;
+    ASSERT_TRUE(sample(before, "poller_up{url=\"" + dropped + "\",name=\"" + dropped + "\"}")) << before;
 
     dir.write_file("list.txt", lines({kept}));
     poller->send_signal(SIGHUP);
@@ -170,11 +170,11 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
 
   auto const fetches = [&](const std::string& text, const std::string& u, std::string_view result) {
     return sample(text,
-                  "poller_fetches_total{url=\"" + u + "\",result=\"" + std::string(result) + "\"}");
+                  "poller_fetches_total{url=\"" + u + "\",name=\"" + u + "\",result=\"" + std::string(result) + "\"}");
   };
   auto const phase_count_in = [&](const std::string& text, const std::string& u,
                                   std::string_view phase) {
-    return sample(text, "poller_fetch_duration_seconds_count{url=\"" + u + "\",phase=\"" +
+    return sample(text, "poller_fetch_duration_seconds_count{url=\"" + u + "\",name=\"" + u + "\",phase=\"" +
                             std::string(phase) + "\"}");
   };
   // A round is counted as it starts, and one starts only when the one before has fetched every
@@ -190,10 +190,10 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
     }
   }
   auto const up = [&](const std::string& u) {
-    return sample(text, "poller_up{url=\"" + u + "\"}");
+    return sample(text, "poller_up{url=\"" + u + "\",name=\"" + u + "\"}");
   };
   auto const status = [&](const std::string& u) {
-    return sample(text, "poller_http_status{url=\"" + u + "\"}");
+    return sample(text, "poller_http_status{url=\"" + u + "\",name=\"" + u + "\"}");
   };
   EXPECT_EQ(up(good), 1) << text;
   EXPECT_EQ(up(refused), 0) << text;
@@ -205,11 +205,11 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
   // Every fetch of the good URL is one observation of its processing and transfer; it went over
   // one keep-alive connection, so one resolve and one connect.
   auto const successes =
-      sample(text, "poller_fetches_total{url=\"" + good + "\",result=\"success\"}");
+      sample(text, "poller_fetches_total{url=\"" + good + "\",name=\"" + good + "\",result=\"success\"}");
   ASSERT_TRUE(successes) << text;
   EXPECT_GE(*successes, 3);
   auto const phase_count = [&](const std::string& u, std::string_view phase) {
-    return sample(text, "poller_fetch_duration_seconds_count{url=\"" + u + "\",phase=\"" +
+    return sample(text, "poller_fetch_duration_seconds_count{url=\"" + u + "\",name=\"" + u + "\",phase=\"" +
                             std::string(phase) + "\"}");
   };
   EXPECT_EQ(phase_count(good, "processing"), successes);
@@ -217,17 +217,17 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
   EXPECT_EQ(phase_count(good, "resolve"), 1);
   EXPECT_EQ(phase_count(good, "connect"), 1);
   EXPECT_EQ(phase_count(good, "tls"), std::nullopt);
-  EXPECT_EQ(sample(text, "poller_fetch_duration_seconds_bucket{url=\"" + good +
-                             "\",phase=\"transfer\",le=\"+Inf\"}"),
+  EXPECT_EQ(sample(text, "poller_fetch_duration_seconds_bucket{url=\"" + good + "\",name=\"" +
+                             good + "\",phase=\"transfer\",le=\"+Inf\"}"),
             successes);
   // The refused URL: every fetch failed after its resolve.
   auto const failures =
-      sample(text, "poller_fetches_total{url=\"" + refused + "\",result=\"failure\"}");
+      sample(text, "poller_fetches_total{url=\"" + refused + "\",name=\"" + refused + "\",result=\"failure\"}");
   EXPECT_GE(failures.value_or(0), 3);
   EXPECT_EQ(phase_count(refused, "resolve"), failures);
   EXPECT_EQ(phase_count(refused, "transfer"), std::nullopt);
-  EXPECT_TRUE(sample(text, "poller_last_success_timestamp_seconds{url=\"" + good + "\"}"));
-  EXPECT_FALSE(sample(text, "poller_last_success_timestamp_seconds{url=\"" + refused + "\"}"));
+  EXPECT_TRUE(sample(text, "poller_last_success_timestamp_seconds{url=\"" + good + "\",name=\"" + good + "\"}"));
+  EXPECT_FALSE(sample(text, "poller_last_success_timestamp_seconds{url=\"" + refused + "\",name=\"" + refused + "\"}"));
   EXPECT_EQ(sample(text, "poller_connections_opened_total"), 1) << text;
   EXPECT_GE(sample(text, "poller_connections_reused_total").value_or(0), 2) << text;
   EXPECT_EQ(sample(text, "poller_round_lateness_seconds_count"),
@@ -389,7 +389,7 @@ TEST_F(MetricsScrape, SighupReloadDropsTheSeriesOfUrlsNoLongerListed) {
   ASSERT_NO_FATAL_FAILURE(start_then_reload_without_dropped());
 
   auto const after = scrape(url);
-  EXPECT_TRUE(sample(after, "poller_up{url=\"" + kept + "\"}")) << after;
+  EXPECT_TRUE(sample(after, "poller_up{url=\"" + kept + "\",name=\"" + kept + "\"}")) << after;
   EXPECT_EQ(after.find("/dropped"), std::string::npos) << after;
   stop();
 }
@@ -417,9 +417,9 @@ TEST_F(MetricsScrape, HttpsUrlHasATlsPhaseAndItsCertificateExpiry) {
 
   auto const text = scrape_until(url, "poller_rounds_total", 2);
   EXPECT_EQ(
-      sample(text, "poller_fetch_duration_seconds_count{url=\"" + target + "\",phase=\"tls\"}"), 1)
+      sample(text, "poller_fetch_duration_seconds_count{url=\"" + target + "\",name=\"" + target + "\",phase=\"tls\"}"), 1)
       << text;
-  auto const expiry = sample(text, "poller_cert_expiry_timestamp_seconds{url=\"" + target + "\"}");
+  auto const expiry = sample(text, "poller_cert_expiry_timestamp_seconds{url=\"" + target + "\",name=\"" + target + "\"}");
   ASSERT_TRUE(expiry) << text;
   auto const in_30_days =
       std::chrono::duration<double>(

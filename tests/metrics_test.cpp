@@ -50,53 +50,53 @@ TEST(MetricsRegistry, RendersTheExactExpositionForOneReusedFetch) {
   EXPECT_EQ(render_metrics(store),
             R"(# HELP poller_up Whether the last fetch of the URL succeeded (1) or failed (0).
 # TYPE poller_up gauge
-poller_up{url="http://127.0.0.1:8080/a"} 1
+poller_up{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a"} 1
 # HELP poller_http_status HTTP status of the final response of the URL's last fetch; 0 when none arrived.
 # TYPE poller_http_status gauge
-poller_http_status{url="http://127.0.0.1:8080/a"} 200
+poller_http_status{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a"} 200
 # HELP poller_fetches_total Fetches of the URL, by result (success or failure).
 # TYPE poller_fetches_total counter
-poller_fetches_total{url="http://127.0.0.1:8080/a",result="success"} 1
-poller_fetches_total{url="http://127.0.0.1:8080/a",result="failure"} 0
+poller_fetches_total{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",result="success"} 1
+poller_fetches_total{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",result="failure"} 0
 # HELP poller_fetch_duration_seconds Duration of each phase of the URL's fetches: resolve, connect, tls, processing (request sent to first response byte), transfer (the rest of the response). A phase that did not happen (a reused connection has no resolve, connect or tls) is not observed.
 # TYPE poller_fetch_duration_seconds histogram
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.0001"} 0
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.0005"} 0
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.001"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.005"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.01"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.025"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.05"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.1"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.25"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="0.5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="1"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="2.5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="10"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="processing",le="+Inf"} 1
-poller_fetch_duration_seconds_sum{url="http://127.0.0.1:8080/a",phase="processing"} 0.0008
-poller_fetch_duration_seconds_count{url="http://127.0.0.1:8080/a",phase="processing"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.0001"} 0
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.0005"} 0
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.001"} 0
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.005"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.01"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.025"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.05"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.1"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.25"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="0.5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="1"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="2.5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="10"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",phase="transfer",le="+Inf"} 1
-poller_fetch_duration_seconds_sum{url="http://127.0.0.1:8080/a",phase="transfer"} 0.0022
-poller_fetch_duration_seconds_count{url="http://127.0.0.1:8080/a",phase="transfer"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.0001"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.0005"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.001"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.005"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.01"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.025"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.05"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.1"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.25"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="1"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="2.5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="10"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="+Inf"} 1
+poller_fetch_duration_seconds_sum{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing"} 0.0008
+poller_fetch_duration_seconds_count{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.0001"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.0005"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.001"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.005"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.01"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.025"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.05"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.1"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.25"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="1"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="2.5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="10"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="+Inf"} 1
+poller_fetch_duration_seconds_sum{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer"} 0.0022
+poller_fetch_duration_seconds_count{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer"} 1
 # HELP poller_last_success_timestamp_seconds When the URL's last successful fetch ended, in seconds since the Unix epoch; absent until one succeeded.
 # TYPE poller_last_success_timestamp_seconds gauge
-poller_last_success_timestamp_seconds{url="http://127.0.0.1:8080/a"} 1800000000.003
+poller_last_success_timestamp_seconds{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a"} 1800000000.003
 # HELP poller_rounds_total Rounds started.
 # TYPE poller_rounds_total counter
 poller_rounds_total 1
@@ -157,10 +157,15 @@ TEST(MetricsRegistry, LabelValuesEscapeBackslashQuoteAndNewline) {
 
   Target target = target_of("http://127.0.0.1/x");
   target.display_url = R"(http://127.0.0.1/"q"\x)";
+  Target named = target_of("http://127.0.0.1/y");
+  named.name = "line 1\nline \"2\"";
   ResultStore store(ResultStore::Metrics::on);
   store.record(reused_fetch(target, 1ms, 2ms));
+  store.record(reused_fetch(named, 1ms, 2ms));
   EXPECT_EQ(lines_starting(render_metrics(store), "poller_up"),
-            std::vector<std::string>{R"(poller_up{url="http://127.0.0.1/\"q\"\\x"} 1)"});
+            (std::vector<std::string>{
+                R"(poller_up{url="http://127.0.0.1/\"q\"\\x",name="http://127.0.0.1/\"q\"\\x"} 1)",
+                R"(poller_up{url="http://127.0.0.1/y",name="line 1\nline \"2\""} 1)"}));
 }
 
 TEST(MetricsRegistry, HistogramBucketsAreCumulativeAndEndWithInf) {
@@ -173,7 +178,7 @@ TEST(MetricsRegistry, HistogramBucketsAreCumulativeAndEndWithInf) {
 
   auto const transfer = lines_starting(
       render_metrics(store),
-      R"(poller_fetch_duration_seconds_bucket{url="http://127.0.0.1/a",phase="transfer")");
+      R"(poller_fetch_duration_seconds_bucket{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer")");
   ASSERT_EQ(transfer.size(), 15u);
   auto bucket = [&](std::string_view le) {
     for (auto const& line : transfer) {
@@ -191,14 +196,14 @@ TEST(MetricsRegistry, HistogramBucketsAreCumulativeAndEndWithInf) {
   EXPECT_EQ(
       lines_starting(
           text,
-          R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",phase="transfer"})"),
+          R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"})"),
       std::vector<std::string>{
-          R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",phase="transfer"} 3)"});
+          R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"} 3)"});
   EXPECT_EQ(
       lines_starting(
-          text, R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",phase="transfer"})"),
+          text, R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"})"),
       std::vector<std::string>{
-          R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",phase="transfer"} 20.00305)"});
+          R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"} 20.00305)"});
 }
 
 TEST(MetricsRegistry, FailedFetchIsDownWithStatus0AndNoLastSuccess) {
@@ -213,19 +218,19 @@ TEST(MetricsRegistry, FailedFetchIsDownWithStatus0AndNoLastSuccess) {
 
   auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_up{"),
-            std::vector<std::string>{R"(poller_up{url="http://127.0.0.1:1/"} 0)"});
+            std::vector<std::string>{R"(poller_up{url="http://127.0.0.1:1/",name="http://127.0.0.1:1/"} 0)"});
   EXPECT_EQ(lines_starting(text, "poller_http_status{"),
-            std::vector<std::string>{R"(poller_http_status{url="http://127.0.0.1:1/"} 0)"});
+            std::vector<std::string>{R"(poller_http_status{url="http://127.0.0.1:1/",name="http://127.0.0.1:1/"} 0)"});
   EXPECT_EQ(
-      lines_starting(text, R"(poller_fetches_total{url="http://127.0.0.1:1/",result="failure"})"),
+      lines_starting(text, R"(poller_fetches_total{url="http://127.0.0.1:1/",name="http://127.0.0.1:1/",result="failure"})"),
       std::vector<std::string>{
-          R"(poller_fetches_total{url="http://127.0.0.1:1/",result="failure"} 1)"});
+          R"(poller_fetches_total{url="http://127.0.0.1:1/",name="http://127.0.0.1:1/",result="failure"} 1)"});
   EXPECT_TRUE(lines_starting(text, "poller_last_success_timestamp_seconds").empty()) << text;
   // The resolve happened; nothing after it did.
   EXPECT_EQ(lines_starting(text, "poller_fetch_duration_seconds_count").size(), 1u) << text;
   EXPECT_EQ(
       lines_starting(
-          text, R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1:1/",phase="resolve"})")
+          text, R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1:1/",name="http://127.0.0.1:1/",phase="resolve"})")
           .size(),
       1u);
 }
@@ -239,9 +244,9 @@ TEST(MetricsRegistry, HttpErrorStatusIsDownWithThatStatus) {
   store.record(result);
   auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_up{").at(0),
-            R"(poller_up{url="http://127.0.0.1/missing"} 0)");
+            R"(poller_up{url="http://127.0.0.1/missing",name="http://127.0.0.1/missing"} 0)");
   EXPECT_EQ(lines_starting(text, "poller_http_status{").at(0),
-            R"(poller_http_status{url="http://127.0.0.1/missing"} 404)");
+            R"(poller_http_status{url="http://127.0.0.1/missing",name="http://127.0.0.1/missing"} 404)");
 }
 
 TEST(MetricsRegistry, CertificateExpiryOfAnHttpsUrlIsItsNotAfter) {
@@ -257,7 +262,7 @@ TEST(MetricsRegistry, CertificateExpiryOfAnHttpsUrlIsItsNotAfter) {
   store.record(failed);
   EXPECT_EQ(lines_starting(render_metrics(store), "poller_cert_expiry_timestamp_seconds{"),
             std::vector<std::string>{
-                R"(poller_cert_expiry_timestamp_seconds{url="https://127.0.0.1/"} 1900000000)"});
+                R"(poller_cert_expiry_timestamp_seconds{url="https://127.0.0.1/",name="https://127.0.0.1/"} 1900000000)"});
 }
 
 TEST(MetricsRegistry, ConnectionsOpenedAndReusedAreCounted) {
@@ -288,7 +293,7 @@ TEST(MetricsRegistry, KeepOnlyDropsTheSeriesOfUrlsNoLongerListed) {
 
   auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_up{"),
-            std::vector<std::string>{R"(poller_up{url="http://127.0.0.1/a"} 1)"});
+            std::vector<std::string>{R"(poller_up{url="http://127.0.0.1/a",name="http://127.0.0.1/a"} 1)"});
   EXPECT_EQ(text.find("/b\""), std::string::npos) << text;
 }
 

@@ -284,6 +284,49 @@ TEST(Requests, RedirectsChangeTheMethodAsCurlDoes) {
   }
 }
 
+TEST(Requests, ListLinesGiveTheirOwnMethodAndBodyWithFilesRelativeToTheList) {
+  TestServer server;
+  TempDir dir;
+  dir.write_file("lists/call.json", "{\"jsonrpc\":\"2.0\"}\n");
+  auto const list = dir.write_file(
+      "lists/checks.txt", server.url("/anything/put") + " -X PUT\n" +
+                              server.url("/anything/rpc") + " --json @call.json\n" +
+                              server.url("/anything/head") + " -X HEAD\n" +
+                              server.url("/anything/cli") + "\n");
+
+  auto result = run_poller({"--once", "-d", "cli=1", list});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  auto const requests = server.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[0].method, "PUT");
+  EXPECT_EQ(requests[0].body, "cli=1");
+  EXPECT_EQ(requests[1].method, "POST");
+  EXPECT_EQ(requests[1].body, "{\"jsonrpc\":\"2.0\"}\n");
+  EXPECT_EQ(header_of(requests[1], "content-type"), "application/json");
+  EXPECT_EQ(requests[2].method, "HEAD");
+  EXPECT_EQ(requests[3].method, "POST");
+  EXPECT_EQ(requests[3].body, "cli=1");
+  EXPECT_EQ(header_of(requests[3], "content-type"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(server.connections_accepted(), 1u);
+}
+
+TEST(Requests, MissingBodyFileOnAListLineIsAnInputErrorOfThatLine) {
+  TestServer server;
+  TempDir dir;
+  auto const list = dir.write_file("checks.txt", server.url("/a") + "\n" + server.url("/b") +
+                                                     " --data-binary @nowhere.bin\n");
+
+  auto result = run_poller({"--once", list});
+
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find(list + ":2: --data-binary @" + dir.path() +
+                            "/nowhere.bin: cannot read: No such file or directory"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(server.requests_served(), 0u);
+}
+
 TEST(Requests, BadMethodIsAUsageErrorNamingTheOption) {
   TestServer server;
 

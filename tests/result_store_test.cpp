@@ -24,7 +24,7 @@ FetchResult fetched(const Target& target, bool ok) {
 
 std::vector<std::string> first_seen_urls(const ResultStore& store) {
   std::vector<std::string> urls;
-  for (auto const* entry : store.urls_first_seen()) urls.push_back(entry->first);
+  for (auto const* entry : store.urls_first_seen()) urls.push_back(entry->first.first);
   return urls;
 }
 
@@ -41,9 +41,9 @@ TEST(ResultStore, KeepsTheFirstSeenOrderBesideTheSortedOne) {
       first_seen_urls(store),
       (std::vector<std::string>{"http://127.0.0.1/c", "http://127.0.0.1/a", "http://127.0.0.1/b"}));
   std::vector<std::string> sorted;
-  for (auto const& [url, record] : store.urls()) {
-    sorted.push_back(url);
-    EXPECT_EQ(record.fetches, 2u) << url;
+  for (auto const& [key, record] : store.urls()) {
+    sorted.push_back(key.first);
+    EXPECT_EQ(record.fetches, 2u) << key.first;
   }
   EXPECT_EQ(sorted, (std::vector<std::string>{"http://127.0.0.1/a", "http://127.0.0.1/b",
                                               "http://127.0.0.1/c"}));
@@ -55,11 +55,29 @@ TEST(ResultStore, WithoutMetricsNoUrlPaysForASeries) {
   ResultStore on(ResultStore::Metrics::on);
   for (auto* store : {&off, &on}) store->record(fetched(a, true));
 
-  EXPECT_EQ(off.urls().at("http://127.0.0.1/a").series, nullptr);
-  ASSERT_NE(on.urls().at("http://127.0.0.1/a").series, nullptr);
-  EXPECT_EQ(on.urls().at("http://127.0.0.1/a").series->successes, 1u);
+  EXPECT_EQ(off.urls().at({"http://127.0.0.1/a", ""}).series, nullptr);
+  ASSERT_NE(on.urls().at({"http://127.0.0.1/a", ""}).series, nullptr);
+  EXPECT_EQ(on.urls().at({"http://127.0.0.1/a", ""}).series->successes, 1u);
   // The summary reads the same either way.
   EXPECT_EQ(summary_lines(off), summary_lines(on));
+}
+
+TEST(ResultStore, OneUrlUnderTwoNamesIsTwoRecordsAndTheSummaryShowsTheNames) {
+  Target health = *parse_target("http://127.0.0.1/a").target;
+  Target deep = health;
+  health.name = "health";
+  deep.name = "deep check";
+  ResultStore store(ResultStore::Metrics::on);
+  store.record(fetched(health, true));
+  store.record(fetched(deep, false));
+
+  EXPECT_EQ(store.urls().size(), 2u);
+  EXPECT_EQ(store.urls().at({"http://127.0.0.1/a", "health"}).failures, 0u);
+  EXPECT_EQ(store.urls().at({"http://127.0.0.1/a", "deep check"}).failures, 1u);
+  auto const lines = summary_lines(store);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_TRUE(lines[1].starts_with("summary: health: 1 fetch(es), 0 failure(s)")) << lines[1];
+  EXPECT_TRUE(lines[2].starts_with("summary: deep check: 1 fetch(es), 1 failure(s)")) << lines[2];
 }
 
 TEST(ResultStore, CancelledFetchIsNotRecorded) {
@@ -101,10 +119,10 @@ TEST(ResultStore, AUrlListedAgainStartsAfreshInTheExpositionAndCountsOnInTheSumm
   store.record(fetched(a, true));
 
   auto const text = render_metrics(store);
-  EXPECT_NE(text.find("poller_fetches_total{url=\"http://127.0.0.1/a\",result=\"success\"} 1\n"),
+  EXPECT_NE(text.find("poller_fetches_total{url=\"http://127.0.0.1/a\",name=\"http://127.0.0.1/a\",result=\"success\"} 1\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("poller_fetches_total{url=\"http://127.0.0.1/a\",result=\"failure\"} 0\n"),
+  EXPECT_NE(text.find("poller_fetches_total{url=\"http://127.0.0.1/a\",name=\"http://127.0.0.1/a\",result=\"failure\"} 0\n"),
             std::string::npos)
       << text;
   EXPECT_EQ(summary_lines(store).at(1).rfind(

@@ -94,5 +94,14 @@ TEST(Schedule, WorksWithSubSecondIntervals) {
   EXPECT_EQ(schedule.next(t0 + 260ms).start, t0 + 500ms);
 }
 
+// One text for the run and for a -Z lane, which names its origin first.
+TEST(Schedule, OverrunWarningNamesTheLaneAndTheSkippedTicks) {
+  EXPECT_EQ(overrun_warning("", 3, 5s, 0),
+            "round 3 took longer than the 5s interval; starting the next at once");
+  EXPECT_EQ(overrun_warning("http://10.0.0.7:80", 3, 5s, 2),
+            "http://10.0.0.7:80: round 3 took longer than the 5s interval; starting the next at "
+            "once, 2 tick(s) skipped");
+}
+
 }  // namespace
 }  // namespace poller

@@ -168,6 +168,31 @@ TEST(Transport, LargeBodyArrivesByteForByte) {
   }
 }
 
+// The read buffer starts at 4 KiB and grows while a response fills it (client/read_buffer.hpp):
+// a 20 KB header (Beast parses a header only once it is whole in the buffer) and a 300 KB body
+// still arrive whole, over http and https, and the connection is reused after them.
+TEST(Transport, HeaderAndBodyLargerThanTheFirstReadBufferArriveWhole) {
+  TestCa ca;
+  TempDir dir;
+  auto const ca_file = dir.write_file("ca.pem", ca.cert_pem());
+  TestServer plain, tls({.tls = ca.issue({.ip_addresses = {"127.0.0.1"}})});
+  for (auto* server : {&plain, &tls}) {
+    auto list = dir.write_file("list.txt", lines({server->url("/header-and-bytes/100"),
+                                                  server->url("/header-and-bytes/300000")}));
+
+    auto result = run_poller({"--once", "--cacert", ca_file, list});
+
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    std::string expected;
+    for (std::size_t size : {100u, 300000u}) {
+      for (std::size_t i = 0; i < size; ++i) expected += static_cast<char>('a' + i % 26);
+    }
+    EXPECT_TRUE(result.out == expected)
+        << result.out.size() << " bytes: " << result.out.substr(0, 100);
+    EXPECT_EQ(server->connections_accepted(), 1u);
+  }
+}
+
 TEST(Transport, RedirectsAreFollowedWithLocation) {
   TestServer server;
   TempDir dir;

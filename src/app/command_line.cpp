@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 
 #include <CLI/CLI.hpp>
@@ -44,6 +46,17 @@ std::uint64_t to_number(const std::string& option, const std::string& text, std:
   }
   return value;
 }
+
+// The options a list line may carry, by long name: those that shape one fetch (SPEC "Per-URL
+// settings"). Everything else applies to the whole run.
+constexpr std::array per_url_options{
+    "request", "data",          "data-binary", "json",          "header",
+    "user-agent", "location",   "max-redirs",  "max-time",      "connect-timeout",
+    "max-filesize", "compressed", "fail",      "expect-status", "expect-body",
+    "max-latency", "cert-expiry", "name"};
+
+// What --help adds to the description of an option a list line may carry.
+constexpr std::string_view per_url_mark = " [per URL]";
 
 // For --shard auto/N: a StatefulSet pod's host name is its pod name, NAME-ORDINAL.
 std::string host_name() {
@@ -188,6 +201,10 @@ void define_connection_options(CLI::App& app, Options& options) {
 
 // Standard output.
 void define_output_options(CLI::App& app, Options& options, OptionTexts& texts) {
+  app.add_option("--name", texts.name,
+                 "On a list line only: LABEL names the URL in log lines, --format line and board, "
+                 "JSON (name), -w %{name} and /metrics (name=\"LABEL\"); default: the URL")
+      ->type_name("LABEL");
   app.add_option("--format", texts.format,
                  "What to print per fetch: the body, one JSON object per line (NDJSON), nothing, "
                  "a line for people, or a live board of every URL (on a terminal)")
@@ -195,7 +212,7 @@ void define_output_options(CLI::App& app, Options& options, OptionTexts& texts) 
       ->check(CLI::IsMember({"body", "json", "none", "line", "board"}).description(""))
       ->capture_default_str();
   app.add_option("-w,--write-out", texts.write_out,
-                 "After each fetch print TEMPLATE with curl's %{variables}: url, http_code, "
+                 "After each fetch print TEMPLATE with curl's %{variables}: url, name, http_code, "
                  "size_download, time_total, time_namelookup, time_connect, time_appconnect, "
                  "time_starttransfer, "
                  "num_redirects, num_connects, url_effective, remote_ip, http_version, errormsg, "
@@ -236,6 +253,12 @@ void define_log_options(CLI::App& app, OptionTexts& texts) {
 
 }  // namespace
 
+bool is_per_url_option(const CLI::Option& option) {
+  auto const& names = option.get_lnames();
+  return !names.empty() && std::find(per_url_options.begin(), per_url_options.end(),
+                                     names.front()) != per_url_options.end();
+}
+
 void define_options(CLI::App& app, Options& options, OptionTexts& texts) {
   define_run_options(app, options, texts);
   define_request_options(app, options, texts);
@@ -244,17 +267,45 @@ void define_options(CLI::App& app, Options& options, OptionTexts& texts) {
   define_output_options(app, options, texts);
   define_fleet_options(app, texts);
   define_log_options(app, texts);
+  for (auto* option : app.get_options()) {
+    if (is_per_url_option(*option))
+      option->description(option->get_description() + std::string(per_url_mark));
+  }
+}
+
+void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Checks& checks,
+                          const std::filesystem::path& base_directory) {
+  request.connect_timeout = to_duration("--connect-timeout", texts.connect_timeout);
+  request.max_time = to_duration("--max-time", texts.max_time);
+  request.max_filesize = to_size("--max-filesize", texts.max_filesize);
+  // The value goes into every request as it is, like a -H value.
+  if (!is_valid_field_value(request.user_agent)) {
+    throw UsageError("--user-agent contains a control character (CR, LF, ...)");
+  }
+  if (texts.max_redirects) {
+    request.max_redirects = static_cast<unsigned>(
+        to_number("--max-redirs", *texts.max_redirects, 0, "a number of redirects (0 or more)"));
+  }
+  if (texts.cert_expiry) {
+    checks.cert_expiry_days = static_cast<unsigned>(
+        to_number("--cert-expiry", *texts.cert_expiry, 0, "a number of days (0 or more, e.g. 14)"));
+  }
+  if (texts.expect_status) checks.expect_status = StatusList::parse(*texts.expect_status);
+  if (texts.expect_body) checks.expect_body = BodyPattern::compile(*texts.expect_body);
+  if (texts.max_latency) checks.max_latency = to_duration("--max-latency", *texts.max_latency);
+  for (auto const& header : texts.headers) request.headers.push_back(parse_header_option(header));
+  if (texts.method) request.method = parse_method_option(*texts.method);
+  // Given, the pieces replace the body `request` has (a line's, the command line's).
+  if (!texts.body_options.empty())
+    request.body = read_request_body(texts.body_options, base_directory);
 }
 
 void finish_options(const OptionTexts& texts, Options& options) {
-  options.interval = to_duration("--interval", texts.interval);
-  options.client.request.connect_timeout = to_duration("--connect-timeout", texts.connect_timeout);
-  options.client.request.max_time = to_duration("--max-time", texts.max_time);
-  options.client.request.max_filesize = to_size("--max-filesize", texts.max_filesize);
-  // The value goes into every request as it is, like a -H value.
-  if (!is_valid_field_value(options.client.request.user_agent)) {
-    throw UsageError("--user-agent contains a control character (CR, LF, ...)");
+  if (texts.name) {
+    throw UsageError("--name names one URL: give it after the URL on its list line");
   }
+  options.interval = to_duration("--interval", texts.interval);
+  finish_fetch_options(texts, options.client.request, options.checks);
   if (texts.count) {
     options.count = to_number("--count", *texts.count, 1,
                               "a number of rounds: give 1 or more, or leave --count out to run "
@@ -272,26 +323,10 @@ void finish_options(const OptionTexts& texts, Options& options) {
     options.parallel_max_host = to_number("--parallel-max-host", *texts.parallel_max_host, 1,
                                           "a number of connections per origin: give 1 or more");
   }
-  if (texts.max_redirects) {
-    options.client.request.max_redirects = static_cast<unsigned>(
-        to_number("--max-redirs", *texts.max_redirects, 0, "a number of redirects (0 or more)"));
-  }
   if (texts.max_connections) {
     options.client.max_connections = to_number("--max-connections", *texts.max_connections, 0,
                                                "a number of connections (0 or more)");
   }
-  if (texts.cert_expiry) {
-    options.checks.cert_expiry_days = static_cast<unsigned>(
-        to_number("--cert-expiry", *texts.cert_expiry, 0, "a number of days (0 or more, e.g. 14)"));
-  }
-  if (texts.expect_status) options.checks.expect_status = StatusList::parse(*texts.expect_status);
-  if (texts.expect_body) options.checks.expect_body = BodyPattern::compile(*texts.expect_body);
-  if (texts.max_latency)
-    options.checks.max_latency = to_duration("--max-latency", *texts.max_latency);
-  for (auto const& header : texts.headers)
-    options.client.request.headers.push_back(parse_header_option(header));
-  if (texts.method) options.client.request.method = parse_method_option(*texts.method);
-  options.client.request.body = read_request_body(texts.body_options);
   for (auto const& entry : texts.resolves)
     options.client.resolve.push_back(parse_resolve_option(entry));
   options.output.format = texts.format == "none"    ? OutputFormat::none

@@ -4,7 +4,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "poller/asio_defaults.hpp"
@@ -139,13 +138,9 @@ net::awaitable<void> Lanes::run_lane(std::shared_ptr<Lane> lane) {
     if (stopping_ || lane->dropped || (settings_.count && done >= *settings_.count)) break;
 
     auto const next = schedule.next(Clock::now());
-    if (next.overran) {
-      spdlog::warn("{}: round {} took longer than the {} interval; starting the next at once{}",
-                   lane->origin, round, format_duration(settings_.interval),
-                   next.skipped_ticks == 0
-                       ? std::string()
-                       : fmt::format(", {} tick(s) skipped", next.skipped_ticks));
-    }
+    if (next.overran)
+      spdlog::warn("{}",
+                   overrun_warning(lane->origin, round, settings_.interval, next.skipped_ticks));
     scheduled_start = next.start;
     lane->timer.expires_at(next.start);
     co_await lane->timer.async_wait(use_tuple);

@@ -3,7 +3,6 @@
 
 #include <exception>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,22 +11,13 @@
 #include <CLI/CLI.hpp>
 
 #include "command_line.hpp"
+#include "line_options.hpp"
+#include "parse_error.hpp"
 #include "log.hpp"
 #include "options.hpp"
 #include "poller.hpp"
-#include "poller/text.hpp"
 
 namespace {
-
-// CLI11's "--interval: 1 required DURATION missing" as "--interval needs a value (DURATION)".
-std::string plain_parse_error(std::string message) {
-  constexpr std::string_view required = ": 1 required ", missing = " missing";
-  auto const at = message.find(required);
-  if (at == std::string::npos || !message.ends_with(missing)) return message;
-  auto const value =
-      message.substr(at + required.size(), message.size() - missing.size() - at - required.size());
-  return message.substr(0, at) + " needs a value (" + value + ")";
-}
 
 // --log-format json must hold for the errors of parsing the command line too, which come before
 // CLI11 has read it.
@@ -45,52 +35,6 @@ poller::LogFormat requested_log_format(int argc, char** argv) {
     }
   }
   return format;
-}
-
-// The first option on the command line that poller does not have, with a hint: CLI11 alone says
-// only "The following arguments were not expected: urls.txt --intervl".
-std::optional<std::string> unknown_option(const CLI::App& app, int argc, char** argv) {
-  std::vector<std::string> long_names;
-  std::map<char, bool> short_takes_value;
-  std::map<std::string, bool, std::less<>> long_takes_value;
-  for (auto const* option : app.get_options()) {
-    bool const takes_value = option->get_items_expected_min() > 0 && !option->get_positional();
-    for (auto const& name : option->get_lnames()) {
-      long_names.push_back("--" + name);
-      long_takes_value["--" + name] = takes_value;
-    }
-    for (auto const& name : option->get_snames()) short_takes_value[name.front()] = takes_value;
-  }
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--") break;
-    if (arg.size() < 2 || arg.front() != '-') continue;
-    if (arg.substr(0, 2) == "--") {
-      auto const name = arg.substr(0, arg.find('='));
-      auto const known = long_takes_value.find(name);
-      if (known == long_takes_value.end()) {
-        auto const near = poller::closest_match(name, long_names);
-        return "unknown option " + std::string(name) +
-               (near ? " (did you mean " + *near + "?)" : " (see poller --help)");
-      }
-      if (known->second && name.size() == arg.size()) ++i;  // its value is the next argument
-      continue;
-    }
-    // -Lf, -i5, -i 5: flags bundled, an option's value attached or next.
-    for (std::size_t at = 1; at < arg.size(); ++at) {
-      auto const known = short_takes_value.find(arg[at]);
-      if (known == short_takes_value.end()) {
-        std::string const name = std::string("-") + arg[at];
-        if (arg[at] == 'V') return "unknown option -V (did you mean --version?)";
-        return "unknown option " + name + " (see poller --help)";
-      }
-      if (known->second) {
-        if (at + 1 == arg.size()) ++i;
-        break;
-      }
-    }
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -123,14 +67,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& done) {
     return app.exit(done);  // --help, --version
   } catch (const CLI::ParseError& error) {
-    if (auto const unknown = unknown_option(app, argc, argv)) return usage_error(*unknown);
-    return usage_error(plain_parse_error(error.what()));
+    return usage_error(
+        poller::describe_parse_error(app, std::vector<std::string>(argv + 1, argv + argc), error));
   } catch (const poller::UsageError& error) {
     return usage_error(error.what());
   }
 
   try {
-    return poller::run(options);
+    poller::LineOptions line_options(options, texts);
+    return poller::run(options, line_options.parser());
   } catch (const poller::UsageError& error) {
     return usage_error(error.what());
   } catch (const std::exception& error) {

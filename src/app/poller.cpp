@@ -30,6 +30,7 @@
 #include "poller/sources.hpp"
 #include "poller/stats.hpp"
 #include "poller/url_list.hpp"
+#include "url_settings.hpp"
 
 namespace poller {
 namespace {
@@ -131,12 +132,8 @@ class Poller {
       if (stopping() || last) break;
 
       auto const next = schedule.next(RoundSchedule::Clock::now());
-      if (next.overran) {
-        spdlog::warn("round {} took longer than the {} interval; starting the next at once{}", round,
-                     format_duration(options_.interval),
-                     next.skipped_ticks == 0 ? std::string()
-                                             : fmt::format(", {} tick(s) skipped", next.skipped_ticks));
-      }
+      if (next.overran)
+        spdlog::warn("{}", overrun_warning({}, round, options_.interval, next.skipped_ticks));
       scheduled_start = next.start;
       round_timer_.expires_at(next.start);
       co_await round_timer_.async_wait(use_tuple);
@@ -154,7 +151,7 @@ class Poller {
   // A lane's fetch, its whole way. Results are written one at a time, whole: the sink may wait
   // on a slow reader in the middle of a record.
   net::awaitable<bool> fetch_in_lane(const Target& target, std::size_t entry, std::uint64_t round) {
-    auto result = co_await client_.fetch(target, request_, round);
+    auto result = co_await client_.fetch(target, request_for(target), round);
     result.entry = entry;
     if (result.cancelled()) co_return false;
     if (!co_await writes_.acquire()) co_return false;
@@ -188,7 +185,7 @@ class Poller {
     auto const targets = targets_;
     for (std::size_t entry = 0; entry < targets->size(); ++entry) {
       auto const& target = (*targets)[entry];
-      auto result = co_await client_.fetch(target, request_, round);
+      auto result = co_await client_.fetch(target, request_for(target), round);
       result.entry = entry;
       if (result.cancelled()) co_return;
       co_await handle_result(result);
@@ -203,15 +200,22 @@ class Poller {
   // the output sink. Not a coroutine itself: it hands back the sink's write for the caller to
   // await at once (with `result` alive in its frame), which saves a coroutine frame per fetch.
   net::awaitable<void> handle_result(FetchResult& result) {
-    apply_checks(options_.checks, result, std::chrono::system_clock::now());
+    auto const& settings = result.target->settings;
+    apply_checks(settings ? settings->checks : options_.checks, result,
+                 std::chrono::system_clock::now());
     store_.record(result);
     log_result(result);
     return sink_->write(result);
   }
 
+  // What `target`'s fetch asks for: its list line's settings, else the command line's.
+  const RequestConfig& request_for(const Target& target) const {
+    return target.settings ? target.settings->request : request_;
+  }
+
   static void log_result(const FetchResult& result) {
     if (!result.ok()) {
-      spdlog::error("{}: {}", result.target->display_url, result.error->message);
+      spdlog::error("{}: {}", result.target->label(), result.error->message);
     } else if (spdlog::should_log(spdlog::level::debug)) {
       // Checked first: the arguments would be formatted even with the line switched off.
       spdlog::debug("{}: {} {} bytes in {}{}", result.url_effective, *result.status, result.bytes,
@@ -324,8 +328,7 @@ std::size_t raise_descriptor_limit() {
 // descriptors left for idle connections.
 ClientConfig client_config(const Options& options, std::size_t descriptors) {
   ClientConfig client = options.client;
-  client.request.keep_body =
-      output_prints_bodies(options.output) || options.checks.expect_body.has_value();
+  client.request.keep_body = keeps_body(options.output, options.checks);
   client.digest_body = options.output.on_change;
   client.keep_headers = options.output.write_out && options.output.write_out->uses_headers();
   // Keep descriptors for stdio, the resolver and the connections in use beyond the idle pool:
@@ -340,7 +343,7 @@ ClientConfig client_config(const Options& options, std::size_t descriptors) {
 
 }  // namespace
 
-int run(const Options& options) {
+int run(const Options& options, LineOptionsParser parse_line_options) {
   // First, before any descriptor is opened: a closed fd 1 would be taken by the next one.
   if (auto const error = claim_standard_streams()) {
     log_startup_error(options.log_format, *error);
@@ -349,7 +352,7 @@ int run(const Options& options) {
   setup_logging(options.verbosity, options.log_format,
                 color_wanted(options.output.color, STDERR_FILENO));
 
-  SourceList sources(options.sources);
+  SourceList sources(options.sources, std::move(parse_line_options));
   auto list = sources.load();
   if (!list.ok()) {
     for (auto const& error : list.errors) log_startup_error(options.log_format, error);

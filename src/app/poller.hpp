@@ -2,6 +2,7 @@
 // The run: rounds on schedule, signals, reloads, and the exit status.
 
 #include "options.hpp"
+#include "poller/url_list.hpp"
 
 namespace poller {
 
@@ -12,7 +13,8 @@ enum ExitStatus : int {
 };
 
 // Runs until --count rounds are done or a signal ends it. Throws UsageError for settings that
-// turn out unusable before the first request (a CA file that does not load).
-int run(const Options& options);
+// turn out unusable before the first request (a CA file that does not load). `parse_line_options`
+// reads the options on list lines (line_options.hpp).
+int run(const Options& options, LineOptionsParser parse_line_options);
 
 }  // namespace poller

@@ -1,5 +1,7 @@
 #include "schedule.hpp"
 
+#include <fmt/format.h>
+
 namespace poller {
 
 RoundSchedule::RoundSchedule(Clock::time_point first_start, Duration interval)
@@ -18,6 +20,15 @@ RoundSchedule::NextRound RoundSchedule::next(Clock::time_point now) {
   auto const skipped = latest - tick_;
   tick_ = latest;
   return {now, skipped, true};
+}
+
+std::string overrun_warning(std::string_view lane, std::uint64_t round, Duration interval,
+                            std::uint64_t skipped_ticks) {
+  auto text =
+      fmt::format("{}{}round {} took longer than the {} interval; starting the next at once", lane,
+                  lane.empty() ? "" : ": ", round, format_duration(interval));
+  if (skipped_ticks != 0) text += fmt::format(", {} tick(s) skipped", skipped_ticks);
+  return text;
 }
 
 }  // namespace poller

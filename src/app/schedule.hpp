@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "poller/duration.hpp"
 
@@ -29,5 +31,11 @@ class RoundSchedule {
   Duration interval_;
   std::uint64_t tick_ = 0;  // the tick the current round belongs to
 };
+
+// The warning for a round that overran its interval, the same for the run and for a -Z lane
+// (`lane` names its origin; empty without -Z): "[ORIGIN: ]round 3 took longer than the 5s
+// interval; starting the next at once[, 2 tick(s) skipped]".
+std::string overrun_warning(std::string_view lane, std::uint64_t round, Duration interval,
+                            std::uint64_t skipped_ticks);
 
 }  // namespace poller

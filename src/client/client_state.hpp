@@ -35,8 +35,8 @@ struct ClientState {
   net::ssl::context& tls_context();
 
   // Buffers an exchange borrows, and gives back when it is done: sequential fetches reuse one of
-  // each, so a fetch allocates none. The read buffer: idle connections hold none, and a large body
-  // is read in large slices rather than the 512 bytes an empty buffer would ask for. The request:
+  // each, so a fetch allocates none. The read buffer: idle connections hold none; it starts at a
+  // page and grows while a response fills it (read_buffer.hpp). The request:
   // written field by field, a new string would grow (and copy) several times per request.
   boost::beast::flat_buffer take_read_buffer();
   std::string take_request_buffer();

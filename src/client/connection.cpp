@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "poller/asio_defaults.hpp"
+#include "read_buffer.hpp"
 
 namespace poller {
 namespace {
@@ -187,9 +188,10 @@ net::awaitable<error_code> Connection::read_some(ResponseParser& parser, beast::
       if (ec != http::error::need_more) co_return ec;
       if (used != 0 || have_read) co_return error_code{};
     }
-    auto const room = std::clamp<std::size_t>(buffer.capacity() - buffer.size(), 512, 65536);
+    auto const room = read_buffer::next_room(buffer.capacity(), buffer.size());
     auto [ec, n] = co_await read_from_stream(buffer.prepare(room));
     buffer.commit(n);
+    buffer.reserve(read_buffer::capacity_after_read(buffer.capacity(), room, n));
     if (ec == net::error::eof) {
       if (!parser.got_some()) co_return http::error::end_of_stream;
       error_code eof_ec;

@@ -4,14 +4,10 @@
 
 #include "client_state.hpp"
 #include "exchange.hpp"
+#include "read_buffer.hpp"
 #include "tls.hpp"
 
 namespace poller {
-namespace {
-
-constexpr std::size_t read_buffer_size = 64 * 1024;
-
-}  // namespace
 
 ClientState::ClientState(net::io_context& io, ClientConfig config)
     : io(io),
@@ -32,7 +28,7 @@ net::ssl::context& ClientState::tls_context() {
 boost::beast::flat_buffer ClientState::take_read_buffer() {
   if (spare_read_buffers.empty()) {
     boost::beast::flat_buffer buffer;
-    buffer.reserve(read_buffer_size);
+    buffer.reserve(read_buffer::first_capacity);
     return buffer;
   }
   auto buffer = std::move(spare_read_buffers.back());

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 
@@ -75,7 +76,8 @@ Source classify_source(std::string_view operand) {
   return {Source::Kind::file, std::string(operand)};
 }
 
-SourceList::SourceList(const std::vector<std::string>& operands) {
+SourceList::SourceList(const std::vector<std::string>& operands, LineOptionsParser parse_options)
+    : parse_options_(std::move(parse_options)) {
   if (operands.empty()) {
     throw UsageError(
         "no URL or list file given (poller [OPTIONS] SOURCE..., e.g. poller "
@@ -120,7 +122,7 @@ UrlList SourceList::read(bool at_start, std::vector<std::string>* not_reread) {
         continue;
       }
       std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
-      auto parsed = parse_url_list(text, "<stdin>");
+      auto parsed = parse_url_list(text, "<stdin>", parse_options_);
       targets[i] = std::move(parsed.targets);
       list.errors.insert(list.errors.end(), parsed.errors.begin(), parsed.errors.end());
       continue;
@@ -141,7 +143,8 @@ UrlList SourceList::read(bool at_start, std::vector<std::string>* not_reread) {
       targets[i].clear();
       continue;
     }
-    auto parsed = parse_url_list(file.text, source.operand);
+    auto const list_dir = std::filesystem::path(source.operand).parent_path().string();
+    auto parsed = parse_url_list(file.text, source.operand, parse_options_, list_dir);
     targets[i] = std::move(parsed.targets);
     list.errors.insert(list.errors.end(), parsed.errors.begin(), parsed.errors.end());
   }

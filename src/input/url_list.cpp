@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "poller/encoding.hpp"
+#include "poller/line_words.hpp"
 
 namespace poller {
 namespace {
@@ -25,7 +26,8 @@ std::string_view strip_trailing_comment(std::string_view line) {
 
 }  // namespace
 
-UrlList parse_url_list(std::string_view text, std::string_view file_name) {
+UrlList parse_url_list(std::string_view text, std::string_view file_name,
+                       const LineOptionsParser& parse_options, std::string_view list_dir) {
   UrlList list;
   // Windows editors (Notepad) start a UTF-8 file with a byte order mark.
   constexpr std::string_view byte_order_mark = "\xEF\xBB\xBF";
@@ -40,15 +42,36 @@ UrlList parse_url_list(std::string_view text, std::string_view file_name) {
 
     line = trim(line);
     if (line.empty() || line.front() == '#') continue;
-    line = strip_trailing_comment(line);
+    auto const error = [&](std::string_view reason) {
+      list.errors.push_back(fmt::format("{}:{}: {}", file_name, line_number, reason));
+    };
 
-    auto parsed = parse_target(line);
-    if (parsed.target) {
-      list.targets.push_back(std::move(*parsed.target));
-    } else {
-      list.errors.push_back(fmt::format("{}:{}: {}: {}", file_name, line_number, parsed.error,
-                                        escape_control_characters(redact_password(line))));
+    auto split = split_line_words(line);
+    if (!split.error.empty()) {
+      error(fmt::format("{}: {}", split.error, escape_control_characters(redact_password(line))));
+      continue;
     }
+    auto& words = split.words;
+    if (words.empty()) continue;
+    // A second word that is no option is most likely the rest of a URL with a space in it: the
+    // whole text is then judged as the URL, and the error says what is wrong with it.
+    std::string_view url = words.front();
+    if (words.size() > 1 && !words[1].starts_with('-')) url = strip_trailing_comment(line);
+    auto parsed = parse_target(url);
+    if (!parsed.target) {
+      error(fmt::format("{}: {}", parsed.error, escape_control_characters(redact_password(url))));
+      continue;
+    }
+    if (words.size() > 1) {
+      words.erase(words.begin());
+      auto const reason = parse_options ? parse_options(words, list_dir, *parsed.target)
+                                        : std::string("options after the URL are not taken here");
+      if (!reason.empty()) {
+        error(escape_control_characters(reason));
+        continue;
+      }
+    }
+    list.targets.push_back(std::move(*parsed.target));
   }
   return list;
 }

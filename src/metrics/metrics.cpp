@@ -220,8 +220,12 @@ bool render_metrics_some(const ResultStore& store, MetricsCursor& cursor, std::s
         auto const* series = url->second.series.get();
         if (series == nullptr) continue;
         auto const mark = out.size();
+        // name: its --name, else the URL, so that a dashboard can always label by name.
+        auto const& [listed_url, name] = url->first;
         url_label.assign("url=\"");
-        append_escaped(url_label, url->first);
+        append_escaped(url_label, listed_url);
+        url_label += "\",name=\"";
+        append_escaped(url_label, name.empty() ? listed_url : name);
         url_label += '"';
         family.per_url(family, url_label, *series, out);
         // A family without a single series is left out whole, header and all, as the Go client

@@ -65,7 +65,7 @@ void BoardModel::round_started(std::uint64_t round, std::optional<SteadyTime> ne
 void BoardModel::record(const FetchResult& result) {
   if (result.entry >= rows_.size()) rows_.resize(result.entry + 1);
   auto& row = rows_[result.entry];
-  auto const& name = result.target->display_url;
+  auto const& name = result.target->label();
   if (row.name != name) {
     row = BoardRow{};
     row.name = name;

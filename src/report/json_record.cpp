@@ -41,6 +41,7 @@ void append_json_record(const FetchResult& result, Record& out) {
   head["time"] = format_rfc3339_utc(result.started);
   head["round"] = result.round;
   head["url"] = result.target->display_url;
+  head["name"] = result.target->label();
   head["url_effective"] = result.url_effective;
   head["ok"] = result.ok();
   if (result.status) head["status"] = *result.status;

@@ -13,9 +13,9 @@ namespace {
 // SGR codes: every terminal that speaks ANSI knows these few.
 constexpr std::string_view green = "\x1b[32m", bold_red = "\x1b[1;31m", reset = "\x1b[0m";
 
-// The URL's name: until a list entry can be named, the URL as listed (password removed).
+// The URL's --name, else the URL as listed (password removed).
 std::string_view name_of(const FetchResult& result) {
-  return result.target != nullptr ? std::string_view(result.target->display_url)
+  return result.target != nullptr ? std::string_view(result.target->label())
                                   : std::string_view(result.url_effective);
 }
 

@@ -36,10 +36,10 @@ void ResultStore::record_lateness(Duration lateness) { lateness_.observe(latenes
 
 void ResultStore::record(const FetchResult& result) {
   if (result.cancelled() || result.target == nullptr) return;
-  auto const& url = result.target->display_url;
-  auto found = urls_.find(url);
+  auto key = key_of(*result.target);
+  auto found = urls_.find(key);
   if (found == urls_.end()) {
-    found = urls_.emplace(url, UrlRecord{}).first;
+    found = urls_.emplace(std::move(key), UrlRecord{}).first;
     first_seen_.push_back(&*found);
   }
   auto& record = found->second;
@@ -62,10 +62,10 @@ void ResultStore::record(const FetchResult& result) {
 
 void ResultStore::expose_only(const std::vector<Target>& targets) {
   if (metrics_ == Metrics::off) return;
-  std::set<std::string_view> listed;
-  for (auto const& target : targets) listed.insert(target.display_url);
-  for (auto& [url, record] : urls_) {
-    if (!listed.contains(url)) record.series.reset();
+  std::set<UrlKey> listed;
+  for (auto const& target : targets) listed.insert(key_of(target));
+  for (auto& [key, record] : urls_) {
+    if (!listed.contains(key)) record.series.reset();
   }
 }
 

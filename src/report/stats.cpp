@@ -9,7 +9,8 @@ std::vector<std::string> summary_lines(const ResultStore& store) {
   lines.push_back(fmt::format("summary: {} round(s), {} fetch(es), {} failure(s)", store.rounds(),
                               store.fetches(), store.failures()));
   for (auto const* entry : store.urls_first_seen()) {
-    auto const& [url, record] = *entry;
+    auto const& [key, record] = *entry;
+    auto const& url = key.second.empty() ? key.first : key.second;  // its name, if it has one
     // Latencies are those of successful fetches: a URL that never succeeded has none to show.
     if (record.latency.count() == 0) {
       lines.push_back(fmt::format("summary: {}: {} fetch(es), {} failure(s), no successful fetch",

@@ -42,8 +42,9 @@ std::string write_out_template_text(std::string_view argument) {
 }
 
 WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
-  static constexpr std::array<std::pair<std::string_view, Variable>, 17> names{{
+  static constexpr std::array<std::pair<std::string_view, Variable>, 18> names{{
       {"url", Variable::url},
+      {"name", Variable::name},
       {"url_effective", Variable::url_effective},
       {"http_code", Variable::http_code},
       {"response_code", Variable::http_code},
@@ -134,6 +135,7 @@ void WriteOutTemplate::render(const FetchResult& result, Record& record) const {
     switch (piece.variable) {
       case Variable::literal: out += piece.text; break;
       case Variable::url: out += result.target->display_url; break;
+      case Variable::name: out += result.target->label(); break;
       case Variable::url_effective: out += result.url_effective; break;
       case Variable::http_code: out += fmt::format("{:03}", result.status.value_or(0)); break;
       case Variable::http_version: out += result.http_version; break;

@@ -112,6 +112,7 @@ struct Reply {
   bool connection_close = false;                // say Connection: close, then close
   Fault fault = Fault::none;
   std::uint64_t claimed_length = 0;  // Fault::claimed_length: the Content-Length said
+  std::uint64_t filler_header = 0;   // an X-Filler field of this many bytes in the header
 };
 
 std::optional<std::uint64_t> parse_number(std::string_view text) {
@@ -190,6 +191,13 @@ Reply route(const RecordedRequest& request, State& state) {
   }
   if (const auto size = number_after("/bytes/")) {
     Reply reply;
+    reply.pattern_length = reply.pattern_sent = *size;
+    return reply;
+  }
+  // A 20 KB header (a long X-Filler field), then /bytes/N's body.
+  if (const auto size = number_after("/header-and-bytes/")) {
+    Reply reply;
+    reply.filler_header = 20000;
     reply.pattern_length = reply.pattern_sent = *size;
     return reply;
   }
@@ -321,6 +329,8 @@ std::string response_header(const Reply& reply, const Request& request, std::uin
   header += "Server: poller-test-server\r\nContent-Type: text/plain\r\n";
   header += "Content-Length: " + std::to_string(length) + "\r\n";
   if (!reply.location.empty()) header += "Location: " + reply.location + "\r\n";
+  if (reply.filler_header != 0)
+    header += "X-Filler: " + std::string(reply.filler_header, 'x') + "\r\n";
   if (!reply.content_encoding.empty()) {
     header += "Content-Encoding: " + reply.content_encoding + "\r\n";
   }

@@ -24,8 +24,9 @@ Source classify_source(std::string_view operand);
 class SourceList {
  public:
   // Throws UsageError for a bad URL operand (naming it, password removed), for "-" given twice,
-  // and for no operand at all.
-  explicit SourceList(const std::vector<std::string>& operands);
+  // and for no operand at all. `parse_options` reads the options on list lines (url_list.hpp).
+  explicit SourceList(const std::vector<std::string>& operands,
+                      LineOptionsParser parse_options = {});
 
   // Reads every source, in order. Standard input is read to EOF, and a FIFO waits for its
   // writer: both may block, which is fine before the first round.
@@ -44,6 +45,7 @@ class SourceList {
   UrlList read(bool at_start, std::vector<std::string>* not_reread);
 
   std::vector<Source> sources_;
+  LineOptionsParser parse_options_;
   std::vector<std::vector<Target>> targets_;  // per source, as last read without error
 };
 

@@ -3,6 +3,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,9 @@ struct Origin {
   auto operator<=>(const Origin&) const = default;
 };
 
+// A URL's own settings, from the options on its list line: the app's type (url_settings.hpp).
+struct UrlSettings;
+
 struct Target {
   std::string url;             // as it will be fetched (fragment dropped); may hold credentials
   std::string display_url;     // as listed, with any password removed: safe for every output
@@ -30,6 +34,14 @@ struct Target {
   std::string host_header;     // "example.com", "example.com:8080", "[::1]:8080"
   std::string request_target;  // "/path?query"
   std::string authorization;   // "Basic ..." when the URL carried user:pass, else empty
+
+  // From the URL's list line: its --name (empty: none), and its other options (null: none, the
+  // command line's settings apply).
+  std::string name;
+  std::shared_ptr<const UrlSettings> settings;
+
+  // What names the URL in logs and output: its --name, else the URL as listed.
+  const std::string& label() const { return name.empty() ? display_url : name; }
 };
 
 struct ParsedTarget {

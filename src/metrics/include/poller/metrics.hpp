@@ -17,7 +17,7 @@ namespace poller {
 // Where a rendering in pieces stands. A fresh cursor starts at the beginning.
 struct MetricsCursor {
   std::size_t family = 0;
-  std::optional<std::string> after_url;  // the last URL rendered of this family
+  std::optional<ResultStore::UrlKey> after_url;  // the last URL rendered of this family
   bool header_written = false;
 };
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "poller/duration.hpp"
@@ -44,9 +45,13 @@ class ResultStore {
     // fetched again (listed anew, it starts afresh): it leaves /metrics, the summary keeps it.
     std::unique_ptr<Series> series;
   };
-  // By display URL (password removed), sorted: the exposition renders in pieces with a cursor
-  // that remembers the last URL rendered (metrics.hpp).
-  using Urls = std::map<std::string, UrlRecord, std::less<>>;
+  // What a record is kept by: the URL as listed (password removed) and its --name (empty: none).
+  // One URL listed twice with two names is two records, as it is two checks.
+  using UrlKey = std::pair<std::string, std::string>;
+  static UrlKey key_of(const Target& target) { return {target.display_url, target.name}; }
+  // Sorted: the exposition renders in pieces with a cursor that remembers the last URL rendered
+  // (metrics.hpp).
+  using Urls = std::map<UrlKey, UrlRecord>;
 
   // Whether /metrics reads the store. Only then does a URL get its Series: a run without
   // --metrics-listen does not pay 700 bytes a URL for histograms nobody reads.

@@ -35,6 +35,7 @@ class WriteOutTemplate {
   enum class Variable {
     literal,
     url,
+    name,  // --name, else the URL
     url_effective,
     http_code,
     http_version,

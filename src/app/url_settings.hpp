@@ -1,0 +1,21 @@
+#pragma once
+// A URL's own settings, from the options on its list line (line_options.hpp): what its fetch
+// asks for and what its result must pass. A URL without options uses the command line's.
+
+#include "poller/checks.hpp"
+#include "poller/client_config.hpp"
+#include "poller/output.hpp"
+
+namespace poller {
+
+struct UrlSettings {
+  RequestConfig request;
+  Checks checks;
+};
+
+// Whether a fetch's body must be kept whole: the output prints it, or --expect-body reads it.
+inline bool keeps_body(const OutputConfig& output, const Checks& checks) {
+  return output_prints_bodies(output) || checks.expect_body.has_value();
+}
+
+}  // namespace poller
