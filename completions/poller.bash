@@ -31,8 +31,9 @@ _poller() {
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return
       ;;
-    # -w @FILE reads the template from FILE: complete the file after the '@'.
-    -w | --write-out)
+    # -w @FILE reads the template from FILE, -d @FILE (--data-binary, --json) the body: complete
+    # the file after the '@'.
+    -w | --write-out | -d | --data | --data-binary | --json)
       if [[ "$cur" == @* ]]; then
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "${cur#@}" | sed 's/^/@/')
@@ -42,6 +43,10 @@ _poller() {
       return
       ;;
     # Options whose value is free text: offer nothing rather than file names.
+    -X | --request)
+      mapfile -t COMPREPLY < <(compgen -W "GET HEAD POST PUT DELETE PATCH OPTIONS" -- "$cur")
+      return
+      ;;
     -i | --interval | -n | --count | --connect-timeout | -m | --max-time | --max-redirs | \
       --resolve | -x | --proxy | --noproxy | -H | --header | -A | --user-agent | --max-filesize | \
       --max-connections | --expect-status | --expect-body | --max-latency | --cert-expiry | \
@@ -52,7 +57,8 @@ _poller() {
   esac
 
   if [[ "$cur" == -* ]]; then
-    local options="-h --help --version -i --interval -n --count --once --connect-timeout
+    local options="-h --help --version -i --interval -n --count --once -X --request -d --data
+      --data-binary --json --connect-timeout
       -m --max-time -L --location -f --fail --max-redirs --resolve -x --proxy --noproxy -H --header
       -A --user-agent --max-filesize --compressed --max-connections --expect-status --expect-body
       --max-latency --cert-expiry --cacert -k --insecure --format

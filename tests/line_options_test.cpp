@@ -12,6 +12,7 @@
 #include "command_line.hpp"
 #include "poller/line_words.hpp"
 #include "poller/url_list.hpp"
+#include "support/subprocess.hpp"
 #include "url_settings.hpp"
 
 namespace poller {
@@ -120,6 +121,37 @@ TEST(LineOptions, HeadersGoOnTopOfTheCommandLinesByName) {
   EXPECT_EQ(headers[0].name, "X-Team");
   EXPECT_EQ(headers[2].value, "staging");  // after the command line's X-Env: the last counts
   EXPECT_EQ(headers[3].value, "Bearer t");
+}
+
+TEST(LineOptions, ALinesBodyReplacesTheCommandLinesAndItsFileIsRelativeToTheListsDirectory) {
+  test::TempDir dir;
+  dir.write_file("call.json", "{\"id\":1}");
+  CommandLine run({"-d", "cli=1"});
+  LineOutcome line{*parse_target("http://127.0.0.1/x").target, {}};
+  line.error = run.lines->parse({"--json", "@call.json", "-X", "PATCH"}, dir.path(), line.target);
+  ASSERT_EQ(line.error, "");
+  auto const& request = line.target.settings->request;
+  ASSERT_TRUE(request.body.has_value());
+  EXPECT_EQ(request.body->data, "{\"id\":1}");
+  EXPECT_TRUE(request.body->json);
+  EXPECT_EQ(request.effective_method(), "PATCH");
+  // Without a body of its own, a line keeps the command line's.
+  auto const method_only = parse_line(run, {"-X", "PUT"});
+  EXPECT_EQ(method_only.target.settings->request.body->data, "cli=1");
+  EXPECT_EQ(method_only.target.settings->request.effective_method(), "PUT");
+  // A missing file is the line's error, naming the option and the file.
+  auto const missing = parse_line(run, {"-d", "@missing.txt"});
+  EXPECT_EQ(missing.error, "--data @missing.txt: cannot read: No such file or directory");
+}
+
+TEST(LineOptions, LinesWithDifferentBodyPiecesDoNotShareSettings) {
+  CommandLine run({});
+  auto const a = parse_line(run, {"-d", "a", "-d", "b"});
+  auto const b = parse_line(run, {"-d", "x", "-d", "b"});
+  ASSERT_NE(a.target.settings, nullptr);
+  EXPECT_NE(a.target.settings, b.target.settings);
+  EXPECT_EQ(a.target.settings->request.body->data, "a&b");
+  EXPECT_EQ(b.target.settings->request.body->data, "x&b");
 }
 
 TEST(LineOptions, LinesGivingTheSameOptionsShareOneSettingsWhateverTheirNames) {

@@ -13,6 +13,25 @@ namespace {
 std::string header_error(std::string_view text) { return usage_error_of(parse_header_option, text); }
 std::string resolve_error(std::string_view text) { return usage_error_of(parse_resolve_option, text); }
 std::string listen_error(std::string_view text) { return usage_error_of(parse_listen_address, text); }
+std::string method_error(std::string_view text) {
+  return usage_error_of(parse_method_option, text);
+}
+
+// --- -X, --request --------------------------------------------------------------------------
+
+TEST(OptionsMethod, KeepsATokenAsGivenCaseIncluded) {
+  EXPECT_EQ(parse_method_option("PATCH"), "PATCH");
+  EXPECT_EQ(parse_method_option("propfind"), "propfind");
+  EXPECT_EQ(parse_method_option("M-SEARCH"), "M-SEARCH");
+}
+
+TEST(OptionsMethod, RejectsWhatIsNotAToken) {
+  EXPECT_EQ(method_error("GET /x"),
+            "--request \"GET /x\" is not an HTTP method (a token such as GET, POST, PUT, DELETE)");
+  EXPECT_NE(method_error("").find("--request \"\" is not an HTTP method"), std::string::npos);
+  EXPECT_NE(method_error("GET\r\nX: y").find("--request \"GET\\r\\nX: y\""), std::string::npos);
+  EXPECT_NE(method_error("P(ST").find("is not an HTTP method"), std::string::npos);
+}
 
 // --- -H, --header ---------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-// The bytes of each request: default headers, -A, -H overrides and removals, credentials.
+// The bytes of each request: default headers, -A, -H overrides and removals, credentials; the
+// method, the body and the headers that describe it; what a redirect does to the method.
 
 #include <gtest/gtest.h>
 
@@ -120,6 +121,121 @@ TEST(Request, CustomHostGoesToTheListedOriginOnlyAndARedirectElsewhereNamesItsOw
             "User-Agent: poller/test\r\n"
             "Accept: */*\r\n"
             "\r\n");
+}
+
+RequestConfig with_body(std::string data, bool json = false) {
+  auto options = with_headers({});
+  options.body = RequestBody{std::move(data), json};
+  return options;
+}
+
+TEST(Request, BodyIsAPostWithContentTypeAndLengthAfterTheHeader) {
+  EXPECT_EQ(request_for(with_body("a=1&b=2"), "http://example.com/form"),
+            "POST /form HTTP/1.1\r\n"
+            "Host: example.com\r\n"
+            "User-Agent: poller/test\r\n"
+            "Accept: */*\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 7\r\n"
+            "\r\n"
+            "a=1&b=2");
+}
+
+TEST(Request, EmptyBodyStillSaysContentLengthZero) {
+  EXPECT_EQ(request_for(with_body(""), "http://example.com/"),
+            "POST / HTTP/1.1\r\n"
+            "Host: example.com\r\n"
+            "User-Agent: poller/test\r\n"
+            "Accept: */*\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 0\r\n"
+            "\r\n");
+}
+
+TEST(Request, JsonBodyAsksForJsonAndSaysItIsJson) {
+  EXPECT_EQ(request_for(with_body("{}", true), "http://example.com/rpc"),
+            "POST /rpc HTTP/1.1\r\n"
+            "Host: example.com\r\n"
+            "User-Agent: poller/test\r\n"
+            "Accept: application/json\r\n"
+            "Content-Type: application/json\r\n"
+            "Content-Length: 2\r\n"
+            "\r\n"
+            "{}");
+}
+
+TEST(Request, HeaderOptionReplacesOrRemovesTheBodysContentTypeButNeverItsLength) {
+  auto options = with_body("x", true);
+  options.headers = {{"Content-Type", "text/plain"}, {"Accept", ""}, {"Content-Length", "99"}};
+  EXPECT_EQ(request_for(options, "http://example.com/"),
+            "POST / HTTP/1.1\r\n"
+            "Host: example.com\r\n"
+            "User-Agent: poller/test\r\n"
+            "Content-Length: 1\r\n"
+            "Content-Type: text/plain\r\n"
+            "\r\n"
+            "x");
+  options.headers = {{"content-type", ""}};
+  EXPECT_EQ(request_for(options, "http://example.com/").find("ontent-Type"), std::string::npos);
+}
+
+TEST(Request, MethodOptionIsSentAsGivenWithOrWithoutABody) {
+  auto options = with_body("x");
+  options.method = "PUT";
+  EXPECT_TRUE(request_for(options, "http://example.com/").starts_with("PUT / HTTP/1.1\r\n"));
+  options.method = "GET";
+  auto const get = request_for(options, "http://example.com/");
+  EXPECT_TRUE(get.starts_with("GET / HTTP/1.1\r\n")) << get;
+  EXPECT_TRUE(get.ends_with("Content-Length: 1\r\n\r\nx")) << get;
+  options.body.reset();
+  options.method = "DELETE";
+  EXPECT_EQ(request_for(options, "http://example.com/"),
+            "DELETE / HTTP/1.1\r\n"
+            "Host: example.com\r\n"
+            "User-Agent: poller/test\r\n"
+            "Accept: */*\r\n"
+            "\r\n");
+}
+
+TEST(Request, AfterARedirectDroppedTheBodyNothingDescribesIt) {
+  auto options = with_body("a=1");
+  options.headers = {{"Content-Type", "text/plain"}, {"X-A", "a"}};
+  std::string out;
+  RequestFormatter(options).format(target_of("http://example.com/next"), {"GET", false}, true,
+                                   nullptr, out);
+  EXPECT_EQ(out,
+            "GET /next HTTP/1.1\r\n"
+            "Host: example.com\r\n"
+            "User-Agent: poller/test\r\n"
+            "Accept: */*\r\n"
+            "X-A: a\r\n"
+            "\r\n");
+}
+
+TEST(Request, RedirectsTurnAPostIntoAGetAsCurlDoes) {
+  RequestMethod const post{"POST", true};
+  for (unsigned const status : {301u, 302u, 303u}) {
+    EXPECT_EQ(after_redirect(post, status), (RequestMethod{"GET", false})) << status;
+  }
+  for (unsigned const status : {307u, 308u}) EXPECT_EQ(after_redirect(post, status), post);
+}
+
+TEST(Request, OnlyA303TurnsOtherMethodsIntoAGetAndNeverAHead) {
+  RequestMethod const put{"PUT", true};
+  for (unsigned const status : {301u, 302u, 307u, 308u})
+    EXPECT_EQ(after_redirect(put, status), put);
+  EXPECT_EQ(after_redirect(put, 303), (RequestMethod{"GET", false}));
+  RequestMethod const head{"HEAD", false};
+  EXPECT_EQ(after_redirect(head, 303), head);
+  // A lower-case "post" is another method (methods are case-sensitive): kept on a 302.
+  EXPECT_EQ(after_redirect({"post", true}, 302), (RequestMethod{"post", true}));
+}
+
+TEST(Request, IdempotentMethodsAreThoseOfRfc9110) {
+  for (auto const method : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+    EXPECT_TRUE(is_idempotent(method)) << method;
+  for (auto const method : {"POST", "PATCH", "CONNECT", "PROPFIND", "get", "put"})
+    EXPECT_FALSE(is_idempotent(method)) << method;
 }
 
 }  // namespace

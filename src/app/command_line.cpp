@@ -82,8 +82,36 @@ void define_run_options(CLI::App& app, Options& options, OptionTexts& texts) {
   app.add_flag("--once", texts.once, "Same as --count 1");
 }
 
-// Each request: time limits, redirects, headers, sizes.
+// -d, --data-binary, --json: each occurrence is kept, in command-line order across the three
+// (curl joins them in that order), as CLI11 parses it.
+void add_body_option(CLI::App& app, const std::string& names, BodyOption::Kind kind,
+                     std::vector<BodyOption>& into, const std::string& description) {
+  app.add_option_function<std::string>(
+         names,
+         [&into, kind](const std::string& text) {
+           into.push_back({kind, text});
+         },
+         description)
+      ->type_name("TEXT|@FILE")
+      ->trigger_on_parse()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->allow_extra_args(false);
+}
+
+// Each request: method, body, time limits, redirects, headers, sizes.
 void define_request_options(CLI::App& app, Options& options, OptionTexts& texts) {
+  app.add_option("-X,--request", texts.method,
+                 "Request method (default GET, or POST with a body); HEAD gets no body")
+      ->type_name("METHOD");
+  add_body_option(app, "-d,--data", BodyOption::Kind::data, texts.body_options,
+                  "Send TEXT as the body, with POST unless -X and Content-Type: "
+                  "application/x-www-form-urlencoded unless -H; @FILE reads FILE once at start, "
+                  "without its CR, LF and NUL bytes; several are joined with &");
+  add_body_option(app, "--data-binary", BodyOption::Kind::binary, texts.body_options,
+                  "As --data, but @FILE is sent byte for byte");
+  add_body_option(app, "--json", BodyOption::Kind::json, texts.body_options,
+                  "As --data-binary, with Content-Type and Accept: application/json; several "
+                  "are joined without &");
   app.add_option("--connect-timeout", texts.connect_timeout,
                  "Bound on resolve + connect + TLS handshake (0 = no limit)")
       ->type_name("DURATION")
@@ -245,7 +273,8 @@ void define_options(CLI::App& app, Options& options, OptionTexts& texts) {
   }
 }
 
-void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Checks& checks) {
+void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Checks& checks,
+                          const std::filesystem::path& base_directory) {
   request.connect_timeout = to_duration("--connect-timeout", texts.connect_timeout);
   request.max_time = to_duration("--max-time", texts.max_time);
   request.max_filesize = to_size("--max-filesize", texts.max_filesize);
@@ -265,6 +294,10 @@ void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Chec
   if (texts.expect_body) checks.expect_body = BodyPattern::compile(*texts.expect_body);
   if (texts.max_latency) checks.max_latency = to_duration("--max-latency", *texts.max_latency);
   for (auto const& header : texts.headers) request.headers.push_back(parse_header_option(header));
+  if (texts.method) request.method = parse_method_option(*texts.method);
+  // Given, the pieces replace the body `request` has (a line's, the command line's).
+  if (!texts.body_options.empty())
+    request.body = read_request_body(texts.body_options, base_directory);
 }
 
 void finish_options(const OptionTexts& texts, Options& options) {

@@ -2,12 +2,14 @@
 // The command line: every option of poller defined once for CLI11, and the texts it collects
 // turned into Options. main.cpp parses and reports errors; this file knows the options.
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "options.hpp"
+#include "request_body.hpp"
 
 namespace CLI {
 class App;
@@ -24,6 +26,8 @@ struct OptionTexts {
   std::optional<std::string> write_out, count, cert_expiry, max_redirects, max_connections;
   std::optional<std::string> expect_status, expect_body, max_latency, metrics_listen, shard;
   std::optional<std::string> parallel_max, parallel_max_host;
+  std::optional<std::string> method;     // -X
+  std::vector<BodyOption> body_options;  // -d, --data-binary, --json, in the order given
   std::optional<std::string> name;
   bool once = false, verbose = false, quiet = false;
 };
@@ -37,8 +41,11 @@ void define_options(CLI::App& app, Options& options, OptionTexts& texts);
 void finish_options(const OptionTexts& texts, Options& options);
 
 // The part of finish_options for the options that shape one fetch, which a list line may carry
-// too (SPEC "Per-URL settings"): into `request` and `checks`, each -H added to those there.
-void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Checks& checks);
+// too (SPEC "Per-URL settings"): into `request` and `checks`, each -H added to those there. A
+// relative @FILE of -d, --data-binary, --json is taken from `base_directory` (a list line's:
+// its file's directory; empty: the working directory).
+void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Checks& checks,
+                          const std::filesystem::path& base_directory = {});
 
 // Whether a list line may carry `option` (--help marks these).
 bool is_per_url_option(const CLI::Option& option);

@@ -54,6 +54,7 @@ std::string LineOptions::read_into(const std::vector<std::string>& words, std::s
   line_ = command_line_;
   line_texts_ = command_line_texts_;
   line_texts_.headers.clear();  // a line's -H go on top of the command line's, already parsed
+  line_texts_.body_options.clear();  // a line's -d, --json replace the command line's body
   app_->clear();
   try {
     std::vector<std::string> reversed(words.rbegin(), words.rend());  // as CLI11 takes them
@@ -85,6 +86,11 @@ std::string LineOptions::read_into(const std::vector<std::string>& words, std::s
     add_to_key(option->get_lnames().front());
     for (auto const& value : option->results()) add_to_key(value);
   }
+  // -d, --data-binary, --json keep each occurrence there (their results hold the last only).
+  for (auto const& body : line_texts_.body_options) {
+    add_to_key(body_option_name(body.kind));
+    add_to_key(body.text);
+  }
 
   if (line_texts_.name) {
     if (auto error = check_name(*line_texts_.name); !error.empty()) return error;
@@ -100,7 +106,7 @@ std::string LineOptions::read_into(const std::vector<std::string>& words, std::s
   auto settings = std::make_shared<UrlSettings>();
   settings->request = line_.client.request;
   settings->checks = line_.checks;
-  finish_fetch_options(line_texts_, settings->request, settings->checks);
+  finish_fetch_options(line_texts_, settings->request, settings->checks, list_dir);
   settings->request.keep_body = keeps_body(command_line_.output, settings->checks);
   target.settings = shared(key, std::move(settings));
   return {};

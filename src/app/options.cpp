@@ -1,4 +1,5 @@
 #include "options.hpp"
+#include "poller/encoding.hpp"
 #include "poller/text.hpp"
 
 #include <algorithm>
@@ -61,6 +62,18 @@ HeaderOption parse_header_option(std::string_view text) {
     throw UsageError(fmt::format("header \"{}\" has a control character in its value", header.name));
   }
   return header;
+}
+
+std::string parse_method_option(std::string_view text) {
+  // RFC 9110 9.1: method = token. Case is kept: methods are case-sensitive.
+  if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) {
+        return is_token_char(static_cast<unsigned char>(c));
+      })) {
+    throw UsageError(fmt::format(
+        "--request \"{}\" is not an HTTP method (a token such as GET, POST, PUT, DELETE)",
+        escape_control_characters(text)));
+  }
+  return std::string(text);
 }
 
 ResolveOverride parse_resolve_option(std::string_view text) {

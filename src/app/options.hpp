@@ -51,6 +51,7 @@ bool is_valid_field_value(std::string_view value);
 
 // Parsers for option values; each throws UsageError naming what is wrong.
 HeaderOption parse_header_option(std::string_view text);
+std::string parse_method_option(std::string_view text);  // -X: an HTTP token, as given
 ResolveOverride parse_resolve_option(std::string_view text);
 ListenAddress parse_listen_address(std::string_view text);
 

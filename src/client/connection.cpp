@@ -137,13 +137,15 @@ net::awaitable<error_code> Connection::open_tunnel(std::string_view connect_requ
 // A request is written at once, without Asio's async_write: a write that completes at once (as
 // a small request's nearly always does) would still post its completion through the scheduler,
 // which polls epoll once more before running it.
-net::awaitable<error_code> Connection::write(std::string_view request) {
+net::awaitable<error_code> Connection::write(std::string_view request, bool& sent_any) {
   auto bytes = net::buffer(request);
-  if (auto* tls = std::get_if<TlsSocket>(&stream_)) co_return co_await tls->write(bytes);
+  if (auto* tls = std::get_if<TlsSocket>(&stream_)) co_return co_await tls->write(bytes, sent_any);
   auto& plain = std::get<PlainStream>(stream_);
   while (bytes.size() != 0) {
     error_code ec;
-    bytes += plain.write_some(bytes, ec);
+    auto const written = plain.write_some(bytes, ec);
+    bytes += written;
+    if (written != 0) sent_any = true;
     if (ec == net::error::would_block) {
       auto [wait_ec] = co_await plain.async_wait(tcp::socket::wait_write, use_tuple);
       if (wait_ec) co_return wait_ec;

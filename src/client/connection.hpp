@@ -69,8 +69,9 @@ class Connection {
   // fetch, and the connection it holds, after the client and its cache are gone.
   void return_session_to(std::weak_ptr<TlsSessionCache> cache) { session_cache_ = std::move(cache); }
 
-  // Sends the request whole, in one write where the socket takes it.
-  net::awaitable<error_code> write(std::string_view request);
+  // Sends the request whole, in one write where the socket takes it. `sent_any` is set once a
+  // byte of it (over TLS, of a record) has gone to the socket: a server may have seen it.
+  net::awaitable<error_code> write(std::string_view request, bool& sent_any);
 
   // Reads and parses whatever arrives next of the response into `parser`. `buffer` holds bytes
   // read but not yet parsed; the client lends one buffer to whichever connection is in use.

@@ -69,6 +69,7 @@ Exchange::Exchange(ClientState& client, const Target& listed, const RequestConfi
       listed_(listed),
       read_buffer_(client.take_read_buffer()),
       request_bytes_(client.take_request_buffer()),
+      method_(RequestFormatter(config).first_method()),
       deadline_(client.deadlines, [this] { abort_io(); }) {
   result_.target = &listed;
   result_.round = round;
@@ -140,8 +141,7 @@ net::awaitable<FetchResult> Exchange::run() {
       break;
     }
     ++result_.redirects;
-    spdlog::debug("{}: redirected ({}) to {}", current->display_url, *result_.status,
-                  next.target->display_url);
+    follow_redirect(*current, *next.target);
     redirected = std::move(*next.target);
     current = &*redirected;
   }
@@ -149,6 +149,17 @@ net::awaitable<FetchResult> Exchange::run() {
   take_response();
   result_.time_total = Clock::now() - start_;
   co_return std::move(result_);
+}
+
+// The method of the request to `to`, as the redirect's status makes it.
+void Exchange::follow_redirect(const Target& from, const Target& to) {
+  auto const previous = method_;
+  method_ = after_redirect(method_, *result_.status);
+  if (!spdlog::should_log(spdlog::level::debug)) return;
+  spdlog::debug("{}: redirected ({}) to {}{}", from.display_url, *result_.status, to.display_url,
+                method_ == previous
+                    ? std::string()
+                    : fmt::format(", {} becomes {} without the body", previous.name, method_.name));
 }
 
 // The final response's headers and, when the fetch succeeded, its body go into the result.
@@ -166,13 +177,15 @@ void Exchange::take_response() {
 
 // One request and its final response, over the origin's pooled connection or a new one. A pooled
 // connection that the server closed while it sat idle fails before any byte of a response; that
-// earns one retry on a fresh connection (safe: GET is idempotent), as cpp-httplib does.
+// earns one retry on a fresh connection, as cpp-httplib does, when it is safe: for an idempotent
+// method (RFC 9110 9.2.2), or when not one byte of the request was written. A POST the server
+// may have acted on before it closed is never sent twice.
 net::awaitable<std::optional<FetchError>> Exchange::request(const Target& target,
                                                             bool to_listed_origin) {
   auto const* const proxy = client_.proxies.for_origin(target.origin);
   auto const route = Route::to(target.origin, proxy);
-  RequestFormatter(config_).format(target, to_listed_origin, route.tunnelled() ? nullptr : proxy,
-                                   request_bytes_);
+  RequestFormatter(config_).format(target, method_, to_listed_origin,
+                                   route.tunnelled() ? nullptr : proxy, request_bytes_);
   auto connection = client_.pool.take(route);
   bool reused = connection != nullptr;
   for (int attempt = 0;; ++attempt) {
@@ -210,6 +223,9 @@ net::awaitable<std::optional<FetchError>> Exchange::request(const Target& target
       co_return std::nullopt;
     }
     bool const stale = reused && !response_begun_ && !deadline_.expired();
+    if (stale && attempt == 0 && request_begun_ && !is_idempotent(method_.name)) {
+      co_return not_retried(ec);
+    }
     if (stale && attempt == 0) {
       spdlog::debug(
           "{}: pooled connection to {} was closed by the server ({}); retrying on a new one",
@@ -228,8 +244,9 @@ net::awaitable<error_code> Exchange::send_and_receive(Connection& connection) {
   fresh_parser();
   read_buffer_.clear();
   response_begun_ = false;
+  request_begun_ = false;
   interim_status_ = 0;
-  if (auto ec = co_await connection.write(request_bytes_)) co_return ec;
+  if (auto ec = co_await connection.write(request_bytes_, request_begun_)) co_return ec;
   bool first_bytes = true;
   // Taken in so far of the response's headers, interim ones included: an endless run of 1xx
   // responses is bounded like one endless header.
@@ -283,6 +300,8 @@ ResponseParser& Exchange::fresh_parser() {
   response_body.digest = digest_.get();
   parser_->body_limit(config_.max_filesize);
   parser_->header_limit(header_limit);
+  // A response to HEAD has the header of a GET's, Content-Length included, and no body.
+  if (method_.name == "HEAD") parser_->skip(true);
   return *parser_;
 }
 
@@ -492,6 +511,17 @@ FetchError Exchange::describe_exchange_error(const error_code& ec) const {
     return {protocol, fmt::format("malformed response: {}", ec.message())};
   }
   return {connection, ec.message()};
+}
+
+// A reused connection failed after the request was written, before any response: the server
+// may have closed it as the request arrived, or may have acted on it first. Retrying would be
+// safe for an idempotent method only.
+FetchError Exchange::not_retried(const error_code& ec) const {
+  auto error = describe_exchange_error(ec);
+  error.message += fmt::format(
+      " (a reused connection, after the {0} was sent; not retried: {0} is not idempotent)",
+      method_.name);
+  return error;
 }
 
 }  // namespace poller

@@ -19,6 +19,7 @@
 #include "connection.hpp"
 #include "decoder.hpp"
 #include "poller/fetch_result.hpp"
+#include "request.hpp"
 
 namespace poller {
 
@@ -50,10 +51,12 @@ class Exchange {
   net::awaitable<error_code> resolve(const std::string& host, std::uint16_t port,
                                      tcp::resolver::results_type& endpoints);
   void abort_io();
+  void follow_redirect(const Target& from, const Target& to);
   ResponseParser& fresh_parser();
   void take_response();
 
   FetchError describe_exchange_error(const error_code& ec) const;
+  FetchError not_retried(const error_code& ec) const;
   std::string response_progress() const;
   FetchError timeout(Deadline connect_deadline, const std::string& during) const;
   std::optional<FetchError> cancelled() const;
@@ -73,6 +76,11 @@ class Exchange {
   std::string request_bytes_;              // the request under way
   std::optional<tcp::resolver> resolver_;  // made only for a name that needs the resolver
 
+  // The request under way: the configured method, or what a redirect made of it.
+  RequestMethod method_;
+  // The attempt under way has written a byte of its request to the connection: a request that
+  // is not idempotent is then never sent again.
+  bool request_begun_ = false;
   // The attempt under way has had a byte of response, interim responses included: a request
   // that may have been acted on is never sent again (the parser, fresh after a 1xx, forgets).
   bool response_begun_ = false;

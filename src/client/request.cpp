@@ -1,6 +1,8 @@
 #include "request.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <iterator>
 #include <string_view>
 
 #include "poller/text.hpp"
@@ -21,18 +23,35 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
+bool is_idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" ||
+         method == "PUT" || method == "DELETE";
+}
+
+RequestMethod after_redirect(RequestMethod method, unsigned status) {
+  bool const to_get = ((status == 301 || status == 302) && method.name == "POST") ||
+                      (status == 303 && method.name != "HEAD");
+  if (to_get) return {"GET", false};
+  return method;
+}
+
 bool RequestFormatter::counts(std::vector<HeaderOption>::const_iterator header) const {
   return std::none_of(std::next(header), config_.headers.end(), [&](const HeaderOption& later) {
     return iequals(later.name, header->name);
   });
 }
 
-void RequestFormatter::format(const Target& target, bool to_listed_origin, const Proxy* proxy,
-                              std::string& out) const {
-  // A -H that applies to this request: credentials and Host only to the listed origin.
+void RequestFormatter::format(const Target& target, RequestMethod method, bool to_listed_origin,
+                              const Proxy* proxy, std::string& out) const {
+  // A -H that applies to this request: credentials and Host only to the listed origin; no
+  // Content-Length beside poller's own, and nothing about a body a redirect dropped.
   auto const& headers = config_.headers;
+  auto const& body = config_.body;
   auto const applies = [&](const HeaderOption& header) {
-    return to_listed_origin || !is_bound_to_listed_origin(header.name);
+    if (!to_listed_origin && is_bound_to_listed_origin(header.name)) return false;
+    if (!body) return true;
+    return !iequals(header.name, "content-length") &&
+           (method.with_body || !iequals(header.name, "content-type"));
   };
   auto const overridden = [&](std::string_view name) {
     return std::any_of(headers.begin(), headers.end(), [&](const HeaderOption& header) {
@@ -43,20 +62,28 @@ void RequestFormatter::format(const Target& target, bool to_listed_origin, const
     if (!value.empty() && !overridden(name)) append_field(out, name, value);
   };
 
-  out.assign("GET ");
+  out.assign(method.name).append(" ");
   if (proxy != nullptr) out.append("http://").append(target.host_header);
   out.append(target.request_target).append(" HTTP/1.1\r\n");
   append_default("Host", target.host_header);
   append_default("User-Agent", config_.user_agent);
-  append_default("Accept", "*/*");
+  append_default("Accept", body && body->json ? "application/json" : "*/*");
   append_default("Accept-Encoding", config_.compressed ? "gzip, deflate" : "");
   append_default("Authorization", target.authorization);
   if (proxy != nullptr) append_default("Proxy-Authorization", proxy->authorization);
+  bool const with_body = body && method.with_body;
+  if (with_body) {
+    append_default("Content-Type", body->content_type());
+    char length[24];
+    auto const end = std::to_chars(std::begin(length), std::end(length), body->data.size()).ptr;
+    append_field(out, "Content-Length", std::string_view(length, end));
+  }
   for (auto header = headers.begin(); header != headers.end(); ++header) {
     if (applies(*header) && !header->value.empty() && counts(header))
       append_field(out, header->name, header->value);
   }
   out.append("\r\n");
+  if (with_body) out.append(body->data);
 }
 
 void RequestFormatter::format_connect(const Origin& origin, const Proxy& proxy, std::string& out) const {

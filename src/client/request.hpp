@@ -1,10 +1,12 @@
 #pragma once
-// The bytes of each GET request poller sends: header choice (-A, -H, credentials) and format.
+// The bytes of each request poller sends: method (-X), header choice (-A, -H, credentials, the
+// body's), the body (-d, --data-binary, --json), and what a redirect does to the method.
 //
-// Written out directly rather than built as a Beast message and serialized: a GET has no body,
-// and Beast's serializer was 4.5k of the 34k instructions poller spent per HTTP request.
+// Written out directly rather than built as a Beast message and serialized: Beast's serializer
+// was 4.5k of the 34k instructions poller spent per HTTP request.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "poller/client_config.hpp"
@@ -13,21 +15,50 @@
 
 namespace poller {
 
+// The method of one request of a fetch, and whether it carries the configured body: a redirect
+// may turn a POST into a GET without it.
+struct RequestMethod {
+  std::string_view name;
+  bool with_body = false;
+  bool operator==(const RequestMethod&) const = default;
+};
+
+// RFC 9110 9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE. Methods are case-sensitive, so "post"
+// is some other method, and like every method not listed, taken as not idempotent.
+bool is_idempotent(std::string_view method);
+
+// The request that follows a redirect with `status`, as curl -L makes it: 301 and 302 turn a
+// POST into a GET without the body (as browsers do), 303 turns every method but HEAD into one;
+// 307 and 308 keep both.
+RequestMethod after_redirect(RequestMethod method, unsigned status);
+
 // A view of one URL's request settings: cheap to make per fetch (it copies nothing).
 class RequestFormatter {
  public:
   explicit RequestFormatter(const RequestConfig& config) : config_(config) {}
 
+  // The first request of a fetch: the configured method and body.
+  RequestMethod first_method() const {
+    return {config_.effective_method(), config_.body.has_value()};
+  }
+
   // Replaces `out` with the request for `target` (its capacity is reused). Headers, in order:
   // Host, User-Agent, Accept, Accept-Encoding (--compressed only), Authorization (from the URL's
-  // userinfo), then each -H. A -H
+  // userinfo), Content-Type and Content-Length (with a body), then each -H; then the body. A -H
   // replaces a default of the same name, or with an empty value removes it; of several -H of one
   // name the last counts. Authorization, Cookie and Host from -H go to the listed origin only
   // (`to_listed_origin`), as in curl: a redirect elsewhere does not carry them along (and gets
   // its own Host).
   // Through a proxy (`proxy`, plain http only) the request target is the absolute URL, without
   // userinfo, and Proxy-Authorization follows Authorization.
-  void format(const Target& target, bool to_listed_origin, const Proxy* proxy, std::string& out) const;
+  // With a body, Content-Length is always poller's own (a -H Content-Length is not sent: it could
+  // only be wrong); after a redirect dropped the body, no header describes it, -H's included.
+  void format(const Target& target, RequestMethod method, bool to_listed_origin, const Proxy* proxy,
+              std::string& out) const;
+  void format(const Target& target, bool to_listed_origin, const Proxy* proxy,
+              std::string& out) const {
+    format(target, first_method(), to_listed_origin, proxy, out);
+  }
 
   // The CONNECT request that asks `proxy` for a tunnel to `origin` (https through a proxy).
   void format_connect(const Origin& origin, const Proxy& proxy, std::string& out) const;

@@ -74,12 +74,17 @@ net::awaitable<std::tuple<error_code, std::size_t>> TlsSocket::read_some(net::mu
   co_return std::tuple{ec, n};
 }
 
-net::awaitable<error_code> TlsSocket::write(net::const_buffer buffer) {
+net::awaitable<error_code> TlsSocket::write(net::const_buffer buffer, bool& sent_any) {
   // With SSL_MODE_ENABLE_PARTIAL_WRITE off (the default), SSL_write_ex returns only once all of
-  // `buffer` is written, retried with the same arguments after a WANT_WRITE.
+  // `buffer` is written, retried with the same arguments after a WANT_WRITE. It may have sent
+  // some records before it fails: the socket BIO's count of bytes written says.
+  BIO* const socket_bio = SSL_get_wbio(ssl_.get());
+  auto const before = BIO_number_written(socket_bio);
   std::size_t written = 0;
-  co_return co_await drive(
+  auto const ec = co_await drive(
       [&] { return SSL_write_ex(ssl_.get(), buffer.data(), buffer.size(), &written); });
+  if (BIO_number_written(socket_bio) != before) sent_any = true;
+  co_return ec;
 }
 
 TlsSocket::Waiting TlsSocket::peek_without_blocking() {

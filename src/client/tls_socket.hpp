@@ -37,7 +37,9 @@ class TlsSocket {
   // server reads as asio::error::eof, a close without one as asio::ssl::error::stream_truncated.
   boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(
       boost::asio::mutable_buffer buffer);
-  boost::asio::awaitable<boost::system::error_code> write(boost::asio::const_buffer buffer);
+  // `sent_any`: whether a byte of the records went to the socket, even if the write failed.
+  boost::asio::awaitable<boost::system::error_code> write(boost::asio::const_buffer buffer,
+                                                          bool& sent_any);
 
   // Between exchanges: takes in, without blocking, the records that arrived unasked (a session
   // ticket, a key update, a close_notify) and says whether application data now waits.

@@ -69,6 +69,7 @@ struct State {
   std::size_t counter = 0;
   std::map<std::string, std::size_t, std::less<>> every_other;  // /every-other/NAME requests
   std::vector<RecordedRequest> requests;
+  std::vector<RecordedRequest> unanswered_requests;
 };
 
 // Misbehaviours, each carried out by act_out() below instead of a regular reply.
@@ -231,6 +232,11 @@ Reply route(const RecordedRequest& request, State& state) {
     std::string body;
     for (const auto& [name, value] : request.headers) body += name + ": " + value + "\n";
     return text(200, std::move(body));
+  }
+  if (path == "/anything" || path.starts_with("/anything/")) {
+    std::string body = "method: " + request.method + "\ntarget: " + request.target + "\n";
+    for (const auto& [name, value] : request.headers) body += name + ": " + value + "\n";
+    return text(200, body + "\n" + request.body);
   }
   if (path == "/counter") {
     std::lock_guard lock(state.mutex);
@@ -602,13 +608,21 @@ asio::awaitable<bool> serve_requests(AsyncStream& stream, std::shared_ptr<State>
     parser.body_limit(16 * 1024 * 1024);
     const beast::error_code ec = co_await read_request(stream, buffer, parser);
     if (ec) co_return false;
-    if (state->close_on_second_request && !first) co_return false;
     tcp_stream.expires_never();
 
     Request request = parser.release();
-    RecordedRequest record{connection_id, std::string(request.method_string()),
-                           std::string(request.target()), lower_case_headers(request),
-                           tls_server_name, tls_session_reused};
+    RecordedRequest record{connection_id,
+                           std::string(request.method_string()),
+                           std::string(request.target()),
+                           lower_case_headers(request),
+                           tls_server_name,
+                           tls_session_reused,
+                           request.body()};
+    if (state->close_on_second_request && !first) {
+      std::lock_guard lock(state->mutex);
+      state->unanswered_requests.push_back(std::move(record));
+      co_return false;
+    }
     Reply reply = route(record, *state);
     reply.connection_close = state->connection_close;
     {
@@ -800,6 +814,11 @@ std::size_t TestServer::requests_served() const {
 std::vector<RecordedRequest> TestServer::requests() const {
   std::lock_guard lock(impl_->state->mutex);
   return impl_->state->requests;
+}
+
+std::vector<RecordedRequest> TestServer::unanswered_requests() const {
+  std::lock_guard lock(impl_->state->mutex);
+  return impl_->state->unanswered_requests;
 }
 
 std::size_t TestServer::open_connections() const {

@@ -29,8 +29,9 @@ struct TestServerOptions {
   // nginx does then, without a TLS close_notify).
   bool close_idle_connections = false;
   // Each connection answers its first request (framed for keep-alive) and closes, without an
-  // answer, when a second one arrives: a keep-alive timeout that strikes just as the client
-  // reuses the connection, with no clock to race. The dropped request is not recorded.
+  // answer, when a second one has been read: a keep-alive timeout that strikes just as the
+  // client reuses the connection, with no clock to race. The dropped request is not among
+  // requests(), but among unanswered_requests().
   bool close_on_second_request = false;
   // Every response says `Connection: close` and the connection is closed after it.
   bool connection_close = false;
@@ -48,11 +49,12 @@ struct RecordedRequest {
   std::map<std::string, std::string> headers{};  // lower-case names; repeated fields joined by ", "
   std::string tls_server_name{};                 // SNI of the connection, empty without TLS or SNI
   bool tls_session_reused = false;               // the connection's handshake resumed a session
+  std::string body{};                            // as received (Content-Length or chunked)
 };
 
 // Listens from construction on; serves on a background thread with its own io_context.
 //
-// Routes (GET; HEAD gets the same status and headers without the body):
+// Routes (any method; HEAD gets the same status and headers without the body):
 //   any other path        200 text/plain, body "<target>\n" (the request target echoed)
 //   /status/NNN           status NNN (200-999), body "status NNN\n" (none for 204, 304)
 //   /bytes/N              200, N bytes of body 'a' + i % 26, streamed (N may exceed memory)
@@ -60,6 +62,8 @@ struct RecordedRequest {
 //   /redirect/N           302 Location: /redirect/N-1, until /redirect/0: 200 "redirected\n"
 //   /redirect-to?url=U    302 Location: U percent-decoded ('+' stays '+'); &status=30x optional
 //   /headers              200, the request headers as "name: value\n", lower-case names, sorted
+//   /anything[/...]       200, what the request was (httpbin's echo, as text): "method: M\n",
+//                         "target: T\n", the headers as /headers does, an empty line, the body
 //   /counter              200 "count N\n", N = requests to /counter so far (1, 2, ...)
 //   /every-other/NAME     200 "v1\n", "v1\n", "v2\n", "v2\n", ...: a new body every other request
 //   /binary               200, the 256 byte values 0..255 in order (not valid UTF-8)
@@ -117,6 +121,8 @@ class TestServer {
   // has its response always finds its request here.
   std::size_t requests_served() const;
   std::vector<RecordedRequest> requests() const;  // copy, thread-safe
+  // Requests read and then left unanswered, the connection closed (close_on_second_request).
+  std::vector<RecordedRequest> unanswered_requests() const;
   // The most connections that were open at once (a connection counts until the server has
   // seen the client close it, or has closed it itself).
   std::size_t max_open_connections() const;

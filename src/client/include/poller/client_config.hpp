@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "poller/duration.hpp"
@@ -31,8 +32,27 @@ struct TlsConfig {
   bool insecure = false;
 };
 
+// -d, --data-binary, --json: the request body, read and joined at start (see the app's
+// request_body.hpp).
+struct RequestBody {
+  std::string data;
+  // --json: Content-Type and Accept are application/json (curl 7.82+), not the form type of -d.
+  bool json = false;
+  // Sent unless a -H names Content-Type.
+  std::string_view content_type() const {
+    return json ? "application/json" : "application/x-www-form-urlencoded";
+  }
+};
+
 // What one fetch asks for: the settings a URL's list line may give it (SPEC "Per-URL settings").
 struct RequestConfig {
+  // -X: as given (an HTTP token). Unset: POST with a body, else GET, as in curl.
+  std::optional<std::string> method;
+  std::optional<RequestBody> body;  // sent with Content-Length, with any method
+  std::string_view effective_method() const {
+    if (method) return *method;
+    return body ? "POST" : "GET";
+  }
   Duration connect_timeout = std::chrono::seconds(10);
   Duration max_time = std::chrono::seconds(30);  // 0: no limit, as in curl
   bool follow_redirects = false;
