@@ -1,6 +1,7 @@
-// The counting semaphore behind -Z's --parallel-max and its one write at a time.
+// The counting semaphore behind -Z's --parallel-max, its one write at a time and the client's
+// limit on TLS handshakes in flight.
 
-#include "async_semaphore.hpp"
+#include "poller/async_semaphore.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,6 +22,13 @@ namespace net = boost::asio;
 net::awaitable<void> take(AsyncSemaphore& semaphore, std::string name,
                           std::vector<std::string>& log) {
   bool const granted = co_await semaphore.acquire();
+  log.push_back(name + (granted ? "+" : "-"));
+}
+
+// The same, with a wait that can be cancelled.
+net::awaitable<void> take_cancellable(AsyncSemaphore& semaphore, SemaphoreWait& wait,
+                                      std::string name, std::vector<std::string>& log) {
+  bool const granted = co_await semaphore.acquire(wait);
   log.push_back(name + (granted ? "+" : "-"));
 }
 
@@ -66,6 +74,52 @@ TEST(AsyncSemaphore, CloseWakesEveryWaiterWithoutAPermit) {
   net::co_spawn(io, take(semaphore, "late", log), net::detached);
   io.poll();
   EXPECT_EQ(log.back(), "late-");
+}
+
+TEST(AsyncSemaphore, ACancelledWaiterLeavesTheQueueWithoutAPermit) {
+  net::io_context io;
+  AsyncSemaphore semaphore(io, 1);
+  std::vector<std::string> log;
+  SemaphoreWait a_wait, b_wait, c_wait;
+  net::co_spawn(io, take_cancellable(semaphore, a_wait, "a", log), net::detached);
+  net::co_spawn(io, take_cancellable(semaphore, b_wait, "b", log), net::detached);
+  net::co_spawn(io, take_cancellable(semaphore, c_wait, "c", log), net::detached);
+  io.poll();
+  io.restart();
+  EXPECT_EQ(semaphore.waiting(), 2u);
+
+  b_wait.cancel();
+  a_wait.cancel();  // holds its permit already: nothing to end
+  io.poll();
+  io.restart();
+  EXPECT_EQ(log, (std::vector<std::string>{"a+", "b-"}));
+  EXPECT_EQ(semaphore.waiting(), 1u);
+
+  // a's permit goes to c, not to the cancelled b; c's given back, the count is whole again.
+  semaphore.release();
+  io.poll();
+  io.restart();
+  EXPECT_EQ(log, (std::vector<std::string>{"a+", "b-", "c+"}));
+  semaphore.release();
+  EXPECT_EQ(semaphore.available(), 1u);
+}
+
+TEST(AsyncSemaphore, AWaiterCancelledAfterItsPermitWasHandedOverKeepsIt) {
+  net::io_context io;
+  AsyncSemaphore semaphore(io, 1);
+  std::vector<std::string> log;
+  SemaphoreWait wait;
+  net::co_spawn(io, take(semaphore, "a", log), net::detached);
+  net::co_spawn(io, take_cancellable(semaphore, wait, "b", log), net::detached);
+  io.poll();
+  io.restart();
+  semaphore.release();  // handed to b, which has not run yet
+  wait.cancel();
+  io.poll();
+  io.restart();
+  EXPECT_EQ(log, (std::vector<std::string>{"a+", "b+"}));
+  semaphore.release();
+  EXPECT_EQ(semaphore.available(), 1u);
 }
 
 }  // namespace

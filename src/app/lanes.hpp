@@ -17,7 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "async_semaphore.hpp"
+#include "poller/async_semaphore.hpp"
 #include "poller/duration.hpp"
 #include "poller/target.hpp"
 #include "schedule.hpp"

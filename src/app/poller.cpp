@@ -19,7 +19,7 @@
 #include "poller/checks.hpp"
 #include "poller/color.hpp"
 #include "poller/http_client.hpp"
-#include "async_semaphore.hpp"
+#include "poller/async_semaphore.hpp"
 #include "lanes.hpp"
 #include "log.hpp"
 #include "poller/metrics_server.hpp"

@@ -1,7 +1,8 @@
 #pragma once
 // What the HTTP client keeps for the whole run, shared by every exchange: its settings, the pool
-// of idle connections, the TLS context and sessions, the proxies, --resolve, the deadline timer,
-// and the exchanges in flight (so that a cancel reaches each). Internal to the client.
+// of idle connections, the TLS context and sessions, the slots for TLS handshakes, the proxies,
+// --resolve, the deadline timer, and the exchanges in flight (so that a cancel reaches each).
+// Internal to the client.
 
 #include <cstdint>
 #include <map>
@@ -17,7 +18,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "poller/asio_defaults.hpp"
+#include "poller/async_semaphore.hpp"
 #include "poller/client_config.hpp"
+#include "poller/tls_handshake_limit.hpp"
 #include "fetch_deadline.hpp"
 #include "pool.hpp"
 #include "proxy.hpp"
@@ -51,6 +54,7 @@ struct ClientState {
   // Sessions to resume, per origin: a reconnect then costs one round trip less and no
   // certificate check.
   std::shared_ptr<TlsSessionCache> tls_sessions = std::make_shared<TlsSessionCache>();
+  AsyncSemaphore tls_handshakes{io, max_tls_handshakes_at_once};  // tls_handshake_limit.hpp
   DeadlineTimer deadlines;
   std::vector<boost::beast::flat_buffer> spare_read_buffers;
   std::vector<std::string> spare_request_buffers;

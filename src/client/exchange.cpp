@@ -92,6 +92,7 @@ void Exchange::abort() {
 void Exchange::abort_io() {
   if (resolver_) resolver_->cancel();
   if (in_flight_ != nullptr) in_flight_->cancel();
+  tls_slot_wait_.cancel();
 }
 
 std::optional<FetchError> Exchange::cancelled() const {
@@ -348,15 +349,13 @@ net::awaitable<Exchange::OpenedConnection> Exchange::open(const Route& route) {
   }
   in_flight_ = connection.get();
   std::optional<FetchError> tunnel_failure;
+  bool had_tls_slot = true;
   ec = co_await connection->connect(endpoints);
   if (!ec) {
     result_.time_connect = Clock::now() - start_;
     if (route.tunnelled()) tunnel_failure = co_await open_tunnel(*connection);
     if (origin.is_https() && !tunnel_failure) {
-      if (auto const saved = client_.tls_sessions->take(origin)) {
-        connection->offer_tls_session(saved.get());
-      }
-      ec = co_await connection->handshake();
+      ec = co_await handshake_in_slot(*connection, had_tls_slot);
       result_.time_appconnect = Clock::now() - start_;
       result_.tls_resumed = !ec && connection->tls_resumed();
     }
@@ -364,7 +363,15 @@ net::awaitable<Exchange::OpenedConnection> Exchange::open(const Route& route) {
   in_flight_ = nullptr;
   if (auto stop = cancelled()) co_return OpenedConnection{nullptr, stop};
   if (deadline_.expired()) {
-    co_return OpenedConnection{nullptr, timeout(connect_deadline, "connecting to " + peer())};
+    // The limit is the client's own: say so, or the origin would be blamed for a wait that was
+    // the other origins' handshakes.
+    auto const during = had_tls_slot
+                            ? "connecting to " + peer()
+                            : fmt::format(
+                                  "waiting to start the TLS handshake with {} ({} others, the "
+                                  "most at once, were in progress)",
+                                  origin.to_string(), max_tls_handshakes_at_once);
+    co_return OpenedConnection{nullptr, timeout(connect_deadline, during)};
   }
   if (tunnel_failure) co_return OpenedConnection{nullptr, std::move(tunnel_failure)};
   bool const tls_failed = ec.category() == net::error::get_ssl_category();
@@ -386,6 +393,23 @@ net::awaitable<Exchange::OpenedConnection> Exchange::open(const Route& route) {
                   result_.tls_resumed ? ", TLS session resumed" : "");
   }
   co_return OpenedConnection{std::move(connection), std::nullopt};
+}
+
+// The TLS handshake in one of the client's slots (tls_handshake_limit.hpp), waited for first:
+// abort_io() ends the wait, the slot is given back however the handshake ends. `had_slot` is
+// set false when the wait ended without one (the deadline, a cancel).
+net::awaitable<error_code> Exchange::handshake_in_slot(Connection& connection, bool& had_slot) {
+  auto& slots = client_.tls_handshakes;
+  if (cancelled() || deadline_.expired()) co_return net::error::operation_aborted;
+  had_slot = co_await slots.acquire(tls_slot_wait_);
+  if (!had_slot) co_return net::error::operation_aborted;
+  SemaphorePermit const slot(slots);
+  // Woken with a slot just as the deadline passed or a cancel came: the abort found no wait.
+  if (cancelled() || deadline_.expired()) co_return net::error::operation_aborted;
+  if (auto const saved = client_.tls_sessions->take(connection.origin())) {
+    connection.offer_tls_session(saved.get());
+  }
+  co_return co_await connection.handshake();
 }
 
 // HTTPS through a proxy: CONNECT, then TLS end to end through the tunnel. Returns why the tunnel

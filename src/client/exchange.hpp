@@ -48,6 +48,7 @@ class Exchange {
   net::awaitable<error_code> send_and_receive(Connection& connection);
   net::awaitable<OpenedConnection> open(const Route& route);
   net::awaitable<std::optional<FetchError>> open_tunnel(Connection& connection);
+  net::awaitable<error_code> handshake_in_slot(Connection& connection, bool& had_slot);
   net::awaitable<error_code> resolve(const std::string& host, std::uint16_t port,
                                      tcp::resolver::results_type& endpoints);
   void abort_io();
@@ -87,6 +88,7 @@ class Exchange {
   unsigned interim_status_ = 0;  // the last interim (1xx) response of the attempt, 0 if none
 
   Connection* in_flight_ = nullptr;  // what a deadline or abort() must cancel
+  SemaphoreWait tls_slot_wait_;      // the same, while it waits for a TLS handshake slot
   Clock::time_point start_{};
   Deadline fetch_deadline_{};
   FetchDeadline deadline_;

@@ -61,11 +61,14 @@ struct State {
   bool close_on_second_request = false;
   bool connection_close = false;
   std::optional<ssl::context> tls;
+  std::chrono::milliseconds tls_answer_delay{0};
 
   mutable std::mutex mutex;
   std::size_t connections_accepted = 0;
   std::size_t open_connections = 0;
   std::size_t max_open_connections = 0;
+  std::size_t tls_handshakes = 0;  // in progress now
+  std::size_t max_tls_handshakes = 0;
   std::size_t counter = 0;
   std::map<std::string, std::size_t, std::less<>> every_other;  // /every-other/NAME requests
   std::vector<RecordedRequest> requests;
@@ -658,38 +661,61 @@ void shut_down_tcp(TcpStream& stream) {
   stream.close();
 }
 
-// Counts a connection as open for as long as its coroutine runs.
-class OpenConnection {
+// Counts something (an open connection, a TLS handshake) as in progress while it lives, and
+// keeps the most there were at once.
+class InProgress {
  public:
-  explicit OpenConnection(std::shared_ptr<State> state) : state_(std::move(state)) {
+  using Count = std::size_t State::*;
+  InProgress(std::shared_ptr<State> state, Count now, Count most)
+      : state_(std::move(state)), now_(now) {
     std::lock_guard lock(state_->mutex);
-    state_->max_open_connections =
-        std::max(state_->max_open_connections, ++state_->open_connections);
+    (*state_).*most = std::max((*state_).*most, ++((*state_).*now_));
   }
-  ~OpenConnection() {
+  ~InProgress() {
     std::lock_guard lock(state_->mutex);
-    --state_->open_connections;
+    --((*state_).*now_);
   }
-  OpenConnection(const OpenConnection&) = delete;
-  OpenConnection& operator=(const OpenConnection&) = delete;
+  InProgress(const InProgress&) = delete;
+  InProgress& operator=(const InProgress&) = delete;
 
  private:
   std::shared_ptr<State> state_;
+  Count now_;
 };
 
+// A connection counts as open for as long as its coroutine runs.
+InProgress open_connection(std::shared_ptr<State> state) {
+  return {std::move(state), &State::open_connections, &State::max_open_connections};
+}
+
+// The server's part of the handshake, counted from the ClientHello's arrival (a client may hold
+// a connected socket back before it starts).
+asio::awaitable<beast::error_code> tls_handshake(TlsStream& stream,
+                                                 const std::shared_ptr<State>& state) {
+  auto& socket = beast::get_lowest_layer(stream).socket();
+  auto [wait_ec] = co_await socket.async_wait(tcp::socket::wait_read, DefaultToken{});
+  if (wait_ec) co_return wait_ec;
+  const InProgress counted(state, &State::tls_handshakes, &State::max_tls_handshakes);
+  if (state->tls_answer_delay.count() > 0) {
+    Timer delay(socket.get_executor(), state->tls_answer_delay);
+    co_await delay.async_wait();
+  }
+  auto [ec] = co_await stream.async_handshake(ssl::stream_base::server);
+  co_return ec;
+}
+
 asio::awaitable<void> serve_plain(TcpStream stream, std::shared_ptr<State> state, std::size_t id) {
-  const OpenConnection open(state);
+  const InProgress open = open_connection(state);
   const bool orderly = co_await serve_requests(stream, state, id, {}, false);
   if (orderly) shut_down_tcp(stream);
 }
 
 asio::awaitable<void> serve_tls(TcpStream tcp_stream, std::shared_ptr<State> state,
                                 std::size_t id) {
-  const OpenConnection open(state);
+  const InProgress open = open_connection(state);
   TlsStream stream(std::move(tcp_stream), *state->tls);
   beast::get_lowest_layer(stream).expires_after(handshake_timeout);
-  auto [ec] = co_await stream.async_handshake(ssl::stream_base::server);
-  if (ec) co_return;
+  if (co_await tls_handshake(stream, state)) co_return;
   const char* sni = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
   const bool resumed = SSL_session_reused(stream.native_handle()) == 1;
   const bool orderly = co_await serve_requests(stream, state, id, sni ? sni : "", resumed);
@@ -748,6 +774,7 @@ TestServer::TestServer(TestServerOptions options) : impl_(std::make_unique<Impl>
   state.close_idle_connections = impl.options.close_idle_connections;
   state.close_on_second_request = impl.options.close_on_second_request;
   state.connection_close = impl.options.connection_close;
+  state.tls_answer_delay = impl.options.tls_answer_delay;
   if (impl.options.tls) {
     auto& context = state.tls.emplace(ssl::context::tls_server);
     SSL_CTX* native = context.native_handle();
@@ -829,6 +856,11 @@ std::size_t TestServer::open_connections() const {
 std::size_t TestServer::max_open_connections() const {
   std::lock_guard lock(impl_->state->mutex);
   return impl_->state->max_open_connections;
+}
+
+std::size_t TestServer::max_tls_handshakes_at_once() const {
+  std::lock_guard lock(impl_->state->mutex);
+  return impl_->state->max_tls_handshakes;
 }
 
 FullBacklogListener::FullBacklogListener() {

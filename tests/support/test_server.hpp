@@ -3,6 +3,7 @@
 // behaviour of the client: statuses, sizes, delays, redirects, echoed headers, a changing body.
 // Beast stays behind the pimpl: including this header costs nothing.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -24,6 +25,9 @@ struct TestServerOptions {
   std::optional<KeyPair>
       tls{};  // HTTPS when set (cert_pem may be a chain: leaf then intermediates)
   std::optional<TlsVersion> tls_max_version{};  // with tls: cap the protocol (default: 1.3)
+  // With tls: each handshake waits this long after its ClientHello arrives before the server
+  // answers it, so that the handshakes a client starts together are in progress together.
+  std::chrono::milliseconds tls_answer_delay{0};
   // After each response (sent WITHOUT Connection: close), close the connection when no new
   // request has arrived within ~50 ms, as a server with a short keep-alive timeout does (and, as
   // nginx does then, without a TLS close_notify).
@@ -127,6 +131,10 @@ class TestServer {
   // seen the client close it, or has closed it itself).
   std::size_t max_open_connections() const;
   std::size_t open_connections() const;  // now
+  // The most TLS handshakes in progress at once: from the ClientHello's arrival to the end of
+  // the server's part. Capped at TLS 1.2 (full handshakes), the server's part ends before the
+  // client's, so this never exceeds what the client had in progress at once.
+  std::size_t max_tls_handshakes_at_once() const;
 
  private:
   struct Impl;
