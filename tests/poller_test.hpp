@@ -1,7 +1,12 @@
 #pragma once
 // Running the real poller binary in integration tests.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <chrono>
+#include <stdexcept>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -58,10 +63,21 @@ inline ProcessResult jq(std::string_view program, std::string_view input) {
   return run_process({"/usr/bin/jq", "-c", std::string(program)}, input);
 }
 
-// A loopback port nothing listens on: a connection to it is refused.
+// A loopback port nothing listens on: a connection to it is refused. The port stays bound (by a
+// socket that never listens, without SO_REUSEADDR) until the test process ends: a port merely
+// freed could be handed to a server of a test running beside this one, which would then get
+// this test's requests (seen in CI: a server counting 7 requests where its poller made 1).
 inline std::uint16_t closed_port() {
-  TestServer gone;
-  return gone.port();
+  int const fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    throw std::runtime_error("closed_port: cannot bind a loopback port");
+  }
+  return ntohs(address.sin_port);  // fd is left open on purpose: it holds the port
 }
 
 // The metrics URL poller logs once it listens ("serving metrics at http://ADDR:PORT/metrics"),

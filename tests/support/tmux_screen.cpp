@@ -1,5 +1,9 @@
 #include "support/tmux_screen.hpp"
 
+#include <signal.h>
+
+#include <cstdlib>
+
 #include <charconv>
 #include <stdexcept>
 #include <thread>
@@ -40,7 +44,14 @@ TmuxScreen::TmuxScreen(const std::vector<std::string>& argv, unsigned columns, u
   if (started.exit_code != 0) throw std::runtime_error("tmux new-session failed: " + started.err);
 }
 
-TmuxScreen::~TmuxScreen() { tmux({"kill-server"}); }
+TmuxScreen::~TmuxScreen() {
+  // kill-server hangs up the pane, but poller takes SIGHUP as "re-read the list" and would go on
+  // polling its test's ports, which later tests' servers get (seen in CI: servers counting
+  // requests nobody in their test made). End the pane's processes first.
+  auto const pane_pid = std::atoi(tmux({"display-message", "-p", "#{pane_pid}"}).out.c_str());
+  if (pane_pid > 0) ::kill(-pane_pid, SIGKILL);  // the pane's process group: the shell and poller
+  tmux({"kill-server"});
+}
 
 ProcessResult TmuxScreen::tmux(std::vector<std::string> args) const {
   // -f /dev/null: none of the user's settings; -u: UTF-8 whatever the test's locale.
