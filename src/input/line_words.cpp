@@ -1,11 +1,16 @@
 #include "poller/line_words.hpp"
 
 namespace poller {
-namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_line_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
-}  // namespace
+// A loop of our own: string_view::find_first_of calls memchr once per character of the line.
+bool is_one_plain_word(std::string_view line) {
+  for (char const c : line) {
+    if (is_line_blank(c) || c == '\'' || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
 
 LineWords split_line_words(std::string_view line) {
   LineWords out;
@@ -13,7 +18,7 @@ LineWords split_line_words(std::string_view line) {
   bool in_word = false;  // a word is open, even an empty one ('' is a word)
   for (std::size_t i = 0; i < line.size(); ++i) {
     char const c = line[i];
-    if (is_blank(c)) {
+    if (is_line_blank(c)) {
       if (in_word) out.words.push_back(std::move(word));
       word.clear();
       in_word = false;

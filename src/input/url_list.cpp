@@ -8,27 +8,16 @@
 namespace poller {
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
-// Whether a line is more than one word as it stands: a blank, quote or backslash in it. (A loop
-// of our own: string_view::find_first_of calls memchr once per character of the line.)
-bool is_one_plain_word(std::string_view line) {
-  for (char const c : line) {
-    if (is_blank(c) || c == '\'' || c == '"' || c == '\\') return false;
-  }
-  return true;
-}
-
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_line_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_line_blank(s.back())) s.remove_suffix(1);
   return s;
 }
 
 // A '#' after white space starts a comment; a '#' inside the URL is its fragment.
 std::string_view strip_trailing_comment(std::string_view line) {
   for (std::size_t i = 1; i < line.size(); ++i) {
-    if (line[i] == '#' && is_blank(line[i - 1])) return trim(line.substr(0, i));
+    if (line[i] == '#' && is_line_blank(line[i - 1])) return trim(line.substr(0, i));
   }
   return line;
 }
@@ -55,8 +44,8 @@ UrlList parse_url_list(std::string_view text, std::string_view file_name,
       list.errors.push_back(fmt::format("{}:{}: {}", file_name, line_number, reason));
     };
 
-    // Most lines are a URL alone: without a blank, quote or backslash the line is the URL, and
-    // cutting it into words (a string and a vector each) would cost more than parsing it.
+    // Most lines are a URL alone: then the line is the URL, and cutting it into words (a string
+    // and a vector each) would cost more than parsing it.
     std::string_view url = line;
     LineWords split;
     if (!is_one_plain_word(line)) {

@@ -13,6 +13,13 @@ struct LineWords {
   std::string error;  // "unbalanced ' quote", ...; words are then incomplete
 };
 
+// What separates words: space, tab, CR, VT, FF.
+bool is_line_blank(char c);
+
+// Whether split_line_words would give `line` back as its one word: no blank, quote or backslash
+// in it. Cheap, for the many lines that are a URL alone.
+bool is_one_plain_word(std::string_view line);
+
 // Blanks (space, tab, CR, VT, FF) separate words. '…' keeps everything up to the next ' as it
 // is; "…" does too, but a backslash there escapes " and \ (and stays before anything else); a
 // backslash outside quotes keeps the next character as it is. A # that begins a word, outside
