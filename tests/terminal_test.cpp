@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -223,6 +224,61 @@ TEST_F(BoardTest, SigtermAndTheLastRoundGiveTheTerminalBackToo) {
   EXPECT_EQ(screen.wait_for_exit(screen_bound), 1) << screen.capture();
   EXPECT_EQ(screen.pane_format("#{alternate_on}#{cursor_flag}"), "01");
   EXPECT_EQ(count_of(screen.capture(), "Connection refused"), 3u) << screen.capture();
+}
+
+// Whether process `pid` ends (or is a zombie: ended, not yet reaped) within `bound`.
+bool process_ends(int pid, std::chrono::milliseconds bound) {
+  auto const deadline = std::chrono::steady_clock::now() + bound;
+  for (;;) {
+    auto const stat = read_text_file("/proc/" + std::to_string(pid) + "/stat");
+    auto const state = stat.rfind(") ");  // after the command name, which may hold anything
+    if (stat.empty() || (state != std::string::npos && stat.substr(state + 2, 1) == "Z"))
+      return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+// A terminal that goes away sends SIGHUP, which poller otherwise takes as "re-read the list":
+// it must end the run, not leave poller polling for nobody. It did, with the board and with
+// nothing written to the terminal; a line written to it failed (EIO) and ended the run.
+class TerminalHangup : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TerminalHangup, EndsTheRunAndItsRequests) {
+  TestServer server;
+  TmuxScreen screen({POLLER_BINARY, "--format", GetParam(), "--interval", "100ms",
+                     server.url("/health")},
+                    120, 10);
+  ASSERT_TRUE(screen.wait_until([&](auto const&) { return server.requests_served() >= 2; },
+                                screen_bound))
+      << screen.capture();
+  int const pid = screen.command_pid();
+  ASSERT_GT(pid, 0);
+  screen.hang_up();
+  bool const ended = process_ends(pid, screen_bound);
+  if (!ended) ::kill(pid, SIGKILL);  // no poller outlives its test, to poll another's server
+  EXPECT_TRUE(ended);
+  // And no request after it: five rounds' time without one.
+  auto const served = server.requests_served();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(server.requests_served(), served);
+}
+
+INSTANTIATE_TEST_SUITE_P(Terminal, TerminalHangup, ::testing::Values("none", "line", "board"));
+
+TEST(KillHup, InATerminalThatIsStillThereReloadsTheList) {
+  TestServer server;
+  TempDir dir;
+  auto const list = dir.write_file("urls.txt", server.url("/before") + "\n");
+  TmuxScreen screen({POLLER_BINARY, "--format", "line", "--interval", "100ms", list}, 160, 20);
+  ASSERT_TRUE(screen.wait_for_text("/before", screen_bound)) << screen.capture();
+  dir.write_file("urls.txt", server.url("/after") + "\n");
+  ASSERT_GT(screen.command_pid(), 0);
+  ::kill(screen.command_pid(), SIGHUP);
+  EXPECT_TRUE(screen.wait_for_text("SIGHUP: reloaded", screen_bound)) << screen.capture();
+  EXPECT_TRUE(screen.wait_for_text("/after", screen_bound)) << screen.capture();
+  EXPECT_FALSE(process_ends(screen.command_pid(), 300ms));
+  EXPECT_EQ(screen.capture().find("terminal hung up"), std::string::npos) << screen.capture();
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "poller/result_store.hpp"
 #include "poller/shard.hpp"
 #include "schedule.hpp"
+#include "terminal_hangup.hpp"
 #include "poller/sources.hpp"
 #include "poller/stats.hpp"
 #include "poller/url_list.hpp"
@@ -252,7 +253,12 @@ class Poller {
   void wait_for_signal() {
     signals_.async_wait([this](error_code ec, int signal) {
       if (ec) return;
-      if (signal == SIGHUP && lanes_) {
+      if (signal == SIGHUP && terminal_hangup_.happened()) {
+        // The terminal went away: as a program with no SIGHUP handler would, the run ends.
+        spdlog::info("SIGHUP: the terminal hung up: stopping");
+        stopped_by_signal_ = true;
+        stop();
+      } else if (signal == SIGHUP && lanes_) {
         // Lanes take the new list at once: each at its next round, a new origin at the next tick.
         reload();
         lanes_->update(targets_);
@@ -299,6 +305,7 @@ class Poller {
   std::unique_ptr<OutputSink> sink_;
   net::steady_timer round_timer_;
   net::signal_set signals_;
+  TerminalHangup const terminal_hangup_;  // tells a terminal's SIGHUP from a request to reload
   ResultStore store_;
   // With --metrics-listen only. The server renders the store: declared after it, gone before.
   std::unique_ptr<MetricsServer> metrics_server_;

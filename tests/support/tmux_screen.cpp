@@ -45,9 +45,10 @@ TmuxScreen::TmuxScreen(const std::vector<std::string>& argv, unsigned columns, u
 }
 
 TmuxScreen::~TmuxScreen() {
-  // kill-server hangs up the pane, but poller takes SIGHUP as "re-read the list" and would go on
-  // polling its test's ports, which later tests' servers get (seen in CI: servers counting
-  // requests nobody in their test made). End the pane's processes first.
+  // kill-server hangs up the pane, which ends poller; but a poller that missed it (the bug
+  // TerminalHangup tests) would go on polling its test's ports, which later tests' servers get
+  // (seen in CI: servers counting requests nobody in their test made). Cleaning up does not rest
+  // on what is under test: the pane's processes are killed first.
   auto const pane_pid = std::atoi(tmux({"display-message", "-p", "#{pane_pid}"}).out.c_str());
   if (pane_pid > 0) ::kill(-pane_pid, SIGKILL);  // the pane's process group: the shell and poller
   tmux({"kill-server"});
@@ -109,6 +110,8 @@ std::string TmuxScreen::pane_format(const std::string& format) const {
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
+
+void TmuxScreen::hang_up() const { tmux({"kill-server"}); }
 
 int TmuxScreen::command_pid() const {
   auto const text = read_text_file(dir_.path() + "/pid");

@@ -39,6 +39,9 @@ class TmuxScreen {
   std::string pane_format(const std::string& format) const;
   // The pid the command got (written by the pane's shell before it ran the command).
   int command_pid() const;
+  // The terminal goes away, as a closed window or a dropped ssh session: tmux's server is killed
+  // and its pane hung up, which sends SIGHUP to the programs in it. Nothing is killed here.
+  void hang_up() const;
 
  private:
   ProcessResult tmux(std::vector<std::string> args) const;
