@@ -106,7 +106,9 @@ TEST(ListOptions, ANameLabelsTheUrlInLogJsonWriteOutAndLine) {
   auto line = run_poller({"--once", "--format", "line", "--color", "never", list});
 
   EXPECT_EQ(json.exit_code, 1);
-  EXPECT_EQ(log_messages(json.err), std::vector<std::string>{"shop # eu: HTTP status 503"});
+  // The log line names the URL beside the name: where to look.
+  EXPECT_EQ(log_messages(json.err),
+            std::vector<std::string>{"shop # eu (" + named + "): HTTP status 503"});
   auto const names = jq(".name", json.out);
   EXPECT_EQ(names.out, "\"shop # eu\"\n\"" + unnamed + "\"\n") << json.out;
   EXPECT_EQ(write_out.out, "shop # eu 503\n" + unnamed + " 200\n");

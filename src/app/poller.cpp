@@ -218,7 +218,13 @@ class Poller {
 
   static void log_result(const FetchResult& result) {
     if (!result.ok()) {
-      spdlog::error("{}: {}", result.target->label(), result.error->message);
+      // A named URL's log line gives the URL too: the name says which check, the URL where to
+      // look.
+      auto const& target = *result.target;
+      if (target.name.empty())
+        spdlog::error("{}: {}", target.display_url, result.error->message);
+      else
+        spdlog::error("{} ({}): {}", target.name, target.display_url, result.error->message);
     } else if (spdlog::should_log(spdlog::level::debug)) {
       // Checked first: the arguments would be formatted even with the line switched off.
       spdlog::debug("{}: {} {} bytes in {}{}", result.url_effective, *result.status, result.bytes,
