@@ -246,11 +246,11 @@ class TerminalHangup : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TerminalHangup, EndsTheRunAndItsRequests) {
   TestServer server;
-  TmuxScreen screen({POLLER_BINARY, "--format", GetParam(), "--interval", "100ms",
-                     server.url("/health")},
-                    120, 10);
-  ASSERT_TRUE(screen.wait_until([&](auto const&) { return server.requests_served() >= 2; },
-                                screen_bound))
+  TmuxScreen screen(
+      {POLLER_BINARY, "--format", GetParam(), "--interval", "100ms", server.url("/health")}, 120,
+      10);
+  ASSERT_TRUE(
+      screen.wait_until([&](auto const&) { return server.requests_served() >= 2; }, screen_bound))
       << screen.capture();
   int const pid = screen.command_pid();
   ASSERT_GT(pid, 0);

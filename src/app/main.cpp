@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit status: 0 every fetch succeeded (or stdout's reader went away), 1 at least one fetch "
       "failed, 2 usage or input error.\nSignals: SIGINT/SIGTERM stop cleanly, SIGHUP re-reads "
-      "the list files before the next round (a terminal's hang-up stops), SIGUSR1 prints a summary on stderr.");
+      "the list files before the next round (a terminal's hang-up stops), SIGUSR1 prints a summary "
+      "on stderr.");
 
   try {
     app.parse(argc, argv);
