@@ -3,7 +3,7 @@
 #   gnuplot -e "roundfile='...'; deadfile='...'; lower=0.5; outfile='...'; charttitle='...'" parallel.gp
 # roundfile (or ''): bar label (\n: a new line), seconds. deadfile (or ''): a header row (the
 # key's titles), then a bucket label and the percent of round starts within it for -Z all
-# rounds, -Z rounds 2 and later, sequential (NaN: not run).
+# rounds, -Z rounds 2 and later, sequential.
 set terminal pngcairo size 1200,620 font "DejaVu Sans,11"
 set output outfile
 panels = (roundfile ne '') + (deadfile ne '')

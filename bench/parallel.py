@@ -388,7 +388,12 @@ def main():
     # above so that a paste into RESULTS.md carries it.
     title = (f"-Z (issue 14), bench/parallel.py {measured}, {ORIGINS} origins x {PER_HOST} URLs, "
              f"{DELAY * 1000:.0f} ms per response; load average at the start {load}")
-    if parallel_chart.draw(title, round_bars, PER_HOST * DELAY, dead_lanes):
+    try:
+        drawn = parallel_chart.draw(title, round_bars, PER_HOST * DELAY, dead_lanes)
+    except (OSError, subprocess.CalledProcessError) as error:  # the figures still get printed
+        print(f"parallel.py: no chart: {error}", file=sys.stderr)
+        drawn = False
+    if drawn:
         lines[4:4] = ["![-Z: a round against its lower bound, and the round-start lateness "
                       "beside a dead origin](parallel.png)", ""]
     if "rss" in SECTIONS or "cpu" in SECTIONS:

@@ -3,7 +3,6 @@ the round of ORIGINS x PER_HOST URLs against its lower bound, and the round-star
 the dead-origin run. Only the panels of the sections that ran; the data files go to
 bench/.work/parallel/ (not in git)."""
 
-import math
 import os
 import subprocess
 from pathlib import Path
@@ -21,9 +20,8 @@ MODES = (("-Z", "-Z all rounds"), ("-Z, rounds 2 and later", "-Z rounds 2 and la
 
 
 def share(buckets, le):
-    """Percent of round starts within le, NaN when the histogram could not be read."""
-    total = buckets.get("+Inf", 0)
-    return 100 * buckets.get(le, 0) / total if total else math.nan
+    """Percent of round starts within le."""
+    return 100 * buckets.get(le, 0) / buckets["+Inf"]
 
 
 def write_round_data(bars):
@@ -36,21 +34,24 @@ def write_round_data(bars):
 
 
 def write_dead_data(dead):
-    """dead: parallel.py's mode -> ({le: cumulative count}, ticks skipped); a mode not run, or
-    whose histogram could not be read, is NaN."""
+    """dead: parallel.py's mode -> ({le: cumulative count}, ticks skipped). A mode not measured,
+    or whose histogram could not be read, gets bars of 0 and says so in the key (gnuplot stops
+    at a histogram column with no valid point)."""
     path = WORK / "dead.dat"
-    titles = []
+    titles, columns = [], []
     for mode, label in MODES:
         buckets, skipped = dead.get(mode, ({}, 0))
-        # The counts belong in the key: a run that skips ticks (sequential beside the dead
-        # origin) has few round starts, all on time, and its bars alone would flatter it.
-        titles.append(f'"{label}: {buckets.get("+Inf", 0)} round starts, {skipped} ticks '
-                      'skipped"')
+        if buckets.get("+Inf", 0):
+            # The counts belong in the key: a run that skips ticks (sequential beside the dead
+            # origin) has few round starts, all on time, and its bars alone would flatter it.
+            titles.append(f'"{label}: {buckets["+Inf"]} round starts, {skipped} ticks skipped"')
+            columns.append([share(buckets, le) for le, _ in WITHIN])
+        else:
+            titles.append(f'"{label}: not measured (no histogram)"')
+            columns.append([0.0] * len(WITHIN))
     rows = ["within " + " ".join(titles)]  # the header row, for gnuplot's columnheader
-    for le, label in WITHIN:
-        cells = [share(dead.get(mode, ({}, 0))[0], le) for mode, _ in MODES]
-        rows.append(f'"{label}" ' + " ".join("NaN" if math.isnan(c) else f"{c:.6f}"
-                                             for c in cells))
+    for i, (_, label) in enumerate(WITHIN):
+        rows.append(f'"{label}" ' + " ".join(f"{column[i]:.6f}" for column in columns))
     path.write_text("\n".join(rows) + "\n")
     return path
 
