@@ -18,7 +18,13 @@ counts the connections it accepts. Every request goes to 127.0.0.0/8 only.
 
 Settings (environment): BENCH_ORIGINS (200), BENCH_URLS_PER_HOST (10), BENCH_DELAY_MS (50),
 BENCH_REPS (3), BENCH_PORT (28520, and the next two), BENCH_POLLER (build/release/src/poller),
-BENCH_DEAD_ROUNDS (10), BENCH_SECTIONS (round,dead,cpu,rss: the sections to run), BENCH_CPU_N (2000). Prints a Markdown section for bench/RESULTS.md.
+BENCH_DEAD_ROUNDS (10), BENCH_SECTIONS (round,dead,cpu,rss: the sections to run), BENCH_CPU_N (2000).
+
+Writes:
+- stdout: the Markdown section "## Concurrent hosts (-Z, issue 14)" for bench/RESULTS.md, pasted
+  there by hand (it links the chart, so the paste carries it);
+- bench/parallel.png (bench/parallel_chart.py, bench/parallel.gp): sections 1 and 2, whichever
+  ran; left as it is when neither did. Its data files go to bench/.work/parallel/ (not in git).
 """
 
 import asyncio
@@ -33,6 +39,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+import parallel_chart
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -124,6 +132,7 @@ def median(values):
 
 
 def round_trip_section():
+    """Returns the Markdown lines and the chart's bars: ((label, seconds), ...)."""
     addresses = [host(i) for i in range(ORIGINS)]
     server = DelayServer(addresses, PORT)
     urls = [f"http://{a}:{PORT}/u{j}" for a in addresses for j in range(PER_HOST)]
@@ -169,7 +178,10 @@ def round_trip_section():
               f"server's and the loop's time per response), so {round_time / chain:.2f} x the "
               "chain.", "",
               f"Goal: a round <= 1.1 x 0.5 s: **{'met' if verdict else 'not met'}**.", ""]
-    return lines
+    bars = (("poller -Z round\\n(3 rounds - 1) / 2", round_time),
+            ("poller -Z --once\\nprocess included", median([r[0] for r in rows["poller"]])),
+            ("curl -Z\\nprocess included", median([r[0] for r in rows["curl"]])))
+    return lines, bars
 
 
 def metrics_lateness(url):
@@ -188,6 +200,8 @@ def scrape(metrics_port):
 
 
 def dead_origin_section():
+    """Returns the Markdown lines and, for the chart, mode -> ({le: cumulative count}, ticks
+    skipped)."""
     healthy = [host(i) for i in range(1, 100)]
     dead_port = PORT + 1
     server = DelayServer(healthy, PORT + 2)
@@ -242,7 +256,7 @@ def dead_origin_section():
     lines += ["", f"Goal: with -Z the lateness p99 < 5 ms and 0 ticks skipped by healthy lanes: "
               f"{'; '.join(verdicts)}. Without -Z every round waits for the dead "
               "origin's connect timeout (10 s) and the next rounds are late by that much.", ""]
-    return lines
+    return lines, {mode: (figures[0], figures[2]) for mode, figures in results.items()}
 
 
 def start_shard_nginx():
@@ -358,13 +372,30 @@ def load_average():
 def main():
     if not os.access(POLLER, os.X_OK):
         sys.exit(f"no poller binary at {POLLER}")
+    measured = time.strftime('%Y-%m-%d %H:%M %Z')
+    load = load_average()
     lines = ["## Concurrent hosts (-Z, issue 14)", "",
-             f"Measured {time.strftime('%Y-%m-%d %H:%M %Z')} by bench/parallel.py "
-             "(BENCH_ONLY=parallel bench/run).", ""]
+             f"Measured {measured} by bench/parallel.py (BENCH_ONLY=parallel bench/run); load "
+             f"average at the start {load}.", ""]
+    round_bars = dead_lanes = None
     if "round" in SECTIONS:
-        lines += round_trip_section() + [""]
+        section, round_bars = round_trip_section()
+        lines += section + [""]
     if "dead" in SECTIONS:
-        lines += dead_origin_section() + [""]
+        section, dead_lanes = dead_origin_section()
+        lines += section + [""]
+    # Drawn now, before the slower sections, from what ran; the chart goes right after the lines
+    # above so that a paste into RESULTS.md carries it.
+    title = (f"-Z (issue 14), bench/parallel.py {measured}, {ORIGINS} origins x {PER_HOST} URLs, "
+             f"{DELAY * 1000:.0f} ms per response; load average at the start {load}")
+    try:
+        drawn = parallel_chart.draw(title, round_bars, PER_HOST * DELAY, dead_lanes)
+    except (OSError, subprocess.CalledProcessError) as error:  # the figures still get printed
+        print(f"parallel.py: no chart: {error}", file=sys.stderr)
+        drawn = False
+    if drawn:
+        lines[4:4] = ["![-Z: a round against its lower bound, and the round-start lateness "
+                      "beside a dead origin](parallel.png)", ""]
     if "rss" in SECTIONS or "cpu" in SECTIONS:
         shard, nginx = start_shard_nginx()
         try:

@@ -1,5 +1,9 @@
 #!/usr/bin/python3
-"""Turns bench/.work/results.json (from measure.py) into bench/RESULTS.md and bench/chart.png."""
+"""Turns bench/.work/results.json (from measure.py) into bench/RESULTS.md and bench/chart.png.
+
+RESULTS.md is rewritten, but its "## " sections that this script does not make (kept by hand:
+issue 11's, issue 14's from bench/parallel.py) are carried over unchanged after the generated
+ones, in their order (kept_sections.py)."""
 
 import json
 import math
@@ -9,11 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import kept_sections
+
 BENCH = Path(__file__).resolve().parent
 WORK = Path(os.environ.get("BENCH_WORK", BENCH / ".work"))
 MIB = 1024 * 1024
 TOOLS = ["poller", "curl", "aiohttp", "wrk"]
 SCHEMES = ["http", "https"]
+FAILED_SECTIONS = "## Failed sections"  # made only when a section failed
 
 data = json.loads((WORK / "results.json").read_text())
 settings, machine, commands = data["settings"], data["machine"], data["commands"]
@@ -388,7 +395,7 @@ def main():
         "",
     ]
     if data["errors"]:
-        out += ["## Failed sections", ""]
+        out += [FAILED_SECTIONS, ""]
         out += [f"- **{name}**: `{error}`" for name, error in data["errors"].items()]
         out += [""]
     out += ["## Targets", ""]
@@ -459,7 +466,10 @@ def main():
             "under `/usr/bin/time -f %M`.", "", "```"]
     out += [f"# {key}\n{command}" for key, command in commands.items()]
     out += ["```", ""]
-    (BENCH / "RESULTS.md").write_text("\n".join(out))
+    results = BENCH / "RESULTS.md"
+    old = results.read_text() if results.exists() else ""
+    results.write_text(kept_sections.append_kept("\n".join(out), old,
+                                                 also_generated=[FAILED_SECTIONS]))
     return 1 if data["errors"] else 0
 
 
