@@ -182,6 +182,10 @@ TEST(LineOptions, EachBadLineSaysWhy) {
   EXPECT_EQ(error({"--name", ""}),
             "--name: give a label (it names the URL in logs, output and metrics)");
   EXPECT_EQ(error({"--name", "a\nb"}), "--name: \"a\\nb\" holds a control character");
+  // JSON and the metrics are UTF-8: a stray byte, or a C1 control (U+009B, CSI), is refused.
+  EXPECT_EQ(error({"--name", "caf\xe9"}), "--name: \"caf\\xe9\" is not UTF-8 text");
+  EXPECT_EQ(error({"--name", "a\xc2\x9b"}), "--name: \"a\\xc2\\x9b\" holds a control character");
+  EXPECT_EQ(error({"--name", "café ✓"}), "");
   EXPECT_EQ(error({"-m", "1s", "extra"}),
             "\"extra\" after the URL is not an option (one URL per line, then options)");
   EXPECT_EQ(error({"--help"}), "unknown option --help (see poller --help)");

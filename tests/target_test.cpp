@@ -132,6 +132,18 @@ TEST(Target, RejectsOtherSchemesNamingTheScheme) {
   EXPECT_TRUE(contains(parsed.error, "ftp")) << parsed.error;
 }
 
+TEST(Target, AnUnparsableUrlNamesTheCharacterToPercentEncodeAndWhere) {
+  EXPECT_EQ(parse_target("http://example.com/caf\xe9").error,
+            "byte 0xE9 at column 23 must be percent-encoded (%E9)");
+  EXPECT_EQ(parse_target("http://example.com/a|b").error,
+            "'|' at column 21 must be percent-encoded (%7C)");
+  EXPECT_EQ(parse_target("http://example.com/{id}").error,
+            "'{' at column 20 must be percent-encoded (%7B)");
+  // Encoded, each is a URL.
+  EXPECT_TRUE(parse_target("http://example.com/caf%E9").target);
+  EXPECT_TRUE(parse_target("http://example.com/a%7Cb").target);
+}
+
 // --- redact_password ------------------------------------------------------------------------
 
 TEST(TargetRedactPassword, RemovesOnlyThePassword) {

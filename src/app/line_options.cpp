@@ -20,13 +20,14 @@ std::string option_name(const CLI::Option& option) {
   return names.empty() ? "-" + option.get_snames().front() : "--" + names.front();
 }
 
-// A --name goes into log lines, JSON and metric labels: one line of printable text.
+// A --name goes into log lines, JSON and metric labels: one line of printable UTF-8 text (JSON
+// and the Prometheus exposition are UTF-8; a stray byte would make a record unreadable).
 std::string check_name(const std::string& name) {
   if (name.empty()) return "--name: give a label (it names the URL in logs, output and metrics)";
-  bool const has_control = std::any_of(name.begin(), name.end(), [](unsigned char c) {
-    return c < 0x20 || c == 0x7f;
-  });
-  if (has_control) return "--name: \"" + escape_control_characters(name) + "\" holds a control character";
+  auto const shown = escape_control_characters(name);
+  if (!is_valid_utf8(name)) return "--name: \"" + shown + "\" is not UTF-8 text";
+  // Escaped, a name with a control character (C0, DEL, C1) reads differently.
+  if (shown != name) return "--name: \"" + shown + "\" holds a control character";
   return {};
 }
 

@@ -28,6 +28,20 @@ bool is_host_name_byte(unsigned char c) {
          std::string_view("-._~!$&'()*+,;=").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
+// What the error of an unparsable URL names: the first character RFC 3986 never allows as it is
+// (a byte that is not ASCII, '"', '<', '>', '\\', '^', '`', '{', '|', '}'), which the user must
+// percent-encode; Boost.URL says only "leftover".
+std::optional<std::string> character_to_encode(std::string_view text) {
+  constexpr std::string_view allowed = "-._~:/?#[]@!$&'()*+,;=%";
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto const c = static_cast<unsigned char>(text[i]);
+    if (std::isalnum(c) || allowed.find(text[i]) != std::string_view::npos) continue;
+    auto const shown = c >= 0x80 ? fmt::format("byte 0x{:02X}", c) : fmt::format("'{}'", text[i]);
+    return fmt::format("{} at column {} must be percent-encoded (%{:02X})", shown, i + 1, c);
+  }
+  return std::nullopt;
+}
+
 // A Location as an error message may show it: the server chose every byte of it.
 std::string quoted_location(std::string_view location) {
   return escape_control_characters(redact_password(location));
@@ -193,6 +207,7 @@ ParsedTarget parse_target(std::string_view text) {
     if (text.find("://") == std::string_view::npos) {
       return {std::nullopt, "not an absolute URL (expected http:// or https://)"};
     }
+    if (auto const reason = character_to_encode(text)) return {std::nullopt, *reason};
     return {std::nullopt, fmt::format("unparsable URL ({})", parsed.error().message())};
   }
   auto target = make_target(*parsed);
