@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -28,6 +29,7 @@ struct FileText {
   std::string error;         // "cannot read: ...", "is a directory ..."; empty when read
   int error_number = 0;      // errno of a failed open or read
   bool not_regular = false;  // set (and nothing read) only when `may_block` is false
+  bool regular = false;      // a regular file: read again on SIGHUP
 };
 
 // Reads a list file whole. Without `may_block` the file is opened O_NONBLOCK — opening a FIFO
@@ -48,6 +50,7 @@ FileText read_list_file(const std::string& path, bool may_block) {
   } else if (!may_block && !S_ISREG(info.st_mode)) {
     result.not_regular = true;
   } else {
+    result.regular = S_ISREG(info.st_mode);
     char buffer[65536];
     for (;;) {
       auto const n = ::read(fd, buffer, sizeof buffer);
@@ -101,6 +104,7 @@ SourceList::SourceList(const std::vector<std::string>& operands, LineOptionsPars
     }
     sources_.push_back(std::move(source));
     targets_.push_back(std::move(targets));
+    reread_.push_back(false);
   }
 }
 
@@ -113,6 +117,9 @@ UrlList SourceList::reload(std::vector<std::string>& not_reread) {
 UrlList SourceList::read(bool at_start, std::vector<std::string>* not_reread) {
   UrlList list;
   std::vector<std::vector<Target>> targets = targets_;
+  // A regular file is read again on every SIGHUP: its targets are moved into the list, not kept
+  // here as well (10,000 URLs held twice cost 4 MiB).
+  std::vector<bool> reread(sources_.size(), false);
   for (std::size_t i = 0; i < sources_.size(); ++i) {
     auto const& source = sources_[i];
     if (source.kind == Source::Kind::url) continue;
@@ -128,6 +135,13 @@ UrlList SourceList::read(bool at_start, std::vector<std::string>* not_reread) {
       continue;
     }
     auto file = read_list_file(source.operand, at_start);
+    if (file.not_regular && reread_[i]) {
+      // Its URLs were not kept (a regular file is read again): the reload fails, the run keeps
+      // the list it has.
+      list.errors.push_back(fmt::format("{}: not a regular file any more (a FIFO?): not read again",
+                                        escape_control_characters(source.operand)));
+      continue;
+    }
     if (file.not_regular) {
       not_reread->push_back(fmt::format("{} (not a regular file)", source.operand));
       continue;
@@ -146,16 +160,29 @@ UrlList SourceList::read(bool at_start, std::vector<std::string>* not_reread) {
     auto const list_dir = std::filesystem::path(source.operand).parent_path().string();
     auto parsed = parse_url_list(file.text, source.operand, parse_options_, list_dir);
     targets[i] = std::move(parsed.targets);
+    reread[i] = file.regular;
     list.errors.insert(list.errors.end(), parsed.errors.begin(), parsed.errors.end());
   }
-  for (auto const& some : targets)
-    list.targets.insert(list.targets.end(), some.begin(), some.end());
+  std::size_t count = 0;
+  for (auto const& some : targets) count += some.size();
+  list.targets.reserve(count);
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (reread[i]) {
+      std::move(targets[i].begin(), targets[i].end(), std::back_inserter(list.targets));
+      std::vector<Target>().swap(targets[i]);  // its memory too (`= {}` keeps the capacity)
+    } else {
+      list.targets.insert(list.targets.end(), targets[i].begin(), targets[i].end());
+    }
+  }
   if (list.targets.empty() && list.errors.empty()) {
     list.errors.push_back(sources_.size() == 1
                               ? fmt::format("{}: no URL in the list", sources_.front().operand)
                               : fmt::format("no URL in any of {}", files()));
   }
-  if (list.ok()) targets_ = std::move(targets);
+  if (list.ok()) {
+    targets_ = std::move(targets);
+    reread_ = std::move(reread);
+  }
   return list;
 }
 

@@ -46,7 +46,10 @@ class SourceList {
 
   std::vector<Source> sources_;
   LineOptionsParser parse_options_;
-  std::vector<std::vector<Target>> targets_;  // per source, as last read without error
+  // Per source, as last read without error: what a reload keeps for the sources it does not
+  // read again (empty for a regular file, which it does).
+  std::vector<std::vector<Target>> targets_;
+  std::vector<bool> reread_;  // per source: a regular file when last read
 };
 
 }  // namespace poller
