@@ -210,6 +210,8 @@ TEST(Cli, WriteOutTemplateIsReadFromAFileWithAt) {
   auto result = run_poller({"--once", "--format", "none", "-w", "@" + format, server.url("/a")});
   auto missing = run_poller({"--once", "-w", "@" + dir.path() + "/absent.txt", server.url("/a")});
   auto from_stdin = run_poller({"--once", "-w", "@-", server.url("/a")});
+  // A directory opens, and fails at its first read: an error, not an empty template.
+  auto directory = run_poller({"--once", "-w", "@" + dir.path(), server.url("/a")});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, "code=200 url=" + server.url("/a") + "\n");
@@ -218,6 +220,10 @@ TEST(Cli, WriteOutTemplateIsReadFromAFileWithAt) {
                              "/absent.txt: cannot read: No such file or directory\n");
   EXPECT_EQ(from_stdin.exit_code, 2);
   EXPECT_NE(from_stdin.err.find("-w @FILE"), std::string::npos) << from_stdin.err;
+  EXPECT_EQ(directory.exit_code, 2);
+  EXPECT_EQ(directory.err,
+            "poller: --write-out @" + dir.path() + ": cannot read: Is a directory\n");
+  EXPECT_EQ(server.requests_served(), 1u);  // the first run's: the others fetch nothing
 }
 
 TEST(Cli, JsonTimesAreFixedPointSecondsNeverAnExponent) {

@@ -1,41 +1,14 @@
 #include "request_body.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <memory>
 
 #include <fmt/format.h>
 
+#include "poller/option_file.hpp"
 #include "poller/usage_error.hpp"
 
 namespace poller {
 namespace {
-
-struct FileClose {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
-// The whole file, or why not (errno's words).
-std::string read_file(const std::string& option, const std::filesystem::path& path) {
-  auto const fail = [&] {
-    return UsageError(
-        fmt::format("{} @{}: cannot read: {}", option, path.string(), std::strerror(errno)));
-  };
-  std::unique_ptr<std::FILE, FileClose> file(std::fopen(path.c_str(), "rb"));
-  if (!file) throw fail();
-  std::string bytes;
-  char chunk[64 * 1024];
-  for (;;) {
-    auto const n = std::fread(chunk, 1, sizeof chunk, file.get());
-    bytes.append(chunk, n);
-    if (n < sizeof chunk) break;
-  }
-  // A directory opens, and fails at the first read (EISDIR).
-  if (std::ferror(file.get())) throw fail();
-  return bytes;
-}
 
 // A piece of the body: TEXT as it is, or the contents of @FILE.
 std::string piece_of(const BodyOption& option, const std::filesystem::path& base_directory) {
@@ -50,7 +23,7 @@ std::string piece_of(const BodyOption& option, const std::filesystem::path& base
   }
   std::filesystem::path path(file_name);
   if (path.is_relative() && !base_directory.empty()) path = base_directory / path;
-  auto bytes = read_file(name, path);
+  auto bytes = read_option_file(name, path);
   if (option.kind == BodyOption::Kind::data) {
     // curl's -d @FILE: a text file's line breaks (and NUL bytes) are not part of the form data.
     std::erase_if(bytes, [](char c) { return c == '\r' || c == '\n' || c == '\0'; });

@@ -2,15 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "poller/json_record.hpp"
+#include "poller/option_file.hpp"
 #include "poller/target.hpp"
 #include "poller/usage_error.hpp"
 
@@ -32,13 +29,7 @@ std::string write_out_template_text(std::string_view argument) {
         "--write-out @-: a template from standard input is not supported (standard "
         "input may be the URL list); put it in a file and give -w @FILE");
   }
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  if (file) text << file.rdbuf();
-  if (!file || file.bad()) {
-    throw UsageError(fmt::format("--write-out @{}: cannot read: {}", path, std::strerror(errno)));
-  }
-  return text.str();
+  return read_option_file("--write-out", path);
 }
 
 WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
