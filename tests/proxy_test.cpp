@@ -168,7 +168,7 @@ TEST(ProxyRequest, PlainHttpThroughAProxyUsesTheAbsoluteUrlWithoutUserinfo) {
   Proxy const proxy = parse_proxy("http://me:secret@127.0.0.1:3128", "--proxy");
   auto const target = parse_target("http://user:pass@example.com:8080/a?b=1#frag").target.value();
   std::string out;
-  RequestFormatter(options).format(target, true, &proxy, out);
+  RequestFormatter(options).format(target, {"GET", false}, true, &proxy, out);
   EXPECT_EQ(out,
             "GET http://example.com:8080/a?b=1 HTTP/1.1\r\n"
             "Host: example.com:8080\r\n"

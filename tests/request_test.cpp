@@ -16,7 +16,8 @@ Target target_of(std::string_view url) {
 
 std::string request_for(const RequestConfig& options, std::string_view url, bool to_listed_origin = true) {
   std::string out = "left over from the last request";
-  RequestFormatter(options).format(target_of(url), to_listed_origin, nullptr, out);
+  RequestFormatter const formatter(options);
+  formatter.format(target_of(url), formatter.first_method(), to_listed_origin, nullptr, out);
   return out;
 }
 

@@ -55,10 +55,6 @@ class RequestFormatter {
   // only be wrong); after a redirect dropped the body, no header describes it, -H's included.
   void format(const Target& target, RequestMethod method, bool to_listed_origin, const Proxy* proxy,
               std::string& out) const;
-  void format(const Target& target, bool to_listed_origin, const Proxy* proxy,
-              std::string& out) const {
-    format(target, first_method(), to_listed_origin, proxy, out);
-  }
 
   // The CONNECT request that asks `proxy` for a tunnel to `origin` (https through a proxy).
   void format_connect(const Origin& origin, const Proxy& proxy, std::string& out) const;
