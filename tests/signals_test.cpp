@@ -1,5 +1,6 @@
 // SIGINT and SIGTERM end a run cleanly; SIGHUP re-reads the URL list.
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -179,6 +180,59 @@ TEST(Signals, ControlBytesOfAReloadedListReachTheLogEscaped) {
   EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find('\x07'), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find("\xc2\x9b"), std::string::npos) << result.err;
+}
+
+// A SIGHUP (or SIGUSR1) that comes while the list is still being read, before the run has its
+// handler, is held and then taken as a reload request; its default action would kill poller.
+TEST(Signals, SighupWhileTheListIsStillBeingReadIsTakenOnceTheRunStarts) {
+  TestServer server;
+  TempDir dir;
+  auto const list = dir.path() + "/list.fifo";
+  ASSERT_EQ(::mkfifo(list.c_str(), 0600), 0);
+  Process poller(poller_command({"--once", list}));
+  std::this_thread::sleep_for(200ms);  // poller waits in open() for a writer to the FIFO
+  poller.send_signal(SIGHUP);
+  poller.send_signal(SIGUSR1);
+  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(poller.running()) << poller.stderr_text();
+
+  int const writer = ::open(list.c_str(), O_WRONLY);
+  ASSERT_GE(writer, 0);
+  auto const text = lines({server.url("/a")});
+  ASSERT_EQ(::write(writer, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  ::close(writer);
+  auto const result = poller.wait(output_bound);
+
+  EXPECT_EQ(result.term_signal, 0);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "/a\n");
+}
+
+// A record under way when SIGTERM comes is finished: the reader (here always reading) gets whole
+// NDJSON lines only. Records of 100 KB outgrow the pipe, so each one waits for the reader.
+void expect_whole_records_after_sigterm(std::initializer_list<std::string> mode) {
+  TestServer server;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::vector<std::string> argv = poller_command({"--interval", "0", "--format", "json"});
+    argv.insert(argv.end(), mode);
+    argv.push_back(server.url("/bytes/100000"));
+    Process poller(argv);
+    ASSERT_TRUE(poller.wait_for_stdout("\n", output_bound)) << poller.stderr_text();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 + 37 * attempt % 200));
+    auto const result = stop_with_sigterm(poller);
+
+    ASSERT_FALSE(result.out.empty());
+    EXPECT_EQ(result.out.back(), '\n') << "attempt " << attempt << ": the last record was cut";
+    auto const parsed = jq(".round", result.out);
+    EXPECT_EQ(parsed.exit_code, 0) << "attempt " << attempt << ": " << parsed.err;
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+  }
+}
+
+TEST(Signals, SigtermFinishesTheRecordUnderWay) { expect_whole_records_after_sigterm({}); }
+
+TEST(Signals, SigtermFinishesTheRecordUnderWayWithParallelLanes) {
+  expect_whole_records_after_sigterm({"-Z"});
 }
 
 }  // namespace

@@ -78,22 +78,28 @@ net::awaitable<void> Lanes::run(std::shared_ptr<const std::vector<Target>> targe
     all_ended_->expires_at(Clock::time_point::max());
     co_await all_ended_->async_wait(use_tuple);
   }
+  ended_ = true;
 }
 
 void Lanes::update(std::shared_ptr<const std::vector<Target>> targets) {
-  if (stopping_) return;
+  // Once the run has ended (or is ending), nothing may start: the output is being closed.
+  if (stopping_ || ended_) return;
   targets_ = std::move(targets);
   auto lists = group_by_origin(targets_);
-  for (auto it = lanes_.begin(); it != lanes_.end();) {
-    auto found = lists.find(it->first);
+  // A lane still running keeps its origin, dropped or not: an origin dropped by one reload and
+  // brought back by the next, its fetch still in flight, goes on in the same lane rather than
+  // in a second one beside it.
+  for (auto& [origin, lane] : lanes_) {
+    auto found = lists.find(origin);
     if (found == lists.end()) {
-      it->second->dropped = true;
-      it->second->timer.cancel();
-      it = lanes_.erase(it);
+      if (!lane->dropped) {
+        lane->dropped = true;
+        lane->timer.cancel();
+      }
     } else {
-      it->second->list = found->second;
+      lane->list = found->second;
+      lane->dropped = false;
       lists.erase(found);
-      ++it;
     }
   }
   // New origins start at the next tick, with that tick's round number.
@@ -121,18 +127,26 @@ void Lanes::stop() {
   if (all_ended_) all_ended_->cancel();
 }
 
-void Lanes::lane_ended() {
+void Lanes::lane_ended(const Lane& lane) {
+  if (auto found = lanes_.find(lane.origin); found != lanes_.end() && found->second.get() == &lane)
+    lanes_.erase(found);
   --running_;
   if (all_ended_) all_ended_->cancel();
+}
+
+// Waits for the lane's next start. A reload that dropped the lane cancels the wait, and one that
+// brought it back before it woke must not make it start early: it then waits on.
+net::awaitable<void> Lanes::wait_until(Lane& lane, Clock::time_point start) {
+  while (!stopping_ && !lane.dropped && Clock::now() < start) {
+    lane.timer.expires_at(start);
+    co_await lane.timer.async_wait(use_tuple);
+  }
 }
 
 net::awaitable<void> Lanes::run_lane(std::shared_ptr<Lane> lane) {
   RoundSchedule schedule(lane->first_start, settings_.interval);
   auto scheduled_start = lane->first_start;
-  if (scheduled_start > Clock::now()) {
-    lane->timer.expires_at(scheduled_start);
-    co_await lane->timer.async_wait(use_tuple);
-  }
+  co_await wait_until(*lane, scheduled_start);
   for (std::uint64_t round = lane->first_round, done = 0; !stopping_ && !lane->dropped; ++round) {
     hooks_.round_started(round, Clock::now() - scheduled_start);
     co_await run_lane_round(*lane, round);
@@ -144,10 +158,9 @@ net::awaitable<void> Lanes::run_lane(std::shared_ptr<Lane> lane) {
       spdlog::warn("{}",
                    overrun_warning(lane->origin, round, settings_.interval, next.skipped_ticks));
     scheduled_start = next.start;
-    lane->timer.expires_at(next.start);
-    co_await lane->timer.async_wait(use_tuple);
+    co_await wait_until(*lane, next.start);
   }
-  lane_ended();
+  lane_ended(*lane);
 }
 
 net::awaitable<void> Lanes::run_lane_round(Lane& lane, std::uint64_t round) {

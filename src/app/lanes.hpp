@@ -53,7 +53,8 @@ class Lanes {
   boost::asio::awaitable<void> run(std::shared_ptr<const std::vector<Target>> targets);
 
   // SIGHUP: lanes take the new list at their next round; a new origin's lane starts at the next
-  // tick; a dropped origin's lane ends after its fetch in flight.
+  // tick; a dropped origin's lane ends after its fetch in flight (brought back before that, it
+  // goes on: one lane per origin at any moment). Does nothing once run() has returned.
   void update(std::shared_ptr<const std::vector<Target>> targets);
 
   // Ends every lane: waits are cut short, fetches waiting for a permit get none.
@@ -69,21 +70,23 @@ class Lanes {
   void start_lane(const std::string& origin, std::uint64_t first_round,
                   RoundSchedule::Clock::time_point first_start);
   boost::asio::awaitable<void> run_lane(std::shared_ptr<Lane> lane);
+  boost::asio::awaitable<void> wait_until(Lane& lane, RoundSchedule::Clock::time_point start);
   boost::asio::awaitable<void> run_lane_round(Lane& lane, std::uint64_t round);
   boost::asio::awaitable<void> run_worker(Lane& lane, std::shared_ptr<const LaneList> list,
                                           std::uint64_t round);
-  void lane_ended();
+  void lane_ended(const Lane& lane);
 
   boost::asio::io_context& io_;
   LaneSettings settings_;
   LaneHooks hooks_;
   AsyncSemaphore fetches_;
   std::shared_ptr<const std::vector<Target>> targets_;
-  std::map<std::string, std::shared_ptr<Lane>> lanes_;  // by origin
+  std::map<std::string, std::shared_ptr<Lane>> lanes_;  // the running ones, by origin
   RoundSchedule::Clock::time_point t0_{};
   std::size_t running_ = 0;
   std::unique_ptr<boost::asio::steady_timer> all_ended_;  // cancelled when the last lane ends
   bool stopping_ = false;
+  bool ended_ = false;  // run() has returned
 };
 
 }  // namespace poller

@@ -40,6 +40,7 @@ poller::LogFormat requested_log_format(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  poller::hold_signals();
   poller::Options options;
   auto const log_format_for_errors = requested_log_format(argc, argv);
   auto usage_error = [&](const std::string& message) {

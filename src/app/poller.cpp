@@ -1,5 +1,6 @@
 #include "poller.hpp"
 
+#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -62,16 +63,32 @@ std::vector<Target> take_shard(std::vector<Target> targets, const std::optional<
   return kept;
 }
 
+// The signals that poller takes as requests (re-read the list, print a summary) and whose default
+// action would kill it: held from the start of main() until the run's handler is in place.
+sigset_t held_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR1);
+  return signals;
+}
+
+void release_held_signals() {
+  auto const signals = held_signals();
+  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+}
+
 class Poller {
  public:
-  Poller(const Options& options, ClientConfig client, SourceList sources, UrlList list)
+  // `request` is the command line's (a copy of client.request) and `https_listed` whether the
+  // list has an https URL: given apart, so that no member is built from another one.
+  Poller(const Options& options, RequestConfig request, ClientConfig client, bool https_listed,
+         SourceList sources, UrlList list)
       : options_(options),
         sources_(std::move(sources)),
         targets_(std::make_shared<const std::vector<Target>>(std::move(list.targets))),
-        request_(client.request),
-        client_(io_, std::move(client),
-                std::any_of(targets_->begin(), targets_->end(),
-                            [](const Target& target) { return target.origin.is_https(); })),
+        request_(std::move(request)),
+        client_(io_, std::move(client), https_listed),
         stdout_(io_.get_executor()),
         sink_(make_output_sink(output_config(options), stdout_, io_.get_executor())),
         round_timer_(io_),
@@ -98,6 +115,8 @@ class Poller {
 
   int run() {
     wait_for_signal();
+    // Held since main() began: a SIGHUP or SIGUSR1 sent meanwhile is taken now, by the handler.
+    release_held_signals();
     // A reader that goes away while poller waits between rounds (`| head -c 1`) should end the
     // run now, not at the next write.
     stdout_.watch_reader([this] { stop(); });
@@ -106,6 +125,7 @@ class Poller {
       spdlog::info("serving metrics at http://{}/metrics", metrics_server_->local_address());
     }
     net::co_spawn(io_, lanes_ ? run_lanes() : run_rounds(), [this](std::exception_ptr error) {
+      run_ended_ = true;
       signals_.cancel();
       if (metrics_server_) metrics_server_->stop();
       sink_->close();
@@ -258,7 +278,9 @@ class Poller {
 
   void wait_for_signal() {
     signals_.async_wait([this](error_code ec, int signal) {
-      if (ec) return;
+      // A signal taken as the run ended (two SIGTERMs from `timeout`) must not wait for another:
+      // the loop would never run out of work.
+      if (ec || run_ended_) return;
       if (signal == SIGHUP && terminal_hangup_.happened()) {
         // The terminal went away: as a program with no SIGHUP handler would, the run ends.
         spdlog::info("SIGHUP: the terminal hung up: stopping");
@@ -321,6 +343,7 @@ class Poller {
   std::uint64_t rounds_started_ = 0;
 
   bool reload_requested_ = false;
+  bool run_ended_ = false;  // the run's coroutine is over: signals are no longer waited for
   bool stopping_ = false;
   bool stopped_by_signal_ = false;
 };
@@ -358,6 +381,11 @@ ClientConfig client_config(const Options& options, std::size_t descriptors) {
 
 }  // namespace
 
+void hold_signals() {
+  auto const signals = held_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
 int run(const Options& options, LineOptionsParser parse_line_options) {
   // First, before any descriptor is opened: a closed fd 1 would be taken by the next one.
   if (auto const error = claim_standard_streams()) {
@@ -381,7 +409,11 @@ int run(const Options& options, LineOptionsParser parse_line_options) {
   std::signal(SIGPIPE, SIG_IGN);
   if (client.tls.insecure) spdlog::warn("--insecure: TLS certificates and host names are not verified");
 
-  Poller poller(options, std::move(client), std::move(sources), std::move(list));
+  bool const https_listed = std::any_of(list.targets.begin(), list.targets.end(),
+                                        [](const Target& target) { return target.origin.is_https(); });
+  auto request = client.request;
+  Poller poller(options, std::move(request), std::move(client), https_listed, std::move(sources),
+                std::move(list));
   return poller.run();
 }
 

@@ -6,10 +6,14 @@
 
 #include <clocale>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <stdexcept>
+#include <string>
 
 #include <curses.h>
+
+#include "poller/encoding.hpp"
+#include "poller/usage_error.hpp"
 
 namespace poller {
 namespace {
@@ -24,8 +28,17 @@ BoardTerminal::BoardTerminal(bool color) {
   std::setlocale(LC_CTYPE, "");
   unicode_ = std::strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
   // Standard output for input too: stdin may be the URL list (`-`), and nothing is read.
+  // No terminal description for TERM is a usage error, as no terminal at all is: the board
+  // cannot be drawn, and nothing has been fetched yet.
   if (newterm(nullptr, stdout, stdout) == nullptr) {
-    throw std::runtime_error("--format board: cannot set up the terminal (is TERM right?)");
+    char const* const term = std::getenv("TERM");
+    throw UsageError(
+        term == nullptr || *term == '\0'
+            ? std::string("--format board: TERM is not set; it must name the terminal's type "
+                          "(such as xterm-256color)")
+            : "--format board: no terminal description for TERM=" +
+                  escape_control_characters(term) +
+                  "; set TERM to the terminal's type (such as xterm-256color)");
   }
   open_ = true;
   noecho();

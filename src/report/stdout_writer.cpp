@@ -46,6 +46,7 @@ struct Opened {
   int fd = -1;
   bool pipe = false;
   bool reader_gone = false;  // a pipe whose reader went away before we started
+  bool terminal = false;
 };
 
 Opened open_channel(int fd) {
@@ -59,13 +60,17 @@ Opened open_channel(int fd) {
   if ((::fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) return {Channel::plain, fd};
   auto const path = fmt::format("/proc/self/fd/{}", fd);
   int const reopened = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (reopened >= 0) return {Channel::reopened, reopened, pipe};
+  if (reopened >= 0) return {Channel::reopened, reopened, pipe, false, ::isatty(reopened) == 1};
   // A pipe opened for writing without blocking fails with ENXIO when no reader is left.
   if (pipe && errno == ENXIO) return {Channel::plain, fd, pipe, true};
   spdlog::debug("standard output: cannot reopen {} ({}); writes to it may block", path,
                 std::strerror(errno));
-  return {Channel::plain, fd, pipe};
+  return {Channel::plain, fd, pipe, false, ::isatty(fd) == 1};
 }
+
+// Stopping, a record under way is finished for a reader that keeps taking bytes; one that has
+// taken none for this long is given up (SPEC: "Rounds").
+constexpr auto stalled_reader_patience = std::chrono::seconds(1);
 
 bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1 || errno != EBADF; }
 
@@ -88,13 +93,17 @@ std::optional<std::string> claim_standard_streams() {
 
 struct StdoutWriter::Impl {
   Impl(net::any_io_executor executor, int stdout_fd)
-      : opened(open_channel(stdout_fd)), retry_timer(executor) {
+      : opened(open_channel(stdout_fd)), retry_timer(executor), patience_timer(executor) {
     reader_gone = opened.reader_gone;
     if (opened.channel == Channel::reopened) descriptor.emplace(executor, opened.fd);
   }
 
   ssize_t write_some(const iovec* parts, std::size_t count);
-  net::awaitable<void> wait_writable();
+  net::awaitable<void> wait_writable(std::chrono::steady_clock::time_point give_up_at);
+  // The reader is no more: a closed pipe (EPIPE), or a terminal that hung up (EIO).
+  bool reader_went_away(int error) const {
+    return error == EPIPE || (error == EIO && opened.terminal);
+  }
 
   Opened opened;
   // The reopened descriptor (ours alone, so Asio may make it non-blocking), to wait on.
@@ -102,11 +111,14 @@ struct StdoutWriter::Impl {
   // For a socket or plain fd 1 that reports EAGAIN: retried on a timer, as no reactor may
   // wait on a description we must not change.
   net::steady_timer retry_timer;
+  // Stopping: ends a wait for the reader once it has taken no byte for stalled_reader_patience.
+  net::steady_timer patience_timer;
   std::vector<std::string_view> batch;
   std::string scratch;
   std::vector<iovec> pending;
   bool reader_gone = false;
   bool abandoned = false;
+  bool gave_up = false;  // a stalled reader made a stopping run drop the rest of a record
 };
 
 ssize_t StdoutWriter::Impl::write_some(const iovec* parts, std::size_t count) {
@@ -119,9 +131,19 @@ ssize_t StdoutWriter::Impl::write_some(const iovec* parts, std::size_t count) {
   return ::writev(opened.fd, parts, static_cast<int>(count));
 }
 
-net::awaitable<void> StdoutWriter::Impl::wait_writable() {
+// Returns when fd 1 may take bytes, or at `give_up_at` (max: no limit), or on abandon().
+net::awaitable<void> StdoutWriter::Impl::wait_writable(
+    std::chrono::steady_clock::time_point give_up_at) {
   if (descriptor) {
+    bool const bounded = give_up_at != std::chrono::steady_clock::time_point::max();
+    if (bounded) {
+      patience_timer.expires_at(give_up_at);
+      patience_timer.async_wait([this](boost::system::error_code ec) {
+        if (!ec && descriptor) descriptor->cancel(ec);
+      });
+    }
     co_await descriptor->async_wait(net::posix::descriptor_base::wait_write, use_tuple);
+    if (bounded) patience_timer.cancel();
     co_return;
   }
   pollfd ready{opened.fd, POLLOUT, 0};
@@ -137,23 +159,29 @@ StdoutWriter::~StdoutWriter() { close(); }
 
 void StdoutWriter::close() {
   impl_->retry_timer.cancel();
+  impl_->patience_timer.cancel();
   if (impl_->descriptor) {
     boost::system::error_code ignored;
     impl_->descriptor->close(ignored);
+    impl_->descriptor.reset();
   }
 }
 
 bool StdoutWriter::reader_gone() const { return impl_->reader_gone; }
 
 void StdoutWriter::abandon() {
+  if (impl_->abandoned) return;
   impl_->abandoned = true;
-  if (impl_->descriptor) impl_->descriptor->cancel();
+  // A wait in progress starts again, bounded by the patience for a stalled reader.
+  boost::system::error_code ignored;
+  if (impl_->descriptor) impl_->descriptor->cancel(ignored);
   impl_->retry_timer.cancel();
 }
 
 void StdoutWriter::watch_reader(std::function<void()> on_gone) {
-  if (!impl_->descriptor || !impl_->opened.pipe) return;
-  // The write end of a pipe reports an error condition once its reader has closed it.
+  if (!impl_->descriptor || !(impl_->opened.pipe || impl_->opened.terminal)) return;
+  // The write end of a pipe reports an error condition once its reader has closed it, and a
+  // terminal a hang-up once it has gone (a closed window whose SIGHUP never came: setsid).
   impl_->descriptor->async_wait(net::posix::descriptor_base::wait_error,
                                 [this, on_gone = std::move(on_gone)](boost::system::error_code ec) {
                                   if (ec) return;
@@ -163,9 +191,13 @@ void StdoutWriter::watch_reader(std::function<void()> on_gone) {
 }
 
 net::awaitable<bool> StdoutWriter::write(const Record& record) {
+  using Clock = std::chrono::steady_clock;
   auto& self = *impl_;
+  if (self.gave_up) co_return false;
   RecordReader reader(record);
   std::uint64_t written = 0;
+  // Kept only while stopping: the last time the reader took a byte (or the wait began).
+  Clock::time_point last_progress{};
   while (!self.reader_gone && reader.next(self.batch, self.scratch)) {
     self.pending.clear();
     for (auto const view : self.batch) {
@@ -175,27 +207,35 @@ net::awaitable<bool> StdoutWriter::write(const Record& record) {
     while (first < self.pending.size()) {
       ssize_t n = self.write_some(self.pending.data() + first, self.pending.size() - first);
       if (n < 0) {
-        if (errno == EPIPE) {
+        if (self.reader_went_away(errno)) {
           self.reader_gone = true;
           co_return false;
         }
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          // Stopping: what the reader can take is written, but it is waited for no more.
+          // Stopping: the record is finished for a reader that takes bytes, and given up once
+          // it has taken none for a while; a record cut short would be garbage to the reader.
+          auto give_up_at = Clock::time_point::max();
           if (self.abandoned) {
-            spdlog::warn(
-                "stopping while standard output is not being read: the rest of the "
-                "record under way is dropped ({} bytes of it were written)",
-                written);
-            co_return false;
+            if (last_progress == Clock::time_point{}) last_progress = Clock::now();
+            give_up_at = last_progress + stalled_reader_patience;
+            if (Clock::now() >= give_up_at) {
+              spdlog::warn(
+                  "stopping while standard output is not being read: the rest of the "
+                  "record under way is dropped ({} bytes of it were written)",
+                  written);
+              self.gave_up = true;
+              co_return false;
+            }
           }
-          co_await self.wait_writable();
+          co_await self.wait_writable(give_up_at);
         } else if (errno != EINTR) {
-          // A full disk or a revoked terminal: nothing a later round could fix.
+          // A full disk: nothing a later round could fix.
           throw std::system_error(errno, std::generic_category(), "writing to standard output");
         }
         continue;
       }
       written += static_cast<std::uint64_t>(n);
+      if (n > 0 && self.abandoned) last_progress = Clock::now();
       // Skip what was written: whole parts, then the start of a part.
       while (first < self.pending.size() &&
              static_cast<std::size_t>(n) >= self.pending[first].iov_len) {

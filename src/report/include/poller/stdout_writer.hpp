@@ -30,13 +30,14 @@ class StdoutWriter {
 
   // Writes the whole record. While the reader is slow this waits, letting the loop run on
   // (signals, the metrics endpoint); the caller fetches nothing meanwhile, which is the whole of
-  // the backpressure. Returns false once the reader has gone away (EPIPE), from then on nothing
-  // more is written, or when abandon() ended the wait.
+  // the backpressure. Returns false once the reader has gone away (EPIPE, or EIO from a terminal
+  // that hung up), from then on nothing more is written, or when a stopping run gave up on a
+  // stalled reader (see abandon()).
   boost::asio::awaitable<bool> write(const Record& record);
 
-  // The run is stopping (SIGINT, SIGTERM): from now on a write takes what the reader takes
-  // without waiting, and gives up at once (with a log line saying how much of its record was
-  // written) where it would have to wait.
+  // The run is stopping (SIGINT, SIGTERM): a record under way is still finished, but a reader
+  // that takes no byte for a second is given up (with a log line saying how much of the record
+  // was written), and nothing is written after that.
   void abandon();
 
   // The run is over: stops watching the reader (a pending watch would keep the loop running).
@@ -44,7 +45,8 @@ class StdoutWriter {
 
   bool reader_gone() const;
   // `on_gone` runs once the reader of a pipe goes away, even while nothing is being written
-  // (`| head -c 1` between rounds). Only a pipe or FIFO is watched.
+  // (`| head -c 1` between rounds), or a terminal hangs up. Only a pipe, FIFO or terminal is
+  // watched.
   void watch_reader(std::function<void()> on_gone);
 
  private:

@@ -1,0 +1,93 @@
+// The -Z engine in-process: Lanes driven on an io_context, with fetch hooks that stand for the
+// client (a timer as the fetch's duration), so what the lanes start, and when, is observable.
+#include "lanes.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <gtest/gtest.h>
+
+#include "poller/asio_defaults.hpp"
+
+namespace poller {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::shared_ptr<const std::vector<Target>> list_of(std::initializer_list<std::string> urls) {
+  auto targets = std::make_shared<std::vector<Target>>();
+  for (auto const& url : urls) targets->push_back(*parse_target(url).target);
+  return targets;
+}
+
+// Fetches that take `fetch_time` each, counted per origin, with the most in flight at once.
+struct FetchRecorder {
+  explicit FetchRecorder(net::io_context& io, Duration fetch_time) : io(io), fetch_time(fetch_time) {}
+
+  LaneHooks hooks() {
+    return {[this](const Target& target, std::size_t, std::uint64_t) -> net::awaitable<bool> {
+              auto const origin = target.origin.to_string();
+              ++fetches[origin];
+              most_at_once[origin] = std::max(most_at_once[origin], ++in_flight[origin]);
+              net::steady_timer took(io, fetch_time);
+              co_await took.async_wait(use_tuple);
+              --in_flight[origin];
+              co_return true;
+            },
+            [](std::uint64_t, Duration) {}};
+  }
+
+  net::io_context& io;
+  Duration fetch_time;
+  std::map<std::string, int> fetches, in_flight, most_at_once;
+};
+
+TEST(Lanes, AReloadAfterABoundedRunEndedStartsNoLane) {
+  net::io_context io{1};
+  FetchRecorder recorder(io, 0ms);
+  Lanes lanes(io, LaneSettings{10ms, 1, 50, 1}, recorder.hooks());
+  net::co_spawn(io, lanes.run(list_of({"http://127.0.0.1:1/a"})), net::detached);
+  io.run();
+  ASSERT_EQ(recorder.fetches["http://127.0.0.1:1"], 1);
+
+  // A SIGHUP taken as the run ended: its output is closed, nothing may fetch or write.
+  lanes.update(list_of({"http://127.0.0.1:1/a", "http://127.0.0.2:1/b"}));
+  io.restart();
+  io.run_for(200ms);
+  EXPECT_EQ(recorder.fetches["http://127.0.0.2:1"], 0);
+  EXPECT_EQ(recorder.fetches["http://127.0.0.1:1"], 1);
+}
+
+TEST(Lanes, AnOriginDroppedAndBroughtBackDuringItsFetchKeepsOneLane) {
+  net::io_context io{1};
+  // Each fetch outlasts the interval, so a second lane would start while the first one fetches.
+  FetchRecorder recorder(io, 150ms);
+  Lanes lanes(io, LaneSettings{50ms, std::nullopt, 50, 1}, recorder.hooks());
+  auto const with = list_of({"http://127.0.0.1:1/a"});
+  auto const without = list_of({"http://127.0.0.2:1/b"});
+  net::co_spawn(io, lanes.run(with), net::detached);
+
+  net::steady_timer reloads(io, 20ms);  // during the first fetch of 127.0.0.1
+  reloads.async_wait([&](error_code) {
+    lanes.update(without);
+    lanes.update(with);
+  });
+  net::steady_timer stop(io, 600ms);
+  stop.async_wait([&](error_code) { lanes.stop(); });
+  io.run();
+
+  EXPECT_EQ(recorder.most_at_once["http://127.0.0.1:1"], 1);
+  // The lane went on after its fetch: later rounds were fetched.
+  EXPECT_GE(recorder.fetches["http://127.0.0.1:1"], 2);
+}
+
+}  // namespace
+}  // namespace poller
