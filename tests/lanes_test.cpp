@@ -30,7 +30,8 @@ std::shared_ptr<const std::vector<Target>> list_of(std::initializer_list<std::st
 
 // Fetches that take `fetch_time` each, counted per origin, with the most in flight at once.
 struct FetchRecorder {
-  explicit FetchRecorder(net::io_context& io, Duration fetch_time) : io(io), fetch_time(fetch_time) {}
+  explicit FetchRecorder(net::io_context& io, Duration fetch_time)
+      : io(io), fetch_time(fetch_time) {}
 
   LaneHooks hooks() {
     return {[this](const Target& target, std::size_t, std::uint64_t) -> net::awaitable<bool> {

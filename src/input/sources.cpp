@@ -108,13 +108,14 @@ SourceList::SourceList(const std::vector<std::string>& operands, LineOptionsPars
   }
 }
 
-UrlList SourceList::load() { return read(true, nullptr); }
-
-UrlList SourceList::reload(std::vector<std::string>& not_reread) {
-  return read(false, &not_reread);
+UrlList SourceList::load() {
+  std::vector<std::string> not_reread;  // nothing is kept from before at the start
+  return read(true, not_reread);
 }
 
-UrlList SourceList::read(bool at_start, std::vector<std::string>* not_reread) {
+UrlList SourceList::reload(std::vector<std::string>& not_reread) { return read(false, not_reread); }
+
+UrlList SourceList::read(bool at_start, std::vector<std::string>& not_reread) {
   UrlList list;
   std::vector<std::vector<Target>> targets = targets_;
   // A regular file is read again on every SIGHUP: its targets are moved into the list, not kept
@@ -125,7 +126,7 @@ UrlList SourceList::read(bool at_start, std::vector<std::string>* not_reread) {
     if (source.kind == Source::Kind::url) continue;
     if (source.kind == Source::Kind::standard_input) {
       if (!at_start) {
-        not_reread->push_back("standard input");
+        not_reread.push_back("standard input");
         continue;
       }
       std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
@@ -143,7 +144,7 @@ UrlList SourceList::read(bool at_start, std::vector<std::string>* not_reread) {
       continue;
     }
     if (file.not_regular) {
-      not_reread->push_back(fmt::format("{} (not a regular file)", source.operand));
+      not_reread.push_back(fmt::format("{} (not a regular file)", source.operand));
       continue;
     }
     if (!file.error.empty()) {

@@ -42,7 +42,7 @@ class SourceList {
   bool has_files() const;
 
  private:
-  UrlList read(bool at_start, std::vector<std::string>* not_reread);
+  UrlList read(bool at_start, std::vector<std::string>& not_reread);
 
   std::vector<Source> sources_;
   LineOptionsParser parse_options_;
