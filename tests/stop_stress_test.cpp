@@ -91,9 +91,8 @@ void expect_quick_exits(std::pair<int, int> signals) {
                        (to_file ? " (stdout a file)" : "") +
                        ", signals " + std::to_string(moment) + " ms after the start";
     ASSERT_FALSE(result.timed_out) << where << ": still running 10 s later\n" << result.err;
-    EXPECT_LE(took, exit_bound) << where << ": took "
-                                << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-                                << " ms";
+    auto const took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+    EXPECT_LE(took, exit_bound) << where << ": took " << took_ms << " ms";
     EXPECT_EQ(result.term_signal, 0) << where;
     EXPECT_EQ(result.exit_code, 0) << where << "\n" << result.err;
   }

@@ -409,8 +409,9 @@ int run(const Options& options, LineOptionsParser parse_line_options) {
   std::signal(SIGPIPE, SIG_IGN);
   if (client.tls.insecure) spdlog::warn("--insecure: TLS certificates and host names are not verified");
 
-  bool const https_listed = std::any_of(list.targets.begin(), list.targets.end(),
-                                        [](const Target& target) { return target.origin.is_https(); });
+  bool const https_listed =
+      std::any_of(list.targets.begin(), list.targets.end(),
+                  [](const Target& target) { return target.origin.is_https(); });
   auto request = client.request;
   Poller poller(options, std::move(request), std::move(client), https_listed, std::move(sources),
                 std::move(list));
