@@ -58,6 +58,7 @@ TEST_F(JsonRecordTest, SuccessfulFetchHasEveryFieldOfTheSpecWithItsType) {
   EXPECT_EQ(r.at("remote_ip").as_string(), "127.0.0.1");
   EXPECT_FALSE(r.at("tls_resumed").as_bool());
   EXPECT_FALSE(r.contains("error"));
+  EXPECT_FALSE(r.contains("error_kind"));
   EXPECT_FALSE(r.contains("body_base64"));
   EXPECT_FALSE(r.contains("check"));
   EXPECT_FALSE(r.contains("cert_expiry"));  // none known for this fetch
@@ -70,6 +71,7 @@ TEST_F(JsonRecordTest, FailedFetchHasErrorAndNoStatusOrBody) {
 
   EXPECT_FALSE(r.at("ok").as_bool());
   EXPECT_EQ(r.at("error").as_string(), "connect: Connection refused");
+  EXPECT_EQ(r.at("error_kind").as_string(), "connect");
   EXPECT_FALSE(r.contains("status"));
   EXPECT_FALSE(r.contains("body"));
 }
@@ -84,6 +86,7 @@ TEST_F(JsonRecordTest, FetchThatMissedACheckNamesTheCheckAndHasNoBody) {
 
   EXPECT_FALSE(r.at("ok").as_bool());
   EXPECT_EQ(r.at("check").as_string(), "status");
+  EXPECT_EQ(r.at("error_kind").as_string(), "check");
   EXPECT_EQ(r.at("error").as_string(), "check failed: status 503 not in 200");
   EXPECT_EQ(r.at("status").as_int64(), 503);
   EXPECT_EQ(r.at("bytes").as_int64(), 11);

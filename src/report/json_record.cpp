@@ -61,6 +61,7 @@ void append_json_record(const FetchResult& result, Record& out) {
   if (result.cert_expiry) record["cert_expiry"] = format_rfc3339_utc_seconds(*result.cert_expiry);
   if (!result.ok()) {
     record["error"] = result.error->message;
+    record["error_kind"] = error_kind_name(result.error->kind);
     if (!result.failed_check().empty()) record["check"] = result.failed_check();
   }
   auto const before = boost::json::serialize(head);

@@ -30,6 +30,10 @@ struct FetchError {
   std::string_view check{};
 };
 
+// The kind as a stable word ("connect", "timeout", "http_status", "check", ...): JSON records'
+// `error_kind`, for programs that act on a failure without matching its English message.
+std::string_view error_kind_name(FetchErrorKind kind);
+
 inline FetchError fetch_cancelled() { return {FetchErrorKind::cancelled, "cancelled"}; }
 
 }  // namespace poller
