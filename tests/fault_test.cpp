@@ -79,198 +79,113 @@ TEST_F(FaultTest, CloseRightAfterAResponseWithoutConnectionCloseIsNoFailure) {
   EXPECT_EQ(server.requests_served(), 4u);
 }
 
-TEST_F(FaultTest, ResetMidBodyFailsThatFetchNamingHowFarTheBodyGot) {
-  TestServer server;
-  auto const faulty = server.url("/fault/reset-mid-body");
+// A fault that fails its own fetch, in both rounds, with one error line each, while the healthy
+// URL beside it is fetched and printed both times.
+struct FailingFault {
+  const char* name;              // the test's name
+  const char* path;              // the faulty route
+  std::vector<std::string> options;
+  const char* error;             // the log line after "URL: "
+  bool memory_limited = false;   // run within 256 MiB of address space (with_memory_limit)
+  std::size_t connections = 0;   // the server's accepted connections, when it matters
+  std::size_t requests = 0;      // the server's requests served, when it matters
+};
 
-  auto run = two_rounds(faulty, server.url("/healthy"));
+const FailingFault failing_faults[] = {
+    {"ResetMidBodyNamesHowFarTheBodyGot", "/fault/reset-mid-body", {},
+     "connection reset by the server while reading the body (500 of 1000 bytes received)"},
+    {"HeadersThenSilenceTimesOutAtMaxTime", "/fault/hang-after-headers", {"--max-time", "500ms"},
+     "timed out after --max-time 500ms while reading the body (0 of 100 bytes received)"},
+    // --max-time bounds the whole fetch: a byte now and then does not extend it.
+    {"ResponseTrickledAByteASecondTimesOutAtMaxTime", "/fault/trickle",
+     {"--max-time", "1500ms"},
+     "timed out after --max-time 1.5s while reading the response header"},
+    {"MalformedStatusLineIsAProtocolError", "/fault/bad-status-line", {},
+     "malformed response: bad status"},
+    {"ResponseHeaderOver64KibFails", "/fault/huge-header", {},
+     "response header larger than 64 KiB"},
+    // Round 1: the oversized body's connection is dropped, /healthy opens the second; round 2
+    // reuses it for the oversized body, drops it, and /healthy opens the third.
+    {"BodyOverMaxFilesizeFailsAndItsConnectionIsClosed", "/bytes/5000", {"--max-filesize", "1k"},
+     "body larger than --max-filesize (1024 bytes)", false, 3},
+    {"EndlessChunkedStreamStopsAtMaxFilesize", "/fault/endless-chunked", {"--max-filesize", "1M"},
+     "body larger than --max-filesize (1048576 bytes)"},
+    // Beast takes a chunk size line in whole, with no limit: the bytes would pile up unparsed
+    // until --max-time or memory ran out (here: 256 MiB of address space).
+    {"EndlessChunkExtensionFailsAtTheHeaderLimit", "/fault/endless-chunk-extension",
+     {"--max-time", "5s"}, "malformed response: a chunk header or trailer larger than 64 KiB",
+     true},
+    {"EndlessTrailerFailsAtTheHeaderLimit", "/fault/endless-trailer", {"--max-time", "5s"},
+     "malformed response: a chunk header or trailer larger than 64 KiB", true},
+    // Interim responses and the final header share the 64 KiB limit: a server that answers
+    // 100 Continue forever fails at once, not at --max-time.
+    {"EndlessInterimResponsesFailAtTheHeaderLimit", "/fault/endless-interim",
+     {"--max-time", "5s"}, "response header larger than 64 KiB"},
+    // The listed request and 5 redirects followed, per round, all over the one connection.
+    {"RedirectLoopStopsAtMaxRedirs", "/fault/redirect-loop", {"-L", "--max-redirs", "5"},
+     "maximum number of redirects (5) followed", false, 1, 2 * (1 + 5 + 1)},
+    // A timeout is never retried: exactly one request per round reached the silent route.
+    {"ServerThatAcceptsAndNeverAnswersTimesOutAtMaxTime", "/fault/silent",
+     {"--max-time", "500ms"}, "timed out after --max-time 500ms while waiting for the response",
+     false, 0, 4},
+};
+
+struct FailingFaultTest : FaultTest, ::testing::WithParamInterface<FailingFault> {};
+
+TEST_P(FailingFaultTest, FailsOnlyItsOwnFetchWithOneClearLinePerRound) {
+  auto const& fault = GetParam();
+  TestServer server;
+  auto const faulty = server.url(fault.path);
+  auto const argv = two_rounds_command(faulty, server.url("/healthy"), fault.options);
+
+  auto run = run_process(fault.memory_limited ? with_memory_limit(argv) : argv);
 
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(
-      log_messages(run.err),
-      times(2, faulty + ": connection reset by the server while reading the body (500 of 1000 "
-                        "bytes received)"))
-      << run.err;
+  EXPECT_EQ(log_messages(run.err), times(2, faulty + ": " + fault.error)) << run.err;
+  if (fault.connections != 0) EXPECT_EQ(server.connections_accepted(), fault.connections);
+  if (fault.requests != 0) EXPECT_EQ(server.requests_served(), fault.requests);
 }
 
-TEST_F(FaultTest, HeadersThenSilenceTimesOutAtMaxTime) {
-  TestServer server;
-  auto const faulty = server.url("/fault/hang-after-headers");
+INSTANTIATE_TEST_SUITE_P(Faults, FailingFaultTest, ::testing::ValuesIn(failing_faults),
+                         [](const auto& info) { return std::string(info.param.name); });
 
-  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-time", "500ms"});
+// Odd but lawful responses: read as HTTP says, no failure, and the connection kept for the next
+// request (one connection for both rounds).
+struct LawfulOddity {
+  const char* name;
+  const char* path;
+  std::vector<std::string> options;
+  const char* round_output;  // stdout of one round: the odd URL's, then the healthy one's
+};
 
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(log_messages(run.err),
-            times(2, faulty + ": timed out after --max-time 500ms while reading the body (0 of 100 "
-                              "bytes received)"))
-      << run.err;
-}
+const LawfulOddity lawful_oddities[] = {
+    {"InterimResponsesBeforeTheFinalOneAreSkipped", "/fault/interim", {},
+     "after interim\n/healthy\n"},
+    // A 204 has no body whatever its header says; reading on for one would hang the connection.
+    {"NoContentWithoutContentLengthEndsAtItsHeader", "/fault/no-content",
+     {"-w", "%{http_code}\\n"}, "204\n/healthy\n200\n"},
+    // RFC 9110 8.6: a 304 may carry the Content-Length of the full representation, with no body.
+    {"NotModifiedWithAContentLengthHasNoBody", "/fault/not-modified",
+     {"-w", "%{http_code} %{size_download}\\n"}, "304 0\n/healthy\n200 9\n"},
+};
 
-TEST_F(FaultTest, ResponseTrickledAByteASecondTimesOutAtMaxTime) {
-  // --max-time bounds the whole fetch: a byte now and then does not extend it.
-  TestServer server;
-  auto const faulty = server.url("/fault/trickle");
+struct LawfulOddityTest : FaultTest, ::testing::WithParamInterface<LawfulOddity> {};
 
-  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-time", "1500ms"});
-
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(
-      log_messages(run.err),
-      times(2, faulty + ": timed out after --max-time 1.5s while reading the response header"))
-      << run.err;
-}
-
-TEST_F(FaultTest, MalformedStatusLineIsAProtocolError) {
-  TestServer server;
-  auto const faulty = server.url("/fault/bad-status-line");
-
-  auto run = two_rounds(faulty, server.url("/healthy"));
-
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(log_messages(run.err), times(2, faulty + ": malformed response: bad status"))
-      << run.err;
-}
-
-TEST_F(FaultTest, ResponseHeaderOver64KibFails) {
-  TestServer server;
-  auto const faulty = server.url("/fault/huge-header");
-
-  auto run = two_rounds(faulty, server.url("/healthy"));
-
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(log_messages(run.err), times(2, faulty + ": response header larger than 64 KiB"))
-      << run.err;
-}
-
-TEST_F(FaultTest, BodyOverMaxFilesizeFailsAndItsConnectionIsClosed) {
-  TestServer server;
-  auto const faulty = server.url("/bytes/5000");
-
-  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-filesize", "1k"});
-
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(log_messages(run.err),
-            times(2, faulty + ": body larger than --max-filesize (1024 bytes)"))
-      << run.err;
-  // Round 1: the oversized body's connection is dropped, /healthy opens the second; round 2
-  // reuses it for the oversized body, drops it, and /healthy opens the third.
-  EXPECT_EQ(server.connections_accepted(), 3u);
-}
-
-TEST_F(FaultTest, EndlessChunkedStreamStopsAtMaxFilesize) {
-  TestServer server;
-  auto const faulty = server.url("/fault/endless-chunked");
-
-  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-filesize", "1M"});
-
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(log_messages(run.err),
-            times(2, faulty + ": body larger than --max-filesize (1048576 bytes)"))
-      << run.err;
-}
-
-TEST_F(FaultTest, EndlessChunkExtensionFailsAtTheHeaderLimitInsteadOfFillingMemory) {
-  // Beast takes a chunk size line in whole, with no limit: the bytes would pile up unparsed
-  // until --max-time or memory ran out (here: 256 MiB of address space).
-  TestServer server;
-  auto const faulty = server.url("/fault/endless-chunk-extension");
-
-  auto run = run_process(
-      with_memory_limit(two_rounds_command(faulty, server.url("/healthy"), {"--max-time", "5s"})));
-
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(log_messages(run.err),
-            times(2, faulty + ": malformed response: a chunk header or trailer larger than 64 KiB"))
-      << run.err;
-}
-
-TEST_F(FaultTest, EndlessTrailerFailsAtTheHeaderLimitInsteadOfFillingMemory) {
-  TestServer server;
-  auto const faulty = server.url("/fault/endless-trailer");
-
-  auto run = run_process(
-      with_memory_limit(two_rounds_command(faulty, server.url("/healthy"), {"--max-time", "5s"})));
-
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(log_messages(run.err),
-            times(2, faulty + ": malformed response: a chunk header or trailer larger than 64 KiB"))
-      << run.err;
-}
-
-TEST_F(FaultTest, EndlessInterimResponsesFailAtTheHeaderLimit) {
-  // Interim responses and the final header share the 64 KiB limit: a server that answers
-  // 100 Continue forever fails at once, not at --max-time.
-  TestServer server;
-  auto const faulty = server.url("/fault/endless-interim");
-
-  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-time", "5s"});
-
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(log_messages(run.err), times(2, faulty + ": response header larger than 64 KiB"))
-      << run.err;
-}
-
-TEST_F(FaultTest, RedirectLoopStopsAtMaxRedirs) {
-  TestServer server;
-  auto const faulty = server.url("/fault/redirect-loop");
-
-  auto run = two_rounds(faulty, server.url("/healthy"), {"-L", "--max-redirs", "5"});
-
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(log_messages(run.err), times(2, faulty + ": maximum number of redirects (5) followed"))
-      << run.err;
-  // The listed request and 5 redirects followed, per round, all over the one connection.
-  EXPECT_EQ(server.requests_served(), 2u * (1 + 5 + 1));
-  EXPECT_EQ(server.connections_accepted(), 1u);
-}
-
-TEST_F(FaultTest, InterimResponsesBeforeTheFinalOneAreSkipped) {
+TEST_P(LawfulOddityTest, IsNoFailureAndKeepsTheConnection) {
+  auto const& oddity = GetParam();
   TestServer server;
 
-  auto run = two_rounds(server.url("/fault/interim"), server.url("/healthy"));
+  auto run = two_rounds(server.url(oddity.path), server.url("/healthy"), oddity.options);
 
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(run.out, repeat("after interim\n/healthy\n", 2));
+  EXPECT_EQ(run.out, repeat(oddity.round_output, 2));
   EXPECT_EQ(run.err, "");
   EXPECT_EQ(server.connections_accepted(), 1u);
 }
 
-TEST_F(FaultTest, NoContentWithoutContentLengthEndsAtItsHeader) {
-  // A 204 has no body whatever its header says; reading on for one would hang the connection.
-  TestServer server;
-
-  auto run = two_rounds(server.url("/fault/no-content"), server.url("/healthy"),
-                        {"-w", "%{http_code}\\n"});
-
-  EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(run.out, repeat("204\n/healthy\n200\n", 2));
-  EXPECT_EQ(run.err, "");
-  EXPECT_EQ(server.connections_accepted(), 1u);
-}
-
-TEST_F(FaultTest, NotModifiedWithAContentLengthHasNoBody) {
-  // RFC 9110 8.6: a 304 may carry the Content-Length of the full representation, with no body.
-  TestServer server;
-
-  auto run = two_rounds(server.url("/fault/not-modified"), server.url("/healthy"),
-                        {"-w", "%{http_code} %{size_download}\\n"});
-
-  EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(run.out, repeat("304 0\n/healthy\n200 9\n", 2));
-  EXPECT_EQ(run.err, "");
-  EXPECT_EQ(server.connections_accepted(), 1u);
-}
+INSTANTIATE_TEST_SUITE_P(Faults, LawfulOddityTest, ::testing::ValuesIn(lawful_oddities),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(FaultTest, ConnectionCloseOnEveryResponseMeansOneConnectionPerRequest) {
   TestServer server({.connection_close = true});
@@ -282,21 +197,6 @@ TEST_F(FaultTest, ConnectionCloseOnEveryResponseMeansOneConnectionPerRequest) {
   EXPECT_EQ(run.err, "");
   EXPECT_EQ(server.requests_served(), 4u);
   EXPECT_EQ(server.connections_accepted(), server.requests_served());
-}
-
-TEST_F(FaultTest, ServerThatAcceptsAndNeverAnswersTimesOutAtMaxTime) {
-  TestServer server;
-  auto const faulty = server.url("/fault/silent");
-
-  auto run = two_rounds(faulty, server.url("/healthy"), {"--max-time", "500ms"});
-
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.out, "/healthy\n/healthy\n");
-  EXPECT_EQ(log_messages(run.err),
-            times(2, faulty + ": timed out after --max-time 500ms while waiting for the response"))
-      << run.err;
-  // A timeout is never retried: exactly one request per round reached the silent route.
-  EXPECT_EQ(server.requests_served(), 4u);
 }
 
 TEST_F(FaultTest, ConnectToAFullBacklogTimesOutAtConnectTimeout) {
