@@ -78,6 +78,15 @@ void release_held_signals() {
   pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
 }
 
+// The run is over: a signal that comes now (the second of two sent at once, a moment late) must
+// not kill poller by its default action once the handler is gone, nor change its exit status.
+void ignore_signals_from_now_on() {
+  sigset_t signals = held_signals();
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
 class Poller {
  public:
   // `request` is the command line's (a copy of client.request) and `https_listed` whether the
@@ -126,6 +135,7 @@ class Poller {
     }
     net::co_spawn(io_, lanes_ ? run_lanes() : run_rounds(), [this](std::exception_ptr error) {
       run_ended_ = true;
+      ignore_signals_from_now_on();
       signals_.cancel();
       if (metrics_server_) metrics_server_->stop();
       sink_->close();
