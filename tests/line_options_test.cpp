@@ -189,6 +189,12 @@ TEST(LineOptions, EachBadLineSaysWhy) {
   EXPECT_EQ(error({"-m", "1s", "extra"}),
             "\"extra\" after the URL is not an option (one URL per line, then options)");
   EXPECT_EQ(error({"--help"}), "unknown option --help (see poller --help)");
+  // Numbers beyond what the setting holds are refused, not cut to 32 bits (2^32 was 0).
+  EXPECT_EQ(error({"--max-redirs", "4294967296"}),
+            "--max-redirs: \"4294967296\" is not a number of redirects (0 to 4294967295)");
+  EXPECT_EQ(error({"--cert-expiry", "4294967297"}),
+            "--cert-expiry: \"4294967297\" is not a number of days (0 to 4294967295, e.g. 14)");
+  EXPECT_EQ(error({"--max-redirs", "4294967295"}), "");
 }
 
 TEST(LineOptions, NameOnTheCommandLineIsAUsageError) {

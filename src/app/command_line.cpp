@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <limits>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "poller/duration.hpp"
 #include "poller/shard.hpp"
@@ -36,15 +38,26 @@ std::uint64_t to_size(const std::string& option, const std::string& text) {
   return *value;
 }
 
-// A whole number from `least` up; `what` says what it counts, for the message.
+// A whole number from `least` to `most`; `what` says what it counts (and the range), for the
+// message.
 std::uint64_t to_number(const std::string& option, const std::string& text, std::uint64_t least,
-                        const std::string& what) {
+                        const std::string& what,
+                        std::uint64_t most = std::numeric_limits<std::uint64_t>::max()) {
   std::uint64_t value = 0;
   auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < least) {
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < least ||
+      value > most) {
     throw UsageError(option + ": \"" + text + "\" is not " + what);
   }
   return value;
+}
+
+// A setting held in an unsigned: 0 to its largest value, said in the message.
+unsigned to_unsigned(const std::string& option, const std::string& text, const std::string& what,
+                     const std::string& example = {}) {
+  constexpr auto most = std::numeric_limits<unsigned>::max();
+  return static_cast<unsigned>(
+      to_number(option, text, 0, fmt::format("{} (0 to {}{})", what, most, example), most));
 }
 
 // The options a list line may carry, by long name: those that shape one fetch (SPEC "Per-URL
@@ -283,12 +296,12 @@ void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Chec
     throw UsageError("--user-agent contains a control character (CR, LF, ...)");
   }
   if (texts.max_redirects) {
-    request.max_redirects = static_cast<unsigned>(
-        to_number("--max-redirs", *texts.max_redirects, 0, "a number of redirects (0 or more)"));
+    request.max_redirects =
+        to_unsigned("--max-redirs", *texts.max_redirects, "a number of redirects");
   }
   if (texts.cert_expiry) {
-    checks.cert_expiry_days = static_cast<unsigned>(
-        to_number("--cert-expiry", *texts.cert_expiry, 0, "a number of days (0 or more, e.g. 14)"));
+    checks.cert_expiry_days =
+        to_unsigned("--cert-expiry", *texts.cert_expiry, "a number of days", ", e.g. 14");
   }
   if (texts.expect_status) checks.expect_status = StatusList::parse(*texts.expect_status);
   if (texts.expect_body) checks.expect_body = BodyPattern::compile(*texts.expect_body);
