@@ -174,6 +174,23 @@ TEST(ListOptions, SighupReadsALinesOptionsAgain) {
   EXPECT_EQ(header_of(seen.back(), "x-version"), "2");
 }
 
+// A NUL byte in a line's -H name: the message goes on past it, the byte escaped.
+TEST(ListOptions, ANulByteInAHeaderNameIsShownEscapedWithWhatFollowsIt) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file(
+      "list.txt", server.url("/a") + " -H '" + std::string("X\0Y", 3) + ": v' --name after\n");
+
+  auto result = run_poller({"--once", list});
+
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find(list + ":1: header \"X\\x00Y: v\" has an invalid name"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find('\0'), std::string::npos);
+  EXPECT_EQ(server.requests_served(), 0u);
+}
+
 TEST(ListOptions, LanesUseEachUrlsOwnSettings) {
   TestServer a, b;
   TempDir dir;
