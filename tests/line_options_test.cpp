@@ -237,6 +237,27 @@ TEST(UrlListLineOptions, ErrorsCarryFileAndLineAndGoodLinesTheirSettings) {
   EXPECT_EQ(list.targets[1].settings, nullptr);
 }
 
+// Quoting is for the options: the URL, the line's first word, is taken as written.
+TEST(UrlListLineOptions, TheUrlIsTheFirstWordAsWrittenAndQuotingIsForTheOptionsAfterIt) {
+  CommandLine run({});
+  auto const list = parse_url_list(
+      "http://127.0.0.1/search?q='drop'&t='x' -H 'X-A: b c' --name \"it's\"\n"  // 1
+      "http://127.0.0.1/wiki/Ender's_Game\t-m 1s\n"                            // 2
+      "http://127.0.0.1/it's a page\n",                                         // 3
+      "checks.txt", run.lines->parser());
+  // A second word that is no option: the whole text is judged as the URL.
+  ASSERT_EQ(list.errors.size(), 1u);
+  EXPECT_EQ(list.errors[0],
+            "checks.txt:3: space or control character in URL: http://127.0.0.1/it's a page");
+  ASSERT_EQ(list.targets.size(), 2u);
+  EXPECT_EQ(list.targets[0].url, "http://127.0.0.1/search?q='drop'&t='x'");
+  EXPECT_EQ(list.targets[0].request_target, "/search?q='drop'&t='x'");
+  EXPECT_EQ(list.targets[0].name, "it's");
+  EXPECT_EQ(list.targets[0].settings->request.headers.back().value, "b c");
+  EXPECT_EQ(list.targets[1].display_url, "http://127.0.0.1/wiki/Ender's_Game");
+  EXPECT_EQ(list.targets[1].settings->request.max_time, std::chrono::seconds(1));
+}
+
 TEST(UrlListLineOptions, WithoutAParserAnOptionAfterTheUrlIsAnError) {
   auto const list = parse_url_list("http://127.0.0.1/a -m 1s\n", "urls.txt");
   ASSERT_EQ(list.errors.size(), 1u);

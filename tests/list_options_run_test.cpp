@@ -174,6 +174,25 @@ TEST(ListOptions, SighupReadsALinesOptionsAgain) {
   EXPECT_EQ(header_of(seen.back(), "x-version"), "2");
 }
 
+// RFC 3986 allows ' in a path and a query: a line's URL is sent, and shown, as written.
+TEST(ListOptions, AUrlWithQuotesIsFetchedAndShownAsWritten) {
+  TestServer server;
+  TempDir dir;
+  auto const wiki = server.url("/wiki/Ender's_Game"),
+             search = server.url("/search?q='drop'&t='x'");
+  auto list = dir.write_file("list.txt", wiki + "\n" + search + " -H 'X-A: 1'\n");
+
+  auto result = run_poller({"--once", "--format", "json", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto const requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].target, "/wiki/Ender's_Game");
+  EXPECT_EQ(requests[1].target, "/search?q='drop'&t='x'");
+  EXPECT_EQ(header_of(requests[1], "x-a"), "1");
+  EXPECT_EQ(jq(".url", result.out).out, "\"" + wiki + "\"\n\"" + search + "\"\n") << result.out;
+}
+
 // A NUL byte in a line's -H name: the message goes on past it, the byte escaped.
 TEST(ListOptions, ANulByteInAHeaderNameIsShownEscapedWithWhatFollowsIt) {
   TestServer server;
