@@ -12,6 +12,7 @@
 
 #include "poller/duration.hpp"
 #include "poller/shard.hpp"
+#include "poller/text.hpp"
 
 namespace poller {
 namespace {
@@ -58,6 +59,19 @@ unsigned to_unsigned(const std::string& option, const std::string& text, const s
   constexpr auto most = std::numeric_limits<unsigned>::max();
   return static_cast<unsigned>(
       to_number(option, text, 0, fmt::format("{} (0 to {}{})", what, most, example), most));
+}
+
+// Only the chunked coding frames a body poller sends (request.hpp): any other last coding would
+// leave the server no way to tell where the body ends.
+void check_transfer_encoding(const std::vector<HeaderOption>& headers) {
+  auto const last = std::find_if(headers.rbegin(), headers.rend(), [](const HeaderOption& header) {
+    return iequals(header.name, "transfer-encoding");
+  });
+  if (last == headers.rend() || last->value.empty() || ends_in_chunked(last->value)) return;
+  throw UsageError(fmt::format(
+      "header \"{}: {}\": a body is framed by chunked only; give 'Transfer-Encoding: chunked' "
+      "(or none, for Content-Length)",
+      last->name, last->value));
 }
 
 // The options a list line may carry, by long name: those that shape one fetch (SPEC "Per-URL
@@ -307,6 +321,7 @@ void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Chec
   if (texts.expect_body) checks.expect_body = BodyPattern::compile(*texts.expect_body);
   if (texts.max_latency) checks.max_latency = to_duration("--max-latency", *texts.max_latency);
   for (auto const& header : texts.headers) request.headers.push_back(parse_header_option(header));
+  check_transfer_encoding(request.headers);
   if (texts.method) request.method = parse_method_option(*texts.method);
   // Given, the pieces replace the body `request` has (a line's, the command line's).
   if (!texts.body_options.empty())
