@@ -166,6 +166,29 @@ TEST(LineOptions, LinesGivingTheSameOptionsShareOneSettingsWhateverTheirNames) {
   EXPECT_EQ(b.target.name, "b");
 }
 
+// Within one reading of the lists, lines share their settings; the next reading (SIGHUP) makes
+// them again, so a body file edited since is read again even if no line changed.
+TEST(LineOptions, SettingsAreSharedWithinOneReadingAndMadeAgainInTheNext) {
+  test::TempDir dir;
+  dir.write_file("body.txt", "v1");
+  CommandLine run({});
+  auto line = [&] {
+    LineOutcome out{*parse_target("http://127.0.0.1/x").target, {}};
+    out.error = run.lines->parse({"--data-binary", "@body.txt"}, dir.path(), out.target);
+    EXPECT_EQ(out.error, "");
+    return out;
+  };
+  run.lines->start_reading();
+  auto const first = line(), second = line();
+  EXPECT_EQ(first.target.settings, second.target.settings);
+  dir.write_file("body.txt", "v2");
+  run.lines->start_reading();
+  auto const reloaded = line();
+  EXPECT_NE(reloaded.target.settings, first.target.settings);
+  EXPECT_EQ(reloaded.target.settings->request.body->data, "v2");
+  EXPECT_EQ(first.target.settings->request.body->data, "v1");
+}
+
 TEST(LineOptions, EachBadLineSaysWhy) {
   CommandLine run({});
   auto error = [&](const Words& words) { return parse_line(run, words).error; };
