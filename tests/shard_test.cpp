@@ -145,6 +145,22 @@ TEST(ShardHash, TheOriginIsWhatCountsNotThePathNorHowThePortIsWritten) {
   }
 }
 
+TEST(ShardHash, AnIpv6AddressIsOneOriginHoweverItIsWritten) {
+  auto const canonical = origin("http://[::1]:8080/");
+  for (auto const* url : {"http://[0:0::1]:8080/", "http://[0:0:0:0:0:0:0:1]:8080/"}) {
+    SCOPED_TRACE(url);
+    EXPECT_EQ(shard_weight(origin(url), 1), shard_weight(canonical, 1));
+    for (unsigned n = 2; n <= 10; ++n) EXPECT_EQ(shard_of(origin(url), n), shard_of(canonical, n));
+  }
+  std::vector<Target> const list{target("http://[::1]:8080/a"), target("http://[0:0::1]:8080/b"),
+                                 target("http://[0:0:0:0:0:0:0:1]:8080/c")};
+  EXPECT_EQ(count_origins(list), 1u);
+  for (unsigned k = 1; k <= 4; ++k) {
+    auto const kept = keep_shard(list, Shard{k, 4}).size();
+    EXPECT_TRUE(kept == 0 || kept == 3) << "shard " << k << " of 4 kept " << kept;
+  }
+}
+
 TEST(ShardHash, SpreadsOriginsEvenly) {
   std::map<unsigned, int> per_shard;
   for (auto const& o : thousand_origins()) ++per_shard[shard_of(o, 4)];
