@@ -133,7 +133,7 @@ TEST(Cli, EveryCommonMistakeGetsOneLineThatSaysWhatToDoAndExit2) {
        "poller: --interval: \"5x\" is not a duration (a number of seconds, or numbers with ms, s, "
        "m, h or d, e.g. 5, 0.25, 250ms, 2m, 1h30m, 1d)\n"},
       {{"--cert-expiry", "-1", url},
-       "poller: --cert-expiry: \"-1\" is not a number of days (0 or more, e.g. 14)\n"},
+       "poller: --cert-expiry: \"-1\" is not a number of days (0 to 4294967295, e.g. 14)\n"},
       {{"--once", "--count", "3", url},
        "poller: --once is --count 1: give one or the other, not both\n"},
       {{},
@@ -154,6 +154,30 @@ TEST(Cli, EveryCommonMistakeGetsOneLineThatSaysWhatToDoAndExit2) {
     EXPECT_EQ(result.exit_code, 2) << command;
     EXPECT_EQ(result.err, mistake.err) << command;
     EXPECT_EQ(result.out, "") << command;
+  }
+}
+
+// A number beyond what its setting holds is refused, never cut to 32 bits: 4294967296 (2^32)
+// redirects were 0, and 4294967297 were 1.
+TEST(Cli, NumbersBeyondTheirRangeAreUsageErrorsNamingTheRange) {
+  auto const url = "http://127.0.0.1:1/";  // never fetched
+  struct Case {
+    std::string option, value, err;
+  };
+  std::vector<Case> const cases{
+      {"--max-redirs", "4294967296",
+       "--max-redirs: \"4294967296\" is not a number of redirects (0 to 4294967295)"},
+      {"--max-redirs", "4294967297",
+       "--max-redirs: \"4294967297\" is not a number of redirects (0 to 4294967295)"},
+      {"--max-redirs", "18446744073709551616",
+       "--max-redirs: \"18446744073709551616\" is not a number of redirects (0 to 4294967295)"},
+      {"--cert-expiry", "4294967296",
+       "--cert-expiry: \"4294967296\" is not a number of days (0 to 4294967295, e.g. 14)"},
+  };
+  for (auto const& c : cases) {
+    auto const result = run_poller({"--once", c.option, c.value, url});
+    EXPECT_EQ(result.exit_code, 2) << c.option << " " << c.value;
+    EXPECT_EQ(result.err, "poller: " + c.err + "\n");
   }
 }
 

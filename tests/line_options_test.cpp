@@ -166,6 +166,29 @@ TEST(LineOptions, LinesGivingTheSameOptionsShareOneSettingsWhateverTheirNames) {
   EXPECT_EQ(b.target.name, "b");
 }
 
+// Within one reading of the lists, lines share their settings; the next reading (SIGHUP) makes
+// them again, so a body file edited since is read again even if no line changed.
+TEST(LineOptions, SettingsAreSharedWithinOneReadingAndMadeAgainInTheNext) {
+  test::TempDir dir;
+  dir.write_file("body.txt", "v1");
+  CommandLine run({});
+  auto line = [&] {
+    LineOutcome out{*parse_target("http://127.0.0.1/x").target, {}};
+    out.error = run.lines->parse({"--data-binary", "@body.txt"}, dir.path(), out.target);
+    EXPECT_EQ(out.error, "");
+    return out;
+  };
+  run.lines->start_reading();
+  auto const first = line(), second = line();
+  EXPECT_EQ(first.target.settings, second.target.settings);
+  dir.write_file("body.txt", "v2");
+  run.lines->start_reading();
+  auto const reloaded = line();
+  EXPECT_NE(reloaded.target.settings, first.target.settings);
+  EXPECT_EQ(reloaded.target.settings->request.body->data, "v2");
+  EXPECT_EQ(first.target.settings->request.body->data, "v1");
+}
+
 TEST(LineOptions, EachBadLineSaysWhy) {
   CommandLine run({});
   auto error = [&](const Words& words) { return parse_line(run, words).error; };
@@ -189,6 +212,12 @@ TEST(LineOptions, EachBadLineSaysWhy) {
   EXPECT_EQ(error({"-m", "1s", "extra"}),
             "\"extra\" after the URL is not an option (one URL per line, then options)");
   EXPECT_EQ(error({"--help"}), "unknown option --help (see poller --help)");
+  // Numbers beyond what the setting holds are refused, not cut to 32 bits (2^32 was 0).
+  EXPECT_EQ(error({"--max-redirs", "4294967296"}),
+            "--max-redirs: \"4294967296\" is not a number of redirects (0 to 4294967295)");
+  EXPECT_EQ(error({"--cert-expiry", "4294967297"}),
+            "--cert-expiry: \"4294967297\" is not a number of days (0 to 4294967295, e.g. 14)");
+  EXPECT_EQ(error({"--max-redirs", "4294967295"}), "");
 }
 
 TEST(LineOptions, NameOnTheCommandLineIsAUsageError) {
@@ -229,6 +258,27 @@ TEST(UrlListLineOptions, ErrorsCarryFileAndLineAndGoodLinesTheirSettings) {
   EXPECT_NE(list.targets[0].settings, nullptr);
   EXPECT_EQ(list.targets[1].display_url, "http://127.0.0.1/e");
   EXPECT_EQ(list.targets[1].settings, nullptr);
+}
+
+// Quoting is for the options: the URL, the line's first word, is taken as written.
+TEST(UrlListLineOptions, TheUrlIsTheFirstWordAsWrittenAndQuotingIsForTheOptionsAfterIt) {
+  CommandLine run({});
+  auto const list = parse_url_list(
+      "http://127.0.0.1/search?q='drop'&t='x' -H 'X-A: b c' --name \"it's\"\n"  // 1
+      "http://127.0.0.1/wiki/Ender's_Game\t-m 1s\n"                            // 2
+      "http://127.0.0.1/it's a page\n",                                         // 3
+      "checks.txt", run.lines->parser());
+  // A second word that is no option: the whole text is judged as the URL.
+  ASSERT_EQ(list.errors.size(), 1u);
+  EXPECT_EQ(list.errors[0],
+            "checks.txt:3: space or control character in URL: http://127.0.0.1/it's a page");
+  ASSERT_EQ(list.targets.size(), 2u);
+  EXPECT_EQ(list.targets[0].url, "http://127.0.0.1/search?q='drop'&t='x'");
+  EXPECT_EQ(list.targets[0].request_target, "/search?q='drop'&t='x'");
+  EXPECT_EQ(list.targets[0].name, "it's");
+  EXPECT_EQ(list.targets[0].settings->request.headers.back().value, "b c");
+  EXPECT_EQ(list.targets[1].display_url, "http://127.0.0.1/wiki/Ender's_Game");
+  EXPECT_EQ(list.targets[1].settings->request.max_time, std::chrono::seconds(1));
 }
 
 TEST(UrlListLineOptions, WithoutAParserAnOptionAfterTheUrlIsAnError) {

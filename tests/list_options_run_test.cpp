@@ -1,6 +1,10 @@
 // Options on list lines, end to end: what the server received per URL, checks that fail only
 // their own URL, --name in every output, the errors of bad lines, and SIGHUP reading them again.
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
 
 #include <gtest/gtest.h>
@@ -172,6 +176,114 @@ TEST(ListOptions, SighupReadsALinesOptionsAgain) {
   auto const seen = requests_for(server, "/v");
   EXPECT_EQ(header_of(seen.front(), "x-version"), "1");
   EXPECT_EQ(header_of(seen.back(), "x-version"), "2");
+}
+
+// poller's command under `ulimit -v` (2 GiB of address space): a regression that reads a file
+// without end then fails with bad_alloc instead of taking the machine's memory. Not under
+// AddressSanitizer, which reserves terabytes of address space at start.
+std::vector<std::string> with_memory_bound(std::vector<std::string> argv) {
+#if !defined(__SANITIZE_ADDRESS__)
+  argv.insert(argv.begin(), {"/bin/sh", "-c", "ulimit -v 2097152 && exec \"$0\" \"$@\""});
+#endif
+  return argv;
+}
+
+// The list as it was fetched (/kept), SIGHUP after its line gained a body from `file`: the
+// reload fails for that line, and the run goes on with the list it had.
+void expect_reload_refuses_body_file(const std::string& file, const std::string& reason,
+                                     const std::string& fifo_to_release = {}) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", server.url("/kept") + "\n");
+  Process poller(with_memory_bound(poller_command({"--interval", "0.2", list})));
+  ASSERT_TRUE(poller.wait_for_stdout("/kept\n", output_bound)) << poller.stderr_text();
+
+  dir.write_file("list.txt", server.url("/kept") + " --data-binary @" + file + "\n");
+  poller.send_signal(SIGHUP);
+
+  bool const refused = poller.wait_for_stderr("keeping the previous list", output_bound);
+  if (!refused && !fifo_to_release.empty()) {
+    // A poller waiting in open() for a writer: one that comes and goes lets it on.
+    int const fd = ::open(fifo_to_release.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) ::close(fd);
+  }
+  ASSERT_TRUE(refused) << poller.stderr_text();
+  EXPECT_NE(poller.stderr_text().find(list + ":1: --data-binary @" + file + ": " + reason),
+            std::string::npos)
+      << poller.stderr_text();
+  auto const fetched_before = count_of(poller.stdout_text(), "/kept\n");
+  EXPECT_TRUE(poller.wait_for_stdout("/kept\n", output_bound, fetched_before + 2))
+      << poller.stdout_text();
+  poller.send_signal(SIGTERM);
+  auto result = poller.wait(5s);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  for (auto const& request : requests_for(server, "/kept")) EXPECT_EQ(request.method, "GET");
+}
+
+TEST(ListOptions, SighupAfterALineGainedABodyFromDevZeroKeepsTheRunAndItsList) {
+  expect_reload_refuses_body_file("/dev/zero", "not a regular file");
+}
+
+TEST(ListOptions, SighupAfterALineGainedABodyFromAFifoNeverWaitsForAWriter) {
+  TempDir fifo_dir;
+  auto const fifo = fifo_dir.path() + "/body.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  expect_reload_refuses_body_file(fifo, "not a regular file", fifo);
+}
+
+// The line's text is the same, its file is not: the new body goes out after SIGHUP.
+TEST(ListOptions, SighupReadsALinesBodyFileAgainWhenOnlyTheFileChanged) {
+  TestServer server;
+  TempDir dir;
+  dir.write_file("body.txt", "v1");
+  auto list = dir.write_file("list.txt", server.url("/anything") + " --data-binary @body.txt\n");
+  Process poller(poller_command({"--interval", "0.2", list}));
+  ASSERT_TRUE(poller.wait_for_stdout("\n\nv1", output_bound)) << poller.stderr_text();
+
+  dir.write_file("body.txt", "v2");
+  poller.send_signal(SIGHUP);
+
+  EXPECT_TRUE(poller.wait_for_stdout("\n\nv2", output_bound)) << poller.stderr_text();
+  poller.send_signal(SIGTERM);
+  auto result = poller.wait(5s);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(server.requests().back().body, "v2");
+}
+
+// RFC 3986 allows ' in a path and a query: a line's URL is sent, and shown, as written.
+TEST(ListOptions, AUrlWithQuotesIsFetchedAndShownAsWritten) {
+  TestServer server;
+  TempDir dir;
+  auto const wiki = server.url("/wiki/Ender's_Game"),
+             search = server.url("/search?q='drop'&t='x'");
+  auto list = dir.write_file("list.txt", wiki + "\n" + search + " -H 'X-A: 1'\n");
+
+  auto result = run_poller({"--once", "--format", "json", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto const requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].target, "/wiki/Ender's_Game");
+  EXPECT_EQ(requests[1].target, "/search?q='drop'&t='x'");
+  EXPECT_EQ(header_of(requests[1], "x-a"), "1");
+  EXPECT_EQ(jq(".url", result.out).out, "\"" + wiki + "\"\n\"" + search + "\"\n") << result.out;
+}
+
+// A NUL byte in a line's -H name: the message goes on past it, the byte escaped.
+TEST(ListOptions, ANulByteInAHeaderNameIsShownEscapedWithWhatFollowsIt) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file(
+      "list.txt", server.url("/a") + " -H '" + std::string("X\0Y", 3) + ": v' --name after\n");
+
+  auto result = run_poller({"--once", list});
+
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find(list + ":1: header \"X\\x00Y: v\" has an invalid name"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find('\0'), std::string::npos);
+  EXPECT_EQ(server.requests_served(), 0u);
 }
 
 TEST(ListOptions, LanesUseEachUrlsOwnSettings) {

@@ -153,6 +153,36 @@ TEST(Parallel, EachOriginKeepsOneConnectionAcrossRounds) {
   }
 }
 
+// [::1], [0:0::1] and [0:0:0:0:0:0:0:1] are one server: one lane, one connection, each URL's
+// Host header as it was written.
+TEST(Parallel, OneIpv6ServerWrittenThreeWaysIsOneOriginOnOneConnection) {
+  TestServer server({.address = "::1"});
+  auto const port = std::to_string(server.port());
+  std::vector<std::string> const hosts{"[::1]", "[0:0::1]", "[0:0:0:0:0:0:0:1]"};
+  std::string list_text;
+  for (auto const& host : hosts) list_text += "http://" + host + ":" + port + "/a\n";
+  TempDir dir;
+  auto const list = dir.write_file("list.txt", list_text);
+
+  auto const result = run_poller({"-Z", "--interval", "0", "--count", "2", list});
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto const requests = server.requests();
+  ASSERT_EQ(requests.size(), 6u);
+  std::vector<std::string> host_headers;
+  for (auto const& request : requests) {
+    EXPECT_EQ(request.connection_id, 1u) << request.headers.at("host");
+    host_headers.push_back(request.headers.at("host"));
+  }
+  EXPECT_EQ(server.connections_accepted(), 1u);
+  // One lane keeps the list order of its URLs.
+  std::vector<std::string> expected;
+  for (int round = 0; round < 2; ++round) {
+    for (auto const& host : hosts) expected.push_back(host + ":" + port);
+  }
+  EXPECT_EQ(host_headers, expected);
+}
+
 // --parallel-max-host 2: two fetches of one origin at once, over two connections kept for the
 // next round.
 TEST(Parallel, ParallelMaxHostOpensThatManyConnectionsToAnOrigin) {

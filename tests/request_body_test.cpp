@@ -2,7 +2,16 @@
 
 #include "request_body.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+
 #include <gtest/gtest.h>
+
+#include "poller/option_file.hpp"
 
 #include "support/subprocess.hpp"
 #include "usage_error.hpp"
@@ -70,6 +79,43 @@ TEST(RequestBody, UnreadableFileNamesTheOptionAndTheFile) {
             "--json @" + dir.path() + ": cannot read: Is a directory");
   EXPECT_NE(error_of({{Kind::binary, "@-"}}).find("--data-binary @-: a body from standard input"),
             std::string::npos);
+}
+
+// @FILE is read at start and on every SIGHUP, in the middle of a run: a device without end
+// (/dev/zero), a FIFO without a writer (which would hold open() until one comes) or a file
+// larger than memory must not stop it. Only a regular file is read, up to 64 MiB.
+TEST(OptionFile, OnlyARegularFileIsRead) {
+  EXPECT_EQ(error_of({{Kind::binary, "@/dev/null"}}),
+            "--data-binary @/dev/null: not a regular file (a device, FIFO or socket: give a "
+            "file)");
+}
+
+TEST(OptionFile, AFifoIsRefusedWithoutWaitingForAWriter) {
+  test::TempDir dir;
+  auto const fifo = dir.path() + "/body.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto reading =
+      std::async(std::launch::async, [&] { return error_of({{Kind::data, "@" + fifo}}); });
+  bool const waited = reading.wait_for(std::chrono::seconds(5)) == std::future_status::timeout;
+  if (waited) {
+    // Let the reader out of open(): a writer that comes and goes.
+    int const fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) ::close(fd);
+  }
+  EXPECT_FALSE(waited) << "open() waited for a writer";
+  EXPECT_EQ(reading.get(), "--data @" + fifo +
+                               ": not a regular file (a device, FIFO or socket: give a file)");
+}
+
+TEST(OptionFile, AFileLargerThanTheLimitIsRefusedWithoutReadingIt) {
+  constexpr std::uint64_t option_file_limit = 64ull * 1024 * 1024;  // as documented
+  test::TempDir dir;
+  auto const file = dir.write_file("big.bin", "");
+  ASSERT_EQ(::truncate(file.c_str(), static_cast<off_t>(option_file_limit + 1)), 0);  // sparse
+  EXPECT_EQ(usage_error_of([&](std::string_view) { read_option_file("--json", file); }, ""),
+            "--json @" + file + ": larger than 64 MiB (the most an @FILE may hold)");
+  ASSERT_EQ(::truncate(file.c_str(), static_cast<off_t>(option_file_limit)), 0);
+  EXPECT_EQ(read_option_file("--json", file).size(), option_file_limit);
 }
 
 }  // namespace

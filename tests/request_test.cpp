@@ -200,7 +200,8 @@ TEST(Request, MethodOptionIsSentAsGivenWithOrWithoutABody) {
 
 TEST(Request, AfterARedirectDroppedTheBodyNothingDescribesIt) {
   auto options = with_body("a=1");
-  options.headers = {{"Content-Type", "text/plain"}, {"X-A", "a"}};
+  options.headers = {
+      {"Content-Type", "text/plain"}, {"Transfer-Encoding", "chunked"}, {"X-A", "a"}};
   std::string out;
   RequestFormatter(options).format(target_of("http://example.com/next"), {"GET", false}, true,
                                    nullptr, out);
@@ -211,6 +212,35 @@ TEST(Request, AfterARedirectDroppedTheBodyNothingDescribesIt) {
             "Accept: */*\r\n"
             "X-A: a\r\n"
             "\r\n");
+  // Without any body, a Transfer-Encoding would announce one that never comes.
+  options.body.reset();
+  options.headers = {{"Transfer-Encoding", "chunked"}, {"X-A", "a"}};
+  EXPECT_EQ(request_for(options, "http://example.com/next"), out);
+}
+
+// RFC 9112 6.3: Transfer-Encoding and Content-Length never both. As curl does, a -H
+// Transfer-Encoding: chunked makes the body one chunk and the last chunk, without a length.
+TEST(Request, ChunkedTransferEncodingFromAHeaderChunksTheBodyAndSendsNoContentLength) {
+  auto options = with_body("abc");
+  options.headers = {{"Transfer-Encoding", "chunked"}, {"Content-Length", "3"}};
+  EXPECT_EQ(request_for(options, "http://example.com/"),
+            "POST / HTTP/1.1\r\n"
+            "Host: example.com\r\n"
+            "User-Agent: poller/test\r\n"
+            "Accept: */*\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "Transfer-Encoding: chunked\r\n"
+            "\r\n"
+            "3\r\nabc\r\n"
+            "0\r\n\r\n");
+  options.body->data = std::string(300, 'x');
+  EXPECT_TRUE(request_for(options, "http://example.com/")
+                  .ends_with("\r\n\r\n12c\r\n" + std::string(300, 'x') + "\r\n0\r\n\r\n"));
+  // An empty body is the last chunk alone; codings before chunked are the user's to apply.
+  options.body->data.clear();
+  options.headers = {{"transfer-encoding", "gzip, Chunked"}};
+  EXPECT_TRUE(request_for(options, "http://example.com/")
+                  .ends_with("\r\ntransfer-encoding: gzip, Chunked\r\n\r\n0\r\n\r\n"));
 }
 
 TEST(Request, RedirectsTurnAPostIntoAGetAsCurlDoes) {

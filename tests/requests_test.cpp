@@ -239,6 +239,74 @@ TEST(Requests, PostOnAConnectionTheServerClosedWhileIdleGoesOnANewOneWithoutFail
   EXPECT_TRUE(server.unanswered_requests().empty());
 }
 
+// -H 'Transfer-Encoding: chunked' with a body: the body goes as chunks, and without the
+// Content-Length that would contradict them (RFC 9112 6.3: a server that honours the one and a
+// proxy that honours the other would read different requests).
+TEST(Requests, ChunkedTransferEncodingFromAHeaderChunksTheBodyWithoutContentLength) {
+  TestServer server;
+  TempDir dir;
+  auto const list = dir.write_file(
+      "list.txt", server.url("/anything/line") + " -H 'Transfer-Encoding: chunked' -d abc\n");
+
+  auto cli = run_poller(
+      {"--once", "-H", "Transfer-Encoding: chunked", "-d", "abc", server.url("/anything/cli")});
+  auto line = run_poller({"--once", list});
+
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(line.exit_code, 0) << line.err;
+  auto const requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  for (auto const& request : requests) {
+    SCOPED_TRACE(request.target);
+    EXPECT_EQ(request.method, "POST");
+    EXPECT_EQ(request.body, "abc");  // the server decoded the chunks
+    EXPECT_EQ(header_of(request, "transfer-encoding"), "chunked");
+    EXPECT_EQ(header_of(request, "content-length"), "(none)");
+  }
+  // Both requests were whole: the connection of each stayed usable to its end.
+  EXPECT_TRUE(cli.out.ends_with("\nabc")) << cli.out;
+}
+
+TEST(Requests, ARedirectThatDropsAChunkedBodyDropsItsTransferEncoding) {
+  TestServer server;
+
+  auto result =
+      run_poller({"--once", "-L", "-H", "Transfer-Encoding: chunked", "-d", "abc",
+                  server.url("/redirect-to?url=/anything&status=303")});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  auto const requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(header_of(requests[0], "transfer-encoding"), "chunked");
+  EXPECT_EQ(requests[1].method, "GET");
+  EXPECT_EQ(requests[1].body, "");
+  EXPECT_EQ(header_of(requests[1], "transfer-encoding"), "(none)");
+  EXPECT_EQ(header_of(requests[1], "content-length"), "(none)");
+}
+
+TEST(Requests, ATransferEncodingThatDoesNotEndInChunkedIsAUsageOrInputError) {
+  TestServer server;
+  TempDir dir;
+  auto const list = dir.write_file(
+      "list.txt", server.url("/a") + "\n" + server.url("/b") +
+                      " -d abc -H 'Transfer-Encoding: gzip'\n");
+
+  auto cli = run_poller(
+      {"--once", "-H", "Transfer-Encoding: chunked, gzip", "-d", "abc", server.url("/a")});
+  auto line = run_poller({"--once", list});
+
+  EXPECT_EQ(cli.exit_code, 2);
+  EXPECT_EQ(cli.err,
+            "poller: header \"Transfer-Encoding: chunked, gzip\": a body is framed by chunked "
+            "only; give 'Transfer-Encoding: chunked' (or none, for Content-Length)\n");
+  EXPECT_EQ(line.exit_code, 2);
+  EXPECT_NE(line.err.find(list + ":2: header \"Transfer-Encoding: gzip\": a body is framed by "
+                                 "chunked only"),
+            std::string::npos)
+      << line.err;
+  EXPECT_EQ(server.requests_served(), 0u);
+}
+
 struct RedirectCase {
   std::string method;  // -X, or "" for the POST of -d
   unsigned status;

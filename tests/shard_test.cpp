@@ -125,6 +125,16 @@ TEST(ShardHash, WeightsAndShardsArePinnedAcrossVersions) {
   EXPECT_EQ(shards("https://example.com/"), (std::vector<unsigned>{1, 2, 3, 4, 5, 5}));
   EXPECT_EQ(shards("http://127.0.0.1:8080/"), (std::vector<unsigned>{1, 2, 2, 2, 5, 10}));
   EXPECT_EQ(shards("https://[::1]:8443/"), (std::vector<unsigned>{1, 2, 3, 4, 5, 9}));
+  // More kinds of host, pinned as well (an IPv6 literal in its canonical RFC 5952 form, an
+  // IPv4-mapped one, a punycode name).
+  EXPECT_EQ(shard_weight(origin("http://[2001:db8::1]/"), 1), 0xc2b54863752b98a7ull);
+  EXPECT_EQ(shard_weight(origin("https://[::ffff:192.0.2.1]/"), 1), 0xa76c96e7288eb4a2ull);
+  EXPECT_EQ(shard_weight(origin("http://10.1.2.3/"), 1), 0x8923792837e9243cull);
+  EXPECT_EQ(shard_weight(origin("https://xn--bcher-kva.example/"), 1), 0x446739c873b750cfull);
+  EXPECT_EQ(shards("http://[2001:db8::1]/"), (std::vector<unsigned>{1, 1, 1, 1, 1, 7}));
+  EXPECT_EQ(shards("https://[::ffff:192.0.2.1]/"), (std::vector<unsigned>{1, 1, 1, 1, 1, 6}));
+  EXPECT_EQ(shards("http://10.1.2.3/"), (std::vector<unsigned>{1, 2, 2, 2, 2, 2}));
+  EXPECT_EQ(shards("http://[::1]:8080/"), (std::vector<unsigned>{1, 2, 3, 3, 3, 3}));
 }
 
 TEST(ShardHash, TheOriginIsWhatCountsNotThePathNorHowThePortIsWritten) {
@@ -132,6 +142,22 @@ TEST(ShardHash, TheOriginIsWhatCountsNotThePathNorHowThePortIsWritten) {
     auto const shard = shard_of(origin("http://Example.COM/a"), n);
     EXPECT_EQ(shard_of(origin("http://example.com:80/b?c"), n), shard);
     EXPECT_EQ(shard_of(origin("http://user:pw@example.com/#x"), n), shard);
+  }
+}
+
+TEST(ShardHash, AnIpv6AddressIsOneOriginHoweverItIsWritten) {
+  auto const canonical = origin("http://[::1]:8080/");
+  for (auto const* url : {"http://[0:0::1]:8080/", "http://[0:0:0:0:0:0:0:1]:8080/"}) {
+    SCOPED_TRACE(url);
+    EXPECT_EQ(shard_weight(origin(url), 1), shard_weight(canonical, 1));
+    for (unsigned n = 2; n <= 10; ++n) EXPECT_EQ(shard_of(origin(url), n), shard_of(canonical, n));
+  }
+  std::vector<Target> const list{target("http://[::1]:8080/a"), target("http://[0:0::1]:8080/b"),
+                                 target("http://[0:0:0:0:0:0:0:1]:8080/c")};
+  EXPECT_EQ(count_origins(list), 1u);
+  for (unsigned k = 1; k <= 4; ++k) {
+    auto const kept = keep_shard(list, Shard{k, 4}).size();
+    EXPECT_TRUE(kept == 0 || kept == 3) << "shard " << k << " of 4 kept " << kept;
   }
 }
 

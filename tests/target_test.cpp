@@ -56,6 +56,26 @@ TEST(Target, OriginKeepsIpv6LiteralsWithoutBrackets) {
   EXPECT_EQ(target_of("http://[FE80::A]/").origin.host, "fe80::a");
 }
 
+// RFC 5952: one address, one spelling, so one origin, one pool and one --shard for all of its
+// spellings; what was written still goes into the Host header and every output.
+TEST(Target, AnIpv6LiteralsOriginIsItsCanonicalSpellingAndItsHostHeaderAsWritten) {
+  for (auto const* url : {"http://[::1]:8080/", "http://[0:0::1]:8080/",
+                          "http://[0:0:0:0:0:0:0:1]:8080/", "http://[0000::0001]:8080/"}) {
+    SCOPED_TRACE(url);
+    auto const target = target_of(url);
+    EXPECT_TRUE(target.origin == target_of("http://[::1]:8080/").origin);
+    EXPECT_EQ(target.origin.to_string(), "http://[::1]:8080");
+    EXPECT_EQ(target.display_url, url);
+  }
+  EXPECT_EQ(target_of("http://[0:0::1]:8080/").host_header, "[0:0::1]:8080");
+  // The longest run of zero groups (the first of equals) is "::", and never a single group;
+  // hex in lower case without leading zeros; an IPv4-mapped address ends in dotted decimal.
+  EXPECT_EQ(target_of("http://[2001:DB8:0:0:1:0:0:1]/").origin.host, "2001:db8::1:0:0:1");
+  EXPECT_EQ(target_of("http://[2001:db8:0:1:1:1:1:1]/").origin.host, "2001:db8:0:1:1:1:1:1");
+  EXPECT_EQ(target_of("http://[2001:0db8::0:1]/").origin.host, "2001:db8::1");
+  EXPECT_EQ(target_of("http://[::FFFF:c000:0201]/").origin.host, "::ffff:192.0.2.1");
+}
+
 TEST(Target, OriginToStringAlwaysShowsThePort) {
   EXPECT_EQ(target_of("https://example.com/").origin.to_string(), "https://example.com:443");
   EXPECT_EQ(target_of("http://example.com:8080/").origin.to_string(), "http://example.com:8080");

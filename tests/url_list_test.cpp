@@ -139,6 +139,20 @@ TEST(UrlList, RejectsSpaceOrControlCharacterInsideAUrl) {
   EXPECT_TRUE(contains(single_error("http://a.example/a\x01"), "space or control"));
 }
 
+// The URL is the line's first word exactly as written: RFC 3986 allows ' in a path and a query
+// (a sub-delim), and quoting is for the options after it.
+TEST(UrlList, AQuoteInTheUrlIsPartOfIt) {
+  auto const list = parse_url_list(
+      "http://127.0.0.1/wiki/Ender's_Game\n"
+      "http://127.0.0.1/search?q='drop'&t='x'\n"
+      "http://127.0.0.1/it's  # a comment\n",
+      "urls.txt");
+  ASSERT_TRUE(list.ok()) << list.errors.front();
+  EXPECT_EQ(urls_of(list), (Urls{"http://127.0.0.1/wiki/Ender's_Game",
+                                 "http://127.0.0.1/search?q='drop'&t='x'",
+                                 "http://127.0.0.1/it's"}));
+}
+
 TEST(UrlList, RejectsAnUnparsableUrl) {
   single_error("http://a.example/<tag>");
   single_error("http://[::1/");

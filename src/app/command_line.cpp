@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <limits>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "poller/duration.hpp"
 #include "poller/shard.hpp"
+#include "poller/text.hpp"
 
 namespace poller {
 namespace {
@@ -36,15 +39,39 @@ std::uint64_t to_size(const std::string& option, const std::string& text) {
   return *value;
 }
 
-// A whole number from `least` up; `what` says what it counts, for the message.
+// A whole number from `least` to `most`; `what` says what it counts (and the range), for the
+// message.
 std::uint64_t to_number(const std::string& option, const std::string& text, std::uint64_t least,
-                        const std::string& what) {
+                        const std::string& what,
+                        std::uint64_t most = std::numeric_limits<std::uint64_t>::max()) {
   std::uint64_t value = 0;
   auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < least) {
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < least ||
+      value > most) {
     throw UsageError(option + ": \"" + text + "\" is not " + what);
   }
   return value;
+}
+
+// A setting held in an unsigned: 0 to its largest value, said in the message.
+unsigned to_unsigned(const std::string& option, const std::string& text, const std::string& what,
+                     const std::string& example = {}) {
+  constexpr auto most = std::numeric_limits<unsigned>::max();
+  return static_cast<unsigned>(
+      to_number(option, text, 0, fmt::format("{} (0 to {}{})", what, most, example), most));
+}
+
+// Only the chunked coding frames a body poller sends (request.hpp): any other last coding would
+// leave the server no way to tell where the body ends.
+void check_transfer_encoding(const std::vector<HeaderOption>& headers) {
+  auto const last = std::find_if(headers.rbegin(), headers.rend(), [](const HeaderOption& header) {
+    return iequals(header.name, "transfer-encoding");
+  });
+  if (last == headers.rend() || last->value.empty() || ends_in_chunked(last->value)) return;
+  throw UsageError(fmt::format(
+      "header \"{}: {}\": a body is framed by chunked only; give 'Transfer-Encoding: chunked' "
+      "(or none, for Content-Length)",
+      last->name, last->value));
 }
 
 // The options a list line may carry, by long name: those that shape one fetch (SPEC "Per-URL
@@ -283,17 +310,18 @@ void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Chec
     throw UsageError("--user-agent contains a control character (CR, LF, ...)");
   }
   if (texts.max_redirects) {
-    request.max_redirects = static_cast<unsigned>(
-        to_number("--max-redirs", *texts.max_redirects, 0, "a number of redirects (0 or more)"));
+    request.max_redirects =
+        to_unsigned("--max-redirs", *texts.max_redirects, "a number of redirects");
   }
   if (texts.cert_expiry) {
-    checks.cert_expiry_days = static_cast<unsigned>(
-        to_number("--cert-expiry", *texts.cert_expiry, 0, "a number of days (0 or more, e.g. 14)"));
+    checks.cert_expiry_days =
+        to_unsigned("--cert-expiry", *texts.cert_expiry, "a number of days", ", e.g. 14");
   }
   if (texts.expect_status) checks.expect_status = StatusList::parse(*texts.expect_status);
   if (texts.expect_body) checks.expect_body = BodyPattern::compile(*texts.expect_body);
   if (texts.max_latency) checks.max_latency = to_duration("--max-latency", *texts.max_latency);
   for (auto const& header : texts.headers) request.headers.push_back(parse_header_option(header));
+  check_transfer_encoding(request.headers);
   if (texts.method) request.method = parse_method_option(*texts.method);
   // Given, the pieces replace the body `request` has (a line's, the command line's).
   if (!texts.body_options.empty())

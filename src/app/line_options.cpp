@@ -109,20 +109,9 @@ std::string LineOptions::read_into(const std::vector<std::string>& words, std::s
   settings->checks = line_.checks;
   finish_fetch_options(line_texts_, settings->request, settings->checks, list_dir);
   settings->request.keep_body = keeps_body(command_line_.output, settings->checks);
-  target.settings = shared(key, std::move(settings));
-  return {};
-}
-
-std::shared_ptr<const UrlSettings> LineOptions::shared(const std::string& key,
-                                                       std::shared_ptr<const UrlSettings> settings) {
   known_[key] = settings;
-  // Lists reloaded by SIGHUP leave expired entries behind: swept once they are as many as the
-  // live ones were, so the table stays within twice the settings in use.
-  if (known_.size() > 2 * known_after_sweep_ + 64) {
-    std::erase_if(known_, [](auto const& entry) { return entry.second.expired(); });
-    known_after_sweep_ = known_.size();
-  }
-  return settings;
+  target.settings = std::move(settings);
+  return {};
 }
 
 }  // namespace poller

@@ -38,13 +38,13 @@ class LineOptions {
                   Target& target) { return parse(words, list_dir, target); };
   }
 
+  // A new reading of the lists begins (at start, on SIGHUP): the settings of the last one are
+  // not shared with its lines, so that an @FILE edited since is read again.
+  void start_reading() { known_.clear(); }
+
  private:
   std::string read_into(const std::vector<std::string>& words, std::string_view list_dir,
                         Target& target);
-  // The settings of lines that give the same options (but --name) are one object: a list of
-  // thousands of URLs with the same -H keeps it once. Keyed by the options given, as written.
-  std::shared_ptr<const UrlSettings> shared(const std::string& key,
-                                            std::shared_ptr<const UrlSettings> settings);
 
   const Options& command_line_;
   const OptionTexts& command_line_texts_;
@@ -52,8 +52,10 @@ class LineOptions {
   Options line_;
   OptionTexts line_texts_;
   std::unique_ptr<CLI::App> app_;
+  // The settings of lines that give the same options (but --name) are one object within a
+  // reading: a list of thousands of URLs with the same -H keeps it once. Keyed by the options
+  // given, as written.
   std::unordered_map<std::string, std::weak_ptr<const UrlSettings>> known_;
-  std::size_t known_after_sweep_ = 0;  // entries left by the last sweep of expired ones
 };
 
 }  // namespace poller

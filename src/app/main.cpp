@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
 
   try {
     poller::LineOptions line_options(options, texts);
-    return poller::run(options, line_options.parser());
+    return poller::run(options, line_options);
   } catch (const poller::UsageError& error) {
     return usage_error(error.what());
   } catch (const std::exception& error) {

@@ -48,15 +48,19 @@ HeaderOption parse_header_option(std::string_view text) {
   if (text.find_first_of("\r\n") != std::string_view::npos) {
     throw UsageError("header contains a CR or LF character");
   }
+  // Quoted escaped: a list line's header may hold any byte, a NUL too, which would otherwise
+  // cut the message short.
   auto const colon = text.find(':');
   if (colon == std::string_view::npos) {
-    throw UsageError(fmt::format("header \"{}\" is not of the form 'Name: value'", text));
+    throw UsageError(fmt::format("header \"{}\" is not of the form 'Name: value'",
+                                 escape_control_characters(text)));
   }
   HeaderOption header{std::string(text.substr(0, colon)), std::string(trim_ows(text.substr(colon + 1)))};
   if (header.name.empty() ||
       !std::all_of(header.name.begin(), header.name.end(),
                    [](char c) { return is_token_char(static_cast<unsigned char>(c)); })) {
-    throw UsageError(fmt::format("header \"{}\" has an invalid name", text));
+    throw UsageError(
+        fmt::format("header \"{}\" has an invalid name", escape_control_characters(text)));
   }
   if (!is_valid_field_value(header.value)) {
     throw UsageError(fmt::format("header \"{}\" has a control character in its value", header.name));

@@ -22,6 +22,7 @@
 #include "poller/http_client.hpp"
 #include "poller/async_semaphore.hpp"
 #include "lanes.hpp"
+#include "line_options.hpp"
 #include "log.hpp"
 #include "poller/metrics_server.hpp"
 #include "poller/output.hpp"
@@ -266,7 +267,15 @@ class Poller {
   void reload() {
     reload_requested_ = false;
     std::vector<std::string> not_reread;
-    auto list = sources_.reload(not_reread);
+    UrlList list;
+    try {
+      list = sources_.reload(not_reread);
+    } catch (const std::exception& error) {
+      // Whatever stops the reading (memory, a file) stops the reload, never the run.
+      spdlog::error("SIGHUP: reading {} failed: {}; keeping the previous list of {} URL(s)",
+                    sources_.files(), error.what(), targets_->size());
+      return;
+    }
     for (auto const& source : not_reread)
       spdlog::info("SIGHUP: {} is not re-read; its URLs stay", source);
     if (!list.ok()) {
@@ -396,7 +405,7 @@ void hold_signals() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
-int run(const Options& options, LineOptionsParser parse_line_options) {
+int run(const Options& options, LineOptions& line_options) {
   // First, before any descriptor is opened: a closed fd 1 would be taken by the next one.
   if (auto const error = claim_standard_streams()) {
     log_startup_error(options.log_format, *error);
@@ -405,7 +414,8 @@ int run(const Options& options, LineOptionsParser parse_line_options) {
   setup_logging(options.verbosity, options.log_format,
                 color_wanted(options.output.color, STDERR_FILENO));
 
-  SourceList sources(options.sources, std::move(parse_line_options));
+  SourceList sources(options.sources, line_options.parser(),
+                     [&line_options] { line_options.start_reading(); });
   auto list = sources.load();
   if (!list.ok()) {
     for (auto const& error : list.errors) log_startup_error(options.log_format, error);

@@ -2,9 +2,10 @@
 // The run: rounds on schedule, signals, reloads, and the exit status.
 
 #include "options.hpp"
-#include "poller/url_list.hpp"
 
 namespace poller {
+
+class LineOptions;
 
 enum ExitStatus : int {
   exit_ok = 0,          // every fetch succeeded, or stdout's reader went away
@@ -20,8 +21,8 @@ enum ExitStatus : int {
 void hold_signals();
 
 // Runs until --count rounds are done or a signal ends it. Throws UsageError for settings that
-// turn out unusable before the first request (a CA file that does not load). `parse_line_options`
-// reads the options on list lines (line_options.hpp).
-int run(const Options& options, LineOptionsParser parse_line_options);
+// turn out unusable before the first request (a CA file that does not load). `line_options`
+// reads the options on list lines (line_options.hpp), at start and on each SIGHUP.
+int run(const Options& options, LineOptions& line_options);
 
 }  // namespace poller

@@ -21,7 +21,25 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out.append(name).append(": ").append(value).append("\r\n");
 }
 
+// RFC 9112 7.1: the body as one chunk (none when it is empty), then the last chunk and no
+// trailer.
+void append_chunked(std::string& out, std::string_view data) {
+  if (!data.empty()) {
+    char size[24];
+    auto const end = std::to_chars(std::begin(size), std::end(size), data.size(), 16).ptr;
+    out.append(size, end).append("\r\n").append(data).append("\r\n");
+  }
+  out.append("0\r\n\r\n");
+}
+
 }  // namespace
+
+bool ends_in_chunked(std::string_view transfer_encoding) {
+  auto const comma = transfer_encoding.rfind(',');
+  auto const last =
+      comma == std::string_view::npos ? transfer_encoding : transfer_encoding.substr(comma + 1);
+  return iequals(trim_ows(last), "chunked");
+}
 
 bool is_idempotent(std::string_view method) {
   return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" ||
@@ -44,11 +62,15 @@ bool RequestFormatter::counts(std::vector<HeaderOption>::const_iterator header) 
 void RequestFormatter::format(const Target& target, RequestMethod method, bool to_listed_origin,
                               const Proxy* proxy, std::string& out) const {
   // A -H that applies to this request: credentials and Host only to the listed origin; no
-  // Content-Length beside poller's own, and nothing about a body a redirect dropped.
+  // Content-Length beside poller's own, and nothing about a body a redirect dropped. A
+  // Transfer-Encoding goes only with a body, which it then frames instead of Content-Length.
   auto const& headers = config_.headers;
   auto const& body = config_.body;
+  bool const with_body = body && method.with_body;
   auto const applies = [&](const HeaderOption& header) {
     if (!to_listed_origin && is_bound_to_listed_origin(header.name)) return false;
+    if (iequals(header.name, "transfer-encoding"))
+      return with_body && ends_in_chunked(header.value);
     if (!body) return true;
     return !iequals(header.name, "content-length") &&
            (method.with_body || !iequals(header.name, "content-type"));
@@ -71,19 +93,30 @@ void RequestFormatter::format(const Target& target, RequestMethod method, bool t
   append_default("Accept-Encoding", config_.compressed ? "gzip, deflate" : "");
   append_default("Authorization", target.authorization);
   if (proxy != nullptr) append_default("Proxy-Authorization", proxy->authorization);
-  bool const with_body = body && method.with_body;
+  // The -H Transfer-Encoding that counts, the last, frames the body when it applies.
+  auto const transfer_encoding =
+      std::find_if(headers.rbegin(), headers.rend(), [](const HeaderOption& header) {
+        return iequals(header.name, "transfer-encoding");
+      });
+  bool const chunked = transfer_encoding != headers.rend() && applies(*transfer_encoding);
   if (with_body) {
     append_default("Content-Type", body->content_type());
-    char length[24];
-    auto const end = std::to_chars(std::begin(length), std::end(length), body->data.size()).ptr;
-    append_field(out, "Content-Length", std::string_view(length, end));
+    if (!chunked) {
+      char length[24];
+      auto const end = std::to_chars(std::begin(length), std::end(length), body->data.size()).ptr;
+      append_field(out, "Content-Length", std::string_view(length, end));
+    }
   }
   for (auto header = headers.begin(); header != headers.end(); ++header) {
     if (applies(*header) && !header->value.empty() && counts(header))
       append_field(out, header->name, header->value);
   }
   out.append("\r\n");
-  if (with_body) out.append(body->data);
+  if (!with_body) return;
+  if (chunked)
+    append_chunked(out, body->data);
+  else
+    out.append(body->data);
 }
 
 void RequestFormatter::format_connect(const Origin& origin, const Proxy& proxy, std::string& out) const {

@@ -52,7 +52,10 @@ class RequestFormatter {
   // Through a proxy (`proxy`, plain http only) the request target is the absolute URL, without
   // userinfo, and Proxy-Authorization follows Authorization.
   // With a body, Content-Length is always poller's own (a -H Content-Length is not sent: it could
-  // only be wrong); after a redirect dropped the body, no header describes it, -H's included.
+  // only be wrong), unless a -H Transfer-Encoding ends in chunked: then the body goes as one
+  // chunk and the last chunk, with no Content-Length (RFC 9112 6.3: never both, as curl does).
+  // After a redirect dropped the body, no header describes it, -H's included; a
+  // Transfer-Encoding is sent only with a body.
   void format(const Target& target, RequestMethod method, bool to_listed_origin, const Proxy* proxy,
               std::string& out) const;
 

@@ -4,14 +4,6 @@ namespace poller {
 
 bool is_line_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
-// A loop of our own: string_view::find_first_of calls memchr once per character of the line.
-bool is_one_plain_word(std::string_view line) {
-  for (char const c : line) {
-    if (is_line_blank(c) || c == '\'' || c == '"' || c == '\\') return false;
-  }
-  return true;
-}
-
 LineWords split_line_words(std::string_view line) {
   LineWords out;
   std::string word;

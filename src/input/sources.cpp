@@ -79,8 +79,9 @@ Source classify_source(std::string_view operand) {
   return {Source::Kind::file, std::string(operand)};
 }
 
-SourceList::SourceList(const std::vector<std::string>& operands, LineOptionsParser parse_options)
-    : parse_options_(std::move(parse_options)) {
+SourceList::SourceList(const std::vector<std::string>& operands, LineOptionsParser parse_options,
+                       std::function<void()> start_reading)
+    : parse_options_(std::move(parse_options)), start_reading_(std::move(start_reading)) {
   if (operands.empty()) {
     throw UsageError(
         "no URL or list file given (poller [OPTIONS] SOURCE..., e.g. poller "
@@ -116,6 +117,7 @@ UrlList SourceList::load() {
 UrlList SourceList::reload(std::vector<std::string>& not_reread) { return read(false, not_reread); }
 
 UrlList SourceList::read(bool at_start, std::vector<std::string>& not_reread) {
+  if (start_reading_) start_reading_();
   UrlList list;
   std::vector<std::vector<Target>> targets = targets_;
   // A regular file is read again on every SIGHUP: its targets are moved into the list, not kept

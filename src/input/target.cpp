@@ -1,5 +1,7 @@
 #include "poller/target.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -47,6 +49,16 @@ std::string quoted_location(std::string_view location) {
   return escape_control_characters(redact_password(location));
 }
 
+// RFC 5952's text of an IPv6 address (lower case, no leading zeros, the longest run of two or
+// more zero groups as "::"), as inet_ntop writes it: [::1], [0:0::1] and [0:0:0:0:0:0:0:1] are
+// one server, so one origin (one lane, one pool, one --shard).
+std::string canonical_ipv6(const urls::ipv6_address& address) {
+  auto const bytes = address.to_bytes();
+  char text[INET6_ADDRSTRLEN];
+  if (::inet_ntop(AF_INET6, bytes.data(), text, sizeof text) == nullptr) return address.to_string();
+  return text;
+}
+
 std::string without_password(urls::url_view url) {
   if (!url.has_password()) return std::string(url.buffer());
   urls::url copy(url);
@@ -82,7 +94,9 @@ ParsedTarget make_target(urls::url_view url) {
       result.error = "no host";
       return result;
   }
-  target.origin.host = to_lower(url.host_address());
+  target.origin.host = url.host_type() == urls::host_type::ipv6
+                           ? canonical_ipv6(url.host_ipv6_address())
+                           : to_lower(url.host_address());
   if (target.origin.host.empty()) {
     result.error = "no host";
     return result;

@@ -48,21 +48,24 @@ UrlList parse_url_list(std::string_view text, std::string_view file_name,
       list.errors.push_back(fmt::format("{}:{}: {}", file_name, line_number, reason));
     };
 
-    // Most lines are a URL alone: then the line is the URL, and cutting it into words (a string
-    // and a vector each) would cost more than parsing it.
-    std::string_view url = line;
-    LineWords split;
-    if (!is_one_plain_word(line)) {
-      split = split_line_words(line);
-      if (!split.error.empty()) {
-        error(fmt::format("{}: {}", split.error, escape_control_characters(redact_password(line))));
+    // The URL is the line's first word, up to the first blank, exactly as written: a ' is a
+    // sub-delim of RFC 3986 ("/wiki/Ender's_Game"). Quoting applies to the options after it.
+    auto const url_end = std::find_if(line.begin(), line.end(), is_line_blank);
+    std::string_view url = line.substr(0, static_cast<std::size_t>(url_end - line.begin()));
+    // Most lines are a URL alone: cutting the rest into words (a string and a vector each)
+    // would cost more than parsing the URL.
+    LineWords options;
+    if (url.size() < line.size()) {
+      auto const rest = line.substr(url.size());
+      options = split_line_words(rest);
+      if (!options.error.empty()) {
+        error(fmt::format("{}: {}", options.error,
+                          escape_control_characters(redact_password(line))));
         continue;
       }
-      if (split.words.empty()) continue;
-      url = split.words.front();
       // A second word that is no option is most likely the rest of a URL with a space in it:
       // the whole text is then judged as the URL, and the error says what is wrong with it.
-      if (split.words.size() > 1 && !split.words[1].starts_with('-'))
+      if (!options.words.empty() && !options.words.front().starts_with('-'))
         url = strip_trailing_comment(line);
     }
     auto parsed = parse_target(url);
@@ -70,9 +73,8 @@ UrlList parse_url_list(std::string_view text, std::string_view file_name,
       error(fmt::format("{}: {}", parsed.error, escape_control_characters(redact_password(url))));
       continue;
     }
-    if (split.words.size() > 1) {
-      auto& words = split.words;
-      words.erase(words.begin());
+    if (!options.words.empty()) {
+      auto const& words = options.words;
       auto const reason = parse_options ? parse_options(words, list_dir, *parsed.target)
                                         : std::string("options after the URL are not taken here");
       if (!reason.empty()) {

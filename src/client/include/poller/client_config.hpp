@@ -26,6 +26,11 @@ struct HeaderOption {
   std::string value;
 };
 
+// Whether a Transfer-Encoding value ends in the chunked coding ("chunked", "gzip, chunked"), the
+// one framing of a request body poller can apply (RFC 9112 6.1: chunked comes last). A -H
+// Transfer-Encoding that does not cannot frame the body: the app refuses it.
+bool ends_in_chunked(std::string_view transfer_encoding);
+
 // --cacert, --insecure: how the server's certificate is checked.
 struct TlsConfig {
   std::optional<std::string> cacert;
@@ -48,7 +53,8 @@ struct RequestBody {
 struct RequestConfig {
   // -X: as given (an HTTP token). Unset: POST with a body, else GET, as in curl.
   std::optional<std::string> method;
-  std::optional<RequestBody> body;  // sent with Content-Length, with any method
+  // Sent with Content-Length, with any method; as chunks with -H Transfer-Encoding: chunked.
+  std::optional<RequestBody> body;
   std::string_view effective_method() const {
     if (method) return *method;
     return body ? "POST" : "GET";

@@ -1,6 +1,7 @@
 #pragma once
-// A list line cut into words the way a POSIX shell cuts a command line, so that options on a
-// line are written and quoted as on the command line (SPEC "Per-URL settings").
+// The options after a list line's URL cut into words the way a POSIX shell cuts a command line,
+// so that they are written and quoted as on the command line (SPEC "Per-URL settings"). The URL
+// itself, the line's first word, is taken as written (url_list.cpp).
 
 #include <string>
 #include <string_view>
@@ -15,10 +16,6 @@ struct LineWords {
 
 // What separates words: space, tab, CR, VT, FF.
 bool is_line_blank(char c);
-
-// Whether split_line_words would give `line` back as its one word: no blank, quote or backslash
-// in it. Cheap, for the many lines that are a URL alone.
-bool is_one_plain_word(std::string_view line);
 
 // Blanks (space, tab, CR, VT, FF) separate words. '…' keeps everything up to the next ' as it
 // is; "…" does too, but a backslash there escapes " and \ (and stays before anything else); a

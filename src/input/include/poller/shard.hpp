@@ -7,8 +7,9 @@
 //
 // The weight of origin O for shard k (1-based) is
 //     fmix64(fnv1a64("k|scheme://host:port"))
-// with k in decimal, the host in lower case (an IPv6 literal in brackets) and the port always
-// written: Origin::to_string(), e.g. "3|https://example.com:443". FNV-1a 64 (offset basis
+// with k in decimal, the host in lower case (an IPv6 literal in brackets, in RFC 5952's form:
+// [0:0::1] is [::1]) and the port always written: Origin::to_string(), e.g.
+// "3|https://example.com:443". FNV-1a 64 (offset basis
 // 0xcbf29ce484222325, prime 0x100000001b3) then MurmurHash3's 64-bit finalizer, because FNV-1a
 // alone mixes poorly: its last bytes (the port) barely reach the high bits that decide which
 // weight is larger. The highest weight wins; on a tie (never seen), the lowest k. Both are fixed

@@ -2,6 +2,7 @@
 // The SOURCE operands of `poller [OPTIONS] SOURCE...`: URLs given as they are, list files, and
 // "-" for standard input, read into one list of targets in the order given.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +25,12 @@ Source classify_source(std::string_view operand);
 class SourceList {
  public:
   // Throws UsageError for a bad URL operand (naming it, password removed), for "-" given twice,
-  // and for no operand at all. `parse_options` reads the options on list lines (url_list.hpp).
+  // and for no operand at all. `parse_options` reads the options on list lines (url_list.hpp);
+  // `start_reading`, when given, is called before each reading of the sources (load, reload),
+  // so that the parser may tell one reading from the next.
   explicit SourceList(const std::vector<std::string>& operands,
-                      LineOptionsParser parse_options = {});
+                      LineOptionsParser parse_options = {},
+                      std::function<void()> start_reading = {});
 
   // Reads every source, in order. Standard input is read to EOF, and a FIFO waits for its
   // writer: both may block, which is fine before the first round.
@@ -46,6 +50,7 @@ class SourceList {
 
   std::vector<Source> sources_;
   LineOptionsParser parse_options_;
+  std::function<void()> start_reading_;
   // Per source, as last read without error: what a reload keeps for the sources it does not
   // read again (empty for a regular file, which it does).
   std::vector<std::vector<Target>> targets_;

@@ -15,7 +15,9 @@ enum class Scheme { http, https };
 // What a pooled connection is keyed by.
 struct Origin {
   Scheme scheme = Scheme::http;
-  std::string host;  // lower case, percent-decoded; an IPv6 literal without brackets
+  // Lower case, percent-decoded; an IPv6 literal without brackets, in RFC 5952's form
+  // ("0:0::1" is "::1"): the Host header and the displayed URL keep it as written.
+  std::string host;
   std::uint16_t port = 80;
 
   bool is_https() const { return scheme == Scheme::https; }
