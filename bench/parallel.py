@@ -11,14 +11,17 @@ counts the connections it accepts. Every request goes to 127.0.0.0/8 only.
 2. A dead origin (a full-backlog listener: connect never answered) among 99 healthy ones at
    --interval 1: the round-start lateness of the lanes (poller_round_lateness_seconds from
    /metrics) and the ticks skipped by healthy lanes.
+2b. 60 origins that never answer HTTP and 300 that never answer the TLS handshake (listeners that
+   never accept) beside 40 healthy ones, -Z at the default --parallel-max 50: the healthy lanes'
+   round-start lateness after round 1.
 3. Client CPU per fetch, -Z (one lane) against the sequential path, 2,000 x 100 B over one
    keep-alive connection: timed (medians, interleaved) and counted (callgrind).
-4. Peak RSS and CPU of 10,000 URLs over 1,000 HTTPS origins, sequential against
-   -Z --parallel-max 1000, on bench/shard.py's nginx and list (--resolve for every name).
+4. Peak RSS and CPU of 10,000 URLs over 1,000 HTTPS origins, sequential against -Z (the default
+   --parallel-max 50, and 1000), on bench/shard.py's nginx and list (--resolve for every name).
 
 Settings (environment): BENCH_ORIGINS (200), BENCH_URLS_PER_HOST (10), BENCH_DELAY_MS (50),
 BENCH_REPS (3), BENCH_PORT (28520, and the next two), BENCH_POLLER (build/release/src/poller),
-BENCH_DEAD_ROUNDS (10), BENCH_SECTIONS (round,dead,cpu,rss: the sections to run), BENCH_CPU_N (2000).
+BENCH_DEAD_ROUNDS (10), BENCH_SECTIONS (round,dead,hung,cpu,rss: the sections to run), BENCH_CPU_N (2000).
 
 Writes:
 - stdout: the Markdown section "## Concurrent hosts (-Z, issue 14)" for bench/RESULTS.md, pasted
@@ -51,7 +54,7 @@ REPS = int(os.environ.get("BENCH_REPS", 3))
 PORT = int(os.environ.get("BENCH_PORT", 28520))
 POLLER = os.environ.get("BENCH_POLLER", str(REPO / "build/release/src/poller"))
 DEAD_ROUNDS = int(os.environ.get("BENCH_DEAD_ROUNDS", 10))
-SECTIONS = os.environ.get("BENCH_SECTIONS", "round,dead,cpu,rss").split(",")
+SECTIONS = os.environ.get("BENCH_SECTIONS", "round,dead,hung,cpu,rss").split(",")
 
 
 def host(i):
@@ -259,6 +262,84 @@ def dead_origin_section():
     return lines, {mode: (figures[0], figures[2]) for mode, figures in results.items()}
 
 
+class SilentListeners:
+    """Listening sockets on each address (one port) that never accept: the kernel completes the
+    TCP connection and takes in the request or the ClientHello, which nobody answers."""
+
+    def __init__(self, addresses, port):
+        self.sockets = []
+        for address in addresses:
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((address, port))
+            s.listen(16)
+            self.sockets.append(s)
+
+    def close(self):
+        for s in self.sockets:
+            s.close()
+
+
+def hung_origins_section():
+    """60 origins that never answer HTTP and 300 that never answer the TLS handshake beside 40
+    healthy ones, -Z with the default --parallel-max 50 and the defaults -m 30s,
+    --connect-timeout 10s: the healthy lanes' round-start lateness after round 1 (the silent
+    lanes are still in their round 1 when the histogram is read, so it holds the healthy lanes'
+    later rounds only). Returns the Markdown lines."""
+    healthy = [host(i) for i in range(40)]
+    hung = [host(i) for i in range(250, 310)]
+    tls_silent = [host(i) for i in range(500, 800)]
+    server = DelayServer(healthy, PORT + 4)
+    listeners = [SilentListeners(hung, PORT + 5), SilentListeners(tls_silent, PORT + 6)]
+    tmp = Path(tempfile.mkdtemp())
+    urls = ([f"http://{a}:{PORT + 5}/hung" for a in hung] +
+            [f"https://{a}:{PORT + 6}/tls-silent" for a in tls_silent] +
+            [f"http://{a}:{PORT + 4}/h" for a in healthy])
+    (tmp / "list.txt").write_text("\n".join(urls) + "\n")
+    metrics_port = PORT + 3
+    rounds = DEAD_ROUNDS
+    proc = subprocess.Popen([POLLER, "-Z", "--interval", "1", "--count", str(rounds), "--format",
+                             "none", "--metrics-listen", f"127.0.0.1:{metrics_port}",
+                             str(tmp / "list.txt")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    load = load_average()
+    started = time.monotonic()
+    time.sleep(0.6)
+    first_round = scrape(metrics_port)
+    time.sleep(max(0, rounds - 0.5 - (time.monotonic() - started)))
+    buckets = scrape(metrics_port)
+    proc.send_signal(2)
+    err = proc.communicate(timeout=30)[1]
+    for listener in listeners:
+        listener.close()
+    skipped_healthy = sum(1 for line in err.splitlines()
+                          if "skipped" in line and f":{PORT + 4}:" in line)
+    lines = [f"### -Z: 60 hung origins and 300 TLS-silent ones beside 40 healthy ones, "
+             f"--interval 1, {DELAY * 1000:.0f} ms per response", "",
+             "| rounds | round starts | <= 1 ms | <= 5 ms | <= 10 ms | <= 25 ms | <= 50 ms | "
+             "healthy lanes' overrun warnings | load average before |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    met = False
+    if "error" in first_round or "error" in buckets:
+        lines.append(f"| (metrics unreadable: {first_round.get('error') or buckets.get('error')}) |")
+    else:
+        for label, b in (("1 (all 400 lanes)", first_round),
+                         (f"2-{rounds} (healthy lanes)",
+                          {le: count - first_round.get(le, 0) for le, count in buckets.items()})):
+            total = b.get("+Inf", 0)
+            pct = lambda le: f"{100 * b.get(le, 0) / total:.1f} %" if total else "n/a"
+            lines.append(f"| {label} | {total} | {pct('0.001')} | {pct('0.005')} | {pct('0.01')} "
+                         f"| {pct('0.025')} | {pct('0.05')} | {skipped_healthy} | {load} |")
+            # Every healthy lane must have started each of its later rounds: a lane held back
+            # (waiting for a --parallel-max place) starts fewer, and late.
+            met = (total == len(healthy) * (rounds - 1) and b.get("0.005", 0) / total >= 0.99
+                   and skipped_healthy == 0)
+    lines += ["", f"Goal: the healthy lanes' lateness p99 < 5 ms after round 1 "
+              f"({len(healthy) * (rounds - 1)} round starts), no tick skipped: "
+              f"**{'met' if met else 'not met'}**.", ""]
+    return lines
+
+
 def start_shard_nginx():
     """bench/shard.py's nginx: 1,000 addresses 127.0.x.y, http and https, 100 B bodies; the names
     of its lists are given to poller by --resolve, every one."""
@@ -277,7 +358,8 @@ def start_shard_nginx():
 
 def rss_section(shard):
     """Peak RSS and CPU over shard.py's https list of 10,000 URLs, sequential against -Z."""
-    modes = (("sequential", []), ("-Z --parallel-max 1000", ["-Z", "--parallel-max", "1000"]))
+    modes = (("sequential", []), ("-Z (--parallel-max 50)", ["-Z"]),
+             ("-Z --parallel-max 1000", ["-Z", "--parallel-max", "1000"]))
     rows = {mode: [] for mode, _ in modes}
     load = load_average()
     shard.write_list("https")
@@ -384,6 +466,8 @@ def main():
     if "dead" in SECTIONS:
         section, dead_lanes = dead_origin_section()
         lines += section + [""]
+    if "hung" in SECTIONS:
+        lines += hung_origins_section() + [""]
     # Drawn now, before the slower sections, from what ran; the chart goes right after the lines
     # above so that a paste into RESULTS.md carries it.
     title = (f"-Z (issue 14), bench/parallel.py {measured}, {ORIGINS} origins x {PER_HOST} URLs, "

@@ -122,5 +122,33 @@ TEST(AsyncSemaphore, AWaiterCancelledAfterItsPermitWasHandedOverKeepsIt) {
   EXPECT_EQ(semaphore.available(), 1u);
 }
 
+// -Z's --parallel-max place: taken by the client once a body is to be read, given back when the
+// app's holder goes; a holder whose fetch never took it gives nothing back.
+TEST(DeferredPermit, GivesBackOnlyWhatWasTakenAndTakesOnlyOnce) {
+  net::io_context io;
+  AsyncSemaphore semaphore(io, 1);
+  {
+    DeferredPermit never_taken(semaphore);
+    EXPECT_FALSE(never_taken.held());
+  }
+  EXPECT_EQ(semaphore.available(), 1u);
+  {
+    DeferredPermit place(semaphore);
+    SemaphoreWait wait;
+    std::vector<bool> granted;
+    auto const take_twice = [&]() -> net::awaitable<void> {
+      granted.push_back(co_await place.acquire(wait));
+      granted.push_back(co_await place.acquire(wait));  // a redirect's response: held already
+    };
+    net::co_spawn(io, take_twice(), net::detached);
+    io.poll();
+    io.restart();
+    EXPECT_EQ(granted, (std::vector<bool>{true, true}));
+    EXPECT_TRUE(place.held());
+    EXPECT_EQ(semaphore.available(), 0u);
+  }
+  EXPECT_EQ(semaphore.available(), 1u);
+}
+
 }  // namespace
 }  // namespace poller

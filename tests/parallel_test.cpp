@@ -3,12 +3,17 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "poller_test.hpp"
+#include "support/silent_origins.hpp"
 
 namespace poller::test {
 namespace {
@@ -54,6 +59,61 @@ TEST(Parallel, HungOriginDoesNotDelayAHealthyOne) {
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find("SIGINT: stopping"), std::string::npos) << result.err;
   EXPECT_EQ(result.err.find("error"), std::string::npos) << result.err;
+}
+
+// One JSON record's round, outcome and start (`time`, in Unix milliseconds).
+struct RecordStart {
+  int round = 0;
+  bool ok = false;
+  long long started_ms = 0;
+};
+
+// The records of the URLs ending in `suffix`, in the order written.
+std::vector<RecordStart> record_starts(const std::string& json_lines, const std::string& suffix) {
+  auto const fields = jq("select(.url | endswith(\"" + suffix +
+                             "\")) | [.round, .ok, (.time[0:19] + \"Z\" | fromdate) * 1000 + "
+                             "(.time[20:23] | tonumber)]",
+                         json_lines);
+  std::vector<RecordStart> records;
+  std::size_t at = 0;
+  for (auto end = fields.out.find('\n'); end != std::string::npos;
+       at = end + 1, end = fields.out.find('\n', at)) {
+    RecordStart record;
+    char ok[8] = {};
+    if (std::sscanf(fields.out.substr(at, end - at).c_str(), "[%d,%7[a-z],%lld]", &record.round,
+                    ok, &record.started_ms) == 3) {
+      record.ok = std::string(ok) == "true";
+      records.push_back(record);
+    }
+  }
+  return records;
+}
+
+// 60 origins that accept TCP and never answer, more than the default --parallel-max of 50, and
+// listed before a healthy origin (lanes start in origin order). Each hangs for its whole
+// --max-time, round after round. A fetch takes its --parallel-max place only once its response
+// begins, so they hold none and the healthy lane keeps its schedule (before: its first fetch
+// waited behind them for their --max-time of 5 s, and its second came at once after it).
+TEST(Parallel, OriginsThatNeverAnswerHoldNoParallelMaxPlace) {
+  auto const hosts = loopback_hosts(60);
+  SilentOrigins hung(hosts);
+  TestServer healthy({.address = "127.0.9.1"});  // its origin sorts after the hung ones'
+  TempDir dir;
+  auto const list = dir.write_file("list.txt", hung.list("http", "/hung") + healthy.url("/healthy"));
+
+  auto const started = std::chrono::system_clock::now();
+  auto const result =
+      run_poller({"-Z", "--count", "2", "-i", "1", "-m", "5", "--format", "json", list});
+
+  EXPECT_EQ(result.exit_code, 1) << result.err;  // the hung origins' fetches timed out
+  auto const rounds = record_starts(result.out, "/healthy");
+  ASSERT_EQ(rounds.size(), 2u) << result.out;
+  EXPECT_TRUE(rounds[0].ok && rounds[1].ok) << result.out;
+  auto const started_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(started.time_since_epoch()).count();
+  // Coarse bounds: lateness is measured in bench/parallel.py, not here.
+  EXPECT_LT(rounds[0].started_ms - started_ms, 1000) << "round 1 started late";
+  EXPECT_NEAR(rounds[1].started_ms - rounds[0].started_ms, 1000, 400) << result.out;
 }
 
 // Each lane keeps its own schedule: the slow origin overruns its interval and is warned about by
@@ -124,6 +184,43 @@ TEST(Parallel, MemoryStaysWithinParallelMaxTimesTheLargestBody) {
   EXPECT_EQ(count_of(result.out, "\"ok\":true"), hosts.size());
 }
 #endif
+
+// The child's peak RSS in KiB (/usr/bin/time's %M: its ru_maxrss), run to its end. ASan's
+// quarantine is turned off for it (the environment's other ASan options kept): it would hold
+// every freed block back, a grown body's old buffers included, and count them.
+long peak_rss_kib(const TempDir& dir, const std::vector<std::string>& argv) {
+  std::string asan_options = "ASAN_OPTIONS=";
+  if (auto const* given = std::getenv("ASAN_OPTIONS")) asan_options += std::string(given) + ":";
+  asan_options += "quarantine_size_mb=0";
+  auto const report = dir.path() + "/peak_rss";
+  std::vector<std::string> command{"/usr/bin/env", asan_options, "/usr/bin/time", "-o", report,
+                                   "-f", "%M"};
+  command.insert(command.end(), argv.begin(), argv.end());
+  auto const result = run_process(command);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return std::atol(read_text_file(report).c_str());
+}
+
+// README, "Memory bound": a fetch's place costs at most 1.25 x a body that has a Content-Length
+// (its string grows in steps toward the length, never to twice it), plus a constant. Measured
+// as the difference in peak RSS between a 20 MB body and a tiny one, --parallel-max 1 (before:
+// 56 MB more, the string doubled to 32 MiB and copied its 16 MiB).
+TEST(Parallel, APlaceHoldsABodyWithAContentLengthInAtMostOneAndAQuarterItsSize) {
+  constexpr long body_bytes = 20'000'000;
+  constexpr long stated_bound_kib = body_bytes * 5 / 4 / 1024 + 2048;  // + the constant, 2 MiB
+  TestServer server;
+  TempDir dir;
+  auto const rss_over = [&](long bytes) {
+    return peak_rss_kib(dir, {POLLER_BINARY, "-Z", "--parallel-max", "1", "--once", "--format",
+                              "json", server.url("/bytes/" + std::to_string(bytes))});
+  };
+
+  auto const tiny = rss_over(100);
+  auto const large = rss_over(body_bytes);
+
+  EXPECT_GT(tiny, 0);
+  EXPECT_LT(large - tiny, stated_bound_kib) << "tiny body: " << tiny << " KiB, 20 MB: " << large;
+}
 
 // Per origin, one connection reused across URLs and rounds, as seen by the server.
 TEST(Parallel, EachOriginKeepsOneConnectionAcrossRounds) {
@@ -201,20 +298,32 @@ TEST(Parallel, ParallelMaxHostOpensThatManyConnectionsToAnOrigin) {
   EXPECT_EQ(server.max_open_connections(), 2u);
 }
 
-// --parallel-max 1 holds every lane to one fetch at a time, whatever --parallel-max-host allows.
-TEST(Parallel, ParallelMaxLimitsFetchesInFlightOverAllLanes) {
-  TestServer server;
+// --parallel-max 1: one body read at a time over all lanes. A fetch takes the place once its
+// response's header is in, so a body that never comes holds it until its --max-time: a later
+// header (its server took 200 ms) waits for it, and one whose --max-time ends first says so.
+TEST(Parallel, ParallelMaxLimitsBodiesReadAtOnceOverAllLanes) {
+  TestServer stalled, waits, gives_up;
   TempDir dir;
   auto const list = dir.write_file(
-      "list.txt",
-      lines({server.url("/sleep/100?1"), server.url("/sleep/100?2"), server.url("/sleep/100?3")}));
+      "list.txt", stalled.url("/fault/hang-after-headers") + " -m 1\n" +
+                      waits.url("/sleep/200?waits") + " -m 5\n" +
+                      gives_up.url("/sleep/200?gives-up") + " -m 0.6\n");
 
-  auto const result = run_poller({"-Z", "--parallel-max", "1", "--parallel-max-host", "3",
-                                  "--interval", "0", "--count", "2", list});
+  auto const result =
+      run_poller({"-Z", "--parallel-max", "1", "--once", "--format", "json", list});
 
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(count_of(result.out, "slept 100\n"), 6u) << result.out;
-  EXPECT_EQ(server.connections_accepted(), 1u);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  auto const waited = jq(R"(select(.url | endswith("?waits")) | [.ok, .time_total > 0.9] | @text)",
+                         result.out);
+  EXPECT_EQ(waited.out, "\"[true,true]\"\n") << result.out;
+  EXPECT_NE(result.err.find("timed out after --max-time 1s while reading the body (0 of 100 "
+                            "bytes received)"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("?gives-up: timed out after --max-time 600ms after the response "
+                            "header, while waiting for a --parallel-max place to read the body"),
+            std::string::npos)
+      << result.err;
 }
 
 // Failures count as they do without -Z: the exit status says a fetch failed.

@@ -180,7 +180,7 @@ void define_request_options(CLI::App& app, Options& options, OptionTexts& texts)
                "One lane per origin (scheme, host, port), lanes fetching at the same time, each on "
                "its own schedule: a slow or dead host delays only itself");
   app.add_option("--parallel-max", texts.parallel_max,
-                 "With -Z: most fetches in flight over all origins (default 50)")
+                 "With -Z: most response bodies read at once over all origins (default 50)")
       ->type_name("N");
   app.add_option("--parallel-max-host", texts.parallel_max_host,
                  "With -Z: most connections (fetches in flight) per origin (default 1; above 1 the "

@@ -194,10 +194,8 @@ net::awaitable<void> Lanes::run_worker(Lane& lane, std::shared_ptr<const LaneLis
                                        std::uint64_t round) {
   while (!stopping_ && !lane.dropped && lane.cursor < list->entries.size()) {
     auto const entry = list->entries[lane.cursor++];
-    if (!co_await fetches_.acquire()) co_return;
-    // Held until the result is written: at most --parallel-max results (bodies) at once.
-    SemaphorePermit const permit(fetches_);
-    if (!co_await hooks_.fetch((*list->all)[entry], entry, round)) co_return;
+    // The fetch takes its --parallel-max place once its response begins (see LaneHooks::fetch).
+    if (!co_await hooks_.fetch((*list->all)[entry], entry, round, fetches_)) co_return;
   }
 }
 

@@ -2,8 +2,9 @@
 // -Z, --parallel: one lane per origin (scheme, host, port). Each lane fetches its URLs in list
 // order (or up to --parallel-max-host at once) and keeps the fixed-rate schedule on its own, from
 // the run's t0 with the run's interval, so a slow or dead host delays only itself. At most
-// --parallel-max fetches are in flight over all lanes; a fetch keeps its permit until its result
-// is written, which bounds memory by --parallel-max × (the largest body + a constant).
+// --parallel-max fetches read a body at once over all lanes: a fetch takes its place once its
+// response's header is in and keeps it until its result is written, which bounds memory by
+// --parallel-max × (the largest body + a constant), and a host that never answers holds none.
 
 #include <cstddef>
 #include <cstdint>
@@ -27,15 +28,18 @@ namespace poller {
 struct LaneSettings {
   Duration interval{};
   std::optional<std::uint64_t> count;  // rounds each lane runs; unset = until stopped
-  std::size_t parallel_max = 50;       // fetches in flight over all lanes
+  std::size_t parallel_max = 50;       // bodies read (and held until written) over all lanes
   std::size_t parallel_max_host = 1;   // fetches in flight per lane (connections per origin)
 };
 
 // What the run does with each fetch and each round start; the lanes only schedule.
 struct LaneHooks {
   // Fetches `target` (entry `entry` of the list) for `round` and takes the result its whole way
-  // (checks, store, log, output). False: the run stops (a cancelled fetch, stdout's reader gone).
-  std::function<boost::asio::awaitable<bool>(const Target&, std::size_t entry, std::uint64_t round)>
+  // (checks, store, log, output), reading its body in one of `places` (--parallel-max) and
+  // holding it until the result is written. False: the run stops (a cancelled fetch, stdout's
+  // reader gone).
+  std::function<boost::asio::awaitable<bool>(const Target&, std::size_t entry, std::uint64_t round,
+                                             AsyncSemaphore& places)>
       fetch;
   // A lane starts `round`, `lateness` after its tick.
   std::function<void(std::uint64_t round, Duration lateness)> round_started;

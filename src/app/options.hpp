@@ -31,7 +31,7 @@ struct Options {
 
   // -Z, --parallel: a lane per origin (lanes.hpp); the limits apply only then.
   bool parallel = false;
-  std::size_t parallel_max = 50;      // --parallel-max: fetches in flight over all origins
+  std::size_t parallel_max = 50;      // --parallel-max: bodies read at once over all origins
   std::size_t parallel_max_host = 1;  // --parallel-max-host: connections per origin
 
   ClientConfig client;

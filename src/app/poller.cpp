@@ -114,8 +114,9 @@ class Poller {
           io_,
           LaneSettings{options.interval, options.count, options.parallel_max,
                        options.parallel_max_host},
-          LaneHooks{[this](const Target& target, std::size_t entry, std::uint64_t round) {
-                      return fetch_in_lane(target, entry, round);
+          LaneHooks{[this](const Target& target, std::size_t entry, std::uint64_t round,
+                           AsyncSemaphore& places) {
+                      return fetch_in_lane(target, entry, round, places);
                     },
                     [this](std::uint64_t round, Duration lateness) {
                       lane_round_started(round, lateness);
@@ -181,9 +182,12 @@ class Poller {
   }
 
   // A lane's fetch, its whole way. Results are written one at a time, whole: the sink may wait
-  // on a slow reader in the middle of a record.
-  net::awaitable<bool> fetch_in_lane(const Target& target, std::size_t entry, std::uint64_t round) {
-    auto result = co_await client_.fetch(target, request_for(target), round);
+  // on a slow reader in the middle of a record. The client takes the --parallel-max place before
+  // it reads the body; it is held here until the result is written.
+  net::awaitable<bool> fetch_in_lane(const Target& target, std::size_t entry, std::uint64_t round,
+                                     AsyncSemaphore& places) {
+    DeferredPermit place(places);
+    auto result = co_await client_.fetch(target, request_for(target), round, &place);
     result.entry = entry;
     if (result.cancelled()) co_return false;
     if (!co_await writes_.acquire()) co_return false;

@@ -53,6 +53,11 @@ void AsyncSemaphore::give_up(const std::shared_ptr<Waiter>& waiter) {
   waiter->wake.cancel();  // granted or not, waking twice is harmless
 }
 
+net::awaitable<bool> DeferredPermit::acquire(SemaphoreWait& wait) {
+  if (!held_) held_ = co_await semaphore_.acquire(wait);
+  co_return held_;
+}
+
 void SemaphoreWait::cancel() {
   if (semaphore_ != nullptr) semaphore_->give_up(waiter_);
 }

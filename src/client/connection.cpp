@@ -4,6 +4,8 @@
 #include <ctime>
 #include <new>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
@@ -96,6 +98,8 @@ net::awaitable<error_code> Connection::handshake() {
   if (tls == nullptr) co_return error_code{};
   auto& stream = *tls;
   SSL* ssl = stream.native_handle();
+  if (handshake_begun_) co_return co_await handshake_turn(stream);
+  handshake_begun_ = true;
   // SNI carries host names only (RFC 6066 section 3); an IP literal is checked against the
   // certificate's IP addresses instead.
   if (is_ip_literal(route_.origin.host)) {
@@ -108,10 +112,27 @@ net::awaitable<error_code> Connection::handshake() {
     // as "hostname mismatch" by SSL_get_verify_result instead of a bare "verify failed".
     SSL_set1_host(ssl, route_.origin.host.c_str());
   }
+  co_return co_await handshake_turn(stream);
+}
+
+net::awaitable<error_code> Connection::handshake_turn(TlsSocket& stream) {
   auto const ec = co_await stream.handshake();
   // A resumed session carries the certificate of the handshake that made it.
-  if (!ec) certificate_expiry_ = peer_certificate_expiry(ssl);
+  if (!ec) certificate_expiry_ = peer_certificate_expiry(stream.native_handle());
   co_return ec;
+}
+
+net::awaitable<error_code> Connection::wait_for_server(Deadline patience_end) {
+  using namespace net::experimental::awaitable_operators;
+  net::steady_timer patience(socket().get_executor(), patience_end);
+  auto const first = co_await (socket().async_wait(tcp::socket::wait_read, use_tuple) ||
+                               patience.async_wait(use_tuple));
+  if (first.index() == 0) co_return std::get<0>(std::get<0>(first));
+  // Judged when the client looks: an answer that arrived while its one thread was busy elsewhere
+  // came in time.
+  error_code ec;
+  if (socket().available(ec) > 0) co_return error_code{};
+  co_return net::error::timed_out;
 }
 
 net::awaitable<error_code> Connection::open_tunnel(std::string_view connect_request,

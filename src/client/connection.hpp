@@ -57,8 +57,12 @@ class Connection {
                                          std::string& reason);
 
   // HTTPS only (a no-op for HTTP): the TLS handshake, sending SNI and verifying the certificate
-  // against `origin().host`.
+  // against `origin().host`, up to the server's next turn: while it waits for the server it
+  // returns asio::error::would_block; wait_for_server(), then call it again to go on.
   net::awaitable<error_code> handshake();
+  // Until the server has sent something (or closed), or `patience_end` has passed: then
+  // asio::error::timed_out. Deadline::max() waits until cancel().
+  net::awaitable<error_code> wait_for_server(Deadline patience_end);
 
   // TLS session resumption: offer a session saved from an earlier connection to the same origin
   // before handshake(); afterwards, whether the server took it.
@@ -106,12 +110,14 @@ class Connection {
 
   tcp::socket& socket();
   net::awaitable<std::tuple<error_code, std::size_t>> read_from_stream(net::mutable_buffer buffer);
+  net::awaitable<error_code> handshake_turn(TlsSocket& stream);
 
   Route route_;
   std::variant<PlainStream, TlsSocket> stream_;
   std::string remote_ip_;
   std::weak_ptr<TlsSessionCache> session_cache_;
   std::optional<std::chrono::system_clock::time_point> certificate_expiry_;
+  bool handshake_begun_ = false;  // SNI and the name to verify are set
 };
 
 }  // namespace poller

@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
@@ -21,6 +23,7 @@
 #include <boost/optional/optional.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "body_growth.hpp"
 #include "poller/body_digest.hpp"
 #include "decoder.hpp"
 
@@ -68,11 +71,12 @@ struct DecodedBody {
         return;
       }
       // Content-Length is the server's claim, not bytes received: room is reserved for a first
-      // slice of it at most, and the string grows as the bytes come. A claim of 60 GB followed
+      // slice of it at most, and the string grows toward it as the bytes come (body_growth.hpp). A claim of 60 GB followed
       // by 3 bytes must not cost 60 GB (or a failed allocation). A decoded body's size is not
       // known ahead, so only a body passed through, and kept, gets room reserved.
       if (length && body_.keep) {
         body_.text.reserve(static_cast<std::size_t>(std::min(*length, reserved_at_most)));
+        declared_ = *length;
       }
     }
 
@@ -88,7 +92,7 @@ struct DecodedBody {
         taken += bytes.size();
         if (!decoding_) {
           took(bytes);
-          if (body_.keep) body_.text.append(bytes);  // the parser's body_limit bounds these
+          if (body_.keep) keep(bytes);
           continue;
         }
         // A body not kept is decoded a small slice at a time, each slice's output dropped
@@ -118,6 +122,18 @@ struct DecodedBody {
     }
 
    private:
+    // Appends to the kept body, its string grown in the steps body_growth.hpp gives (the
+    // parser's body_limit bounds what arrives).
+    void keep(std::string_view bytes) {
+      auto& text = body_.text;
+      auto const needed = text.size() + bytes.size();
+      if (needed > text.capacity()) {
+        text.reserve(static_cast<std::size_t>(
+            body_growth::next_capacity(text.capacity(), needed, declared_)));
+      }
+      text.append(bytes);
+    }
+
     // Counts and digests body bytes (decoded ones when decoding). The digest starts over with
     // each message read, interim and redirect responses included.
     void took(std::string_view bytes) {
@@ -132,6 +148,7 @@ struct DecodedBody {
     value_type& body_;
     bool decoding_ = false;
     bool digest_started_ = false;
+    std::optional<std::uint64_t> declared_;  // Content-Length of a body passed through and kept
   };
 };
 

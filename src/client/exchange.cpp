@@ -63,13 +63,14 @@ const boost::system::error_category& body_decode_category() {
 }
 
 Exchange::Exchange(ClientState& client, const Target& listed, const RequestConfig& config,
-                   std::uint64_t round)
+                   std::uint64_t round, DeferredPermit* body_place)
     : client_(client),
       config_(config),
       listed_(listed),
       read_buffer_(client.take_read_buffer()),
       request_bytes_(client.take_request_buffer()),
       method_(RequestFormatter(config).first_method()),
+      body_place_(body_place),
       deadline_(client.deadlines, [this] { abort_io(); }) {
   result_.target = &listed;
   result_.round = round;
@@ -93,6 +94,7 @@ void Exchange::abort_io() {
   if (resolver_) resolver_->cancel();
   if (in_flight_ != nullptr) in_flight_->cancel();
   tls_slot_wait_.cancel();
+  body_place_wait_.cancel();
 }
 
 std::optional<FetchError> Exchange::cancelled() const {
@@ -281,6 +283,16 @@ net::awaitable<error_code> Exchange::send_and_receive(Connection& connection) {
       continue;
     }
     if (parser_->is_done()) co_return error_code{};
+    if (body_place_ != nullptr && !body_place_->held()) {
+      // -Z: the body is read in one of the --parallel-max places, held (by the caller, past this
+      // fetch) until its result is written; a server that never answers, or answers without a
+      // body, holds none. The deadline and abort_io() end the wait.
+      waiting_for_body_place_ = true;
+      bool const placed = co_await body_place_->acquire(body_place_wait_);
+      // Woken with a place just as the deadline passed or a cancel came: the abort found no wait.
+      if (!placed || cancelled() || deadline_.expired()) co_return net::error::operation_aborted;
+      waiting_for_body_place_ = false;
+    }
     // Body bytes are taken in as they come: what waits unparsed is a chunk's size line or the
     // trailer, which Beast (1.81) reads whole with no limit of its own. Held to the header's.
     if (read_buffer_.size() > header_limit) co_return chunk_framing_too_long();
@@ -350,12 +362,13 @@ net::awaitable<Exchange::OpenedConnection> Exchange::open(const Route& route) {
   in_flight_ = connection.get();
   std::optional<FetchError> tunnel_failure;
   bool had_tls_slot = true;
+  bool tls_server_silent = false;
   ec = co_await connection->connect(endpoints);
   if (!ec) {
     result_.time_connect = Clock::now() - start_;
     if (route.tunnelled()) tunnel_failure = co_await open_tunnel(*connection);
     if (origin.is_https() && !tunnel_failure) {
-      ec = co_await handshake_in_slot(*connection, had_tls_slot);
+      ec = co_await handshake_in_slot(*connection, had_tls_slot, tls_server_silent);
       result_.time_appconnect = Clock::now() - start_;
       result_.tls_resumed = !ec && connection->tls_resumed();
     }
@@ -365,12 +378,14 @@ net::awaitable<Exchange::OpenedConnection> Exchange::open(const Route& route) {
   if (deadline_.expired()) {
     // The limit is the client's own: say so, or the origin would be blamed for a wait that was
     // the other origins' handshakes.
-    auto const during = had_tls_slot
-                            ? "connecting to " + peer()
-                            : fmt::format(
-                                  "waiting to start the TLS handshake with {} ({} others, the "
-                                  "most at once, were in progress)",
-                                  origin.to_string(), max_tls_handshakes_at_once);
+    auto const during =
+        !had_tls_slot ? fmt::format(
+                            "waiting to start the TLS handshake with {} ({} others, the most at "
+                            "once, were in progress)",
+                            origin.to_string(), max_tls_handshakes_at_once)
+        : tls_server_silent
+            ? fmt::format("waiting for {} to answer the TLS handshake", origin.to_string())
+            : "connecting to " + peer();
     co_return OpenedConnection{nullptr, timeout(connect_deadline, during)};
   }
   if (tunnel_failure) co_return OpenedConnection{nullptr, std::move(tunnel_failure)};
@@ -396,20 +411,43 @@ net::awaitable<Exchange::OpenedConnection> Exchange::open(const Route& route) {
 }
 
 // The TLS handshake in one of the client's slots (tls_handshake_limit.hpp), waited for first:
-// abort_io() ends the wait, the slot is given back however the handshake ends. `had_slot` is
-// set false when the wait ended without one (the deadline, a cancel).
-net::awaitable<error_code> Exchange::handshake_in_slot(Connection& connection, bool& had_slot) {
+// abort_io() ends the wait. A server slow to take its turn (tls_handshake_patience) is waited
+// for without a slot, which goes to the next waiter, and a slot is taken again once it has
+// answered. `had_slot` is set false when a wait for a slot ended without one (the deadline, a
+// cancel); `server_silent` while the server is waited for without one.
+net::awaitable<error_code> Exchange::handshake_in_slot(Connection& connection, bool& had_slot,
+                                                       bool& server_silent) {
   auto& slots = client_.tls_handshakes;
-  if (cancelled() || deadline_.expired()) co_return net::error::operation_aborted;
-  had_slot = co_await slots.acquire(tls_slot_wait_);
-  if (!had_slot) co_return net::error::operation_aborted;
-  SemaphorePermit const slot(slots);
-  // Woken with a slot just as the deadline passed or a cancel came: the abort found no wait.
-  if (cancelled() || deadline_.expired()) co_return net::error::operation_aborted;
-  if (auto const saved = client_.tls_sessions->take(connection.origin())) {
-    connection.offer_tls_session(saved.get());
+  std::optional<SemaphorePermit> slot;
+  for (bool begun = false;;) {
+    if (!slot) {
+      if (cancelled() || deadline_.expired()) co_return net::error::operation_aborted;
+      had_slot = co_await slots.acquire(tls_slot_wait_);
+      if (!had_slot) co_return net::error::operation_aborted;
+      slot.emplace(slots);
+      // Woken with a slot just as the deadline passed or a cancel came: the abort found no wait.
+      if (cancelled() || deadline_.expired()) co_return net::error::operation_aborted;
+    }
+    if (!begun) {
+      if (auto const saved = client_.tls_sessions->take(connection.origin())) {
+        connection.offer_tls_session(saved.get());
+      }
+      begun = true;
+    }
+    auto ec = co_await connection.handshake();
+    if (ec != net::error::would_block) co_return ec;
+    // The server's turn: with the slot for a while, then without it until the server answers.
+    ec = co_await connection.wait_for_server(Clock::now() + tls_handshake_patience);
+    if (ec == net::error::timed_out) {
+      slot.reset();
+      server_silent = true;
+      spdlog::debug("{}: no answer to the TLS handshake within {}; waiting for it without a slot",
+                    connection.origin().to_string(), format_duration(tls_handshake_patience));
+      ec = co_await connection.wait_for_server(Deadline::max());
+      if (!ec) server_silent = false;
+    }
+    if (ec) co_return ec;
   }
-  co_return co_await connection.handshake();
 }
 
 // HTTPS through a proxy: CONNECT, then TLS end to end through the tunnel. Returns why the tunnel
@@ -488,6 +526,9 @@ std::string Exchange::response_progress() const {
     return "while waiting for the response";
   }
   if (!parser_->is_header_done()) return "while reading the response header";
+  if (waiting_for_body_place_) {
+    return "after the response header, while waiting for a --parallel-max place to read the body";
+  }
   auto const received = parser_->get().body().received;  // off the wire, as Content-Length counts
   if (auto const length = parser_->content_length()) {
     return fmt::format("while reading the body ({} of {} bytes received)", received, *length);

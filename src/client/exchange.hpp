@@ -25,8 +25,10 @@ namespace poller {
 
 class Exchange {
  public:
+  // `body_place` (-Z): the --parallel-max place to take before reading a body, held by the
+  // caller until the result is written; null: none to take.
   Exchange(ClientState& client, const Target& listed, const RequestConfig& config,
-           std::uint64_t round);
+           std::uint64_t round, DeferredPermit* body_place);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -48,7 +50,8 @@ class Exchange {
   net::awaitable<error_code> send_and_receive(Connection& connection);
   net::awaitable<OpenedConnection> open(const Route& route);
   net::awaitable<std::optional<FetchError>> open_tunnel(Connection& connection);
-  net::awaitable<error_code> handshake_in_slot(Connection& connection, bool& had_slot);
+  net::awaitable<error_code> handshake_in_slot(Connection& connection, bool& had_slot,
+                                               bool& server_silent);
   net::awaitable<error_code> resolve(const std::string& host, std::uint16_t port,
                                      tcp::resolver::results_type& endpoints);
   void abort_io();
@@ -89,6 +92,9 @@ class Exchange {
 
   Connection* in_flight_ = nullptr;  // what a deadline or abort() must cancel
   SemaphoreWait tls_slot_wait_;      // the same, while it waits for a TLS handshake slot
+  DeferredPermit* body_place_;       // -Z: see the constructor
+  SemaphoreWait body_place_wait_;    // what a deadline or abort() must end, while it waits for it
+  bool waiting_for_body_place_ = false;
   Clock::time_point start_{};
   Deadline fetch_deadline_{};
   FetchDeadline deadline_;

@@ -25,7 +25,7 @@ TlsSocket::TlsSocket(const net::any_io_executor& executor, net::ssl::context& co
 }
 
 template <class Step>
-net::awaitable<error_code> TlsSocket::drive(Step step) {
+net::awaitable<error_code> TlsSocket::drive(Step step, bool yield_on_read) {
   for (;;) {
     ERR_clear_error();
     errno = 0;
@@ -33,6 +33,7 @@ net::awaitable<error_code> TlsSocket::drive(Step step) {
     if (result == 1) co_return error_code{};
     switch (SSL_get_error(ssl_.get(), result)) {
       case SSL_ERROR_WANT_READ: {
+        if (yield_on_read) co_return net::error::would_block;
         auto [ec] = co_await socket_.async_wait(net::socket_base::wait_read, use_tuple);
         if (ec) co_return ec;
         continue;
@@ -64,8 +65,11 @@ net::awaitable<error_code> TlsSocket::drive(Step step) {
 net::awaitable<error_code> TlsSocket::handshake() {
   // OpenSSL works the descriptor with plain read() and write(), which must not block: the
   // connection made the socket non-blocking.
-  if (SSL_set_fd(ssl_.get(), socket_.native_handle()) != 1) co_return last_ssl_error();
-  co_return co_await drive([this] { return SSL_do_handshake(ssl_.get()); });
+  if (!handshake_begun_ && SSL_set_fd(ssl_.get(), socket_.native_handle()) != 1) {
+    co_return last_ssl_error();
+  }
+  handshake_begun_ = true;
+  co_return co_await drive([this] { return SSL_do_handshake(ssl_.get()); }, true);
 }
 
 net::awaitable<std::tuple<error_code, std::size_t>> TlsSocket::read_some(net::mutable_buffer buffer) {

@@ -30,7 +30,10 @@ class TlsSocket {
   boost::asio::ip::tcp::socket& socket() { return socket_; }
   SSL* native_handle() { return ssl_.get(); }
 
-  // After the TCP connect. Errors are in Asio's SSL category, as asio::ssl::stream reports them.
+  // After the TCP connect: the handshake, up to the server's next turn. Returns
+  // asio::error::would_block while it waits for the server to send (the caller waits for the
+  // socket to be readable, and calls again), success once it is done. Other errors are in
+  // Asio's SSL category, as asio::ssl::stream reports them.
   boost::asio::awaitable<boost::system::error_code> handshake();
 
   // The stream operations, shaped like Asio's with as_tuple: a clean close_notify from the
@@ -53,11 +56,13 @@ class TlsSocket {
 
   // Retries `step` (an SSL_* call returning 1 on success) until it succeeds or fails for good,
   // waiting for the descriptor in between.
+  // With `yield_on_read`, a step that wants to read returns asio::error::would_block at once.
   template <class Step>
-  boost::asio::awaitable<boost::system::error_code> drive(Step step);
+  boost::asio::awaitable<boost::system::error_code> drive(Step step, bool yield_on_read = false);
 
   boost::asio::ip::tcp::socket socket_;
   std::unique_ptr<SSL, SslFree> ssl_;
+  bool handshake_begun_ = false;
 };
 
 }  // namespace poller

@@ -1,7 +1,7 @@
 #pragma once
 // A counting semaphore for coroutines on one io_context: the client's limit on TLS handshakes in
-// flight, and in the app -Z's --parallel-max (fetches at once) and the one write to stdout at a
-// time. Waiters are served first come, first served, so no lane starves; close() wakes every
+// flight, -Z's --parallel-max (bodies read and held at once) and the app's one write to stdout
+// at a time. Waiters are served first come, first served, so no lane starves; close() wakes every
 // waiter without a permit, for a run that stops; a SemaphoreWait ends one waiter's wait, for a
 // fetch whose deadline passes or that is cancelled while it waits.
 
@@ -81,6 +81,27 @@ class SemaphorePermit {
 
  private:
   AsyncSemaphore* semaphore_;
+};
+
+// A permit that someone else takes on the holder's behalf, later, and that is given back when
+// the holder goes: -Z's --parallel-max place, which the client takes once a response's body is
+// about to be read, and the app holds until that result is written.
+class DeferredPermit {
+ public:
+  explicit DeferredPermit(AsyncSemaphore& semaphore) : semaphore_(semaphore) {}
+  ~DeferredPermit() {
+    if (held_) semaphore_.release();
+  }
+  DeferredPermit(const DeferredPermit&) = delete;
+  DeferredPermit& operator=(const DeferredPermit&) = delete;
+
+  bool held() const { return held_; }
+  // Takes the permit, unless held already: as AsyncSemaphore::acquire(wait).
+  boost::asio::awaitable<bool> acquire(SemaphoreWait& wait);
+
+ private:
+  AsyncSemaphore& semaphore_;
+  bool held_ = false;
 };
 
 }  // namespace poller

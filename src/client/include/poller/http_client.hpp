@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "poller/async_semaphore.hpp"
 #include "poller/client_config.hpp"
 #include "poller/fetch_result.hpp"
 
@@ -31,9 +32,11 @@ class HttpClient {
 
   // Fetches `target` as `request` says (the config's own, or a URL's settings). Never throws for
   // what a network or a server can do: the outcome is in the result, which owns its body and
-  // headers. `target` and `request` must outlive the fetch.
+  // headers. `target` and `request` must outlive the fetch. With `body_place` (-Z), a response's
+  // body is read only once that permit is held; the caller keeps it until done with the result.
   boost::asio::awaitable<FetchResult> fetch(const Target& target, const RequestConfig& request,
-                                            std::uint64_t round);
+                                            std::uint64_t round,
+                                            DeferredPermit* body_place = nullptr);
 
   // Aborts the fetches in flight (they return `cancelled`) and every later one.
   void cancel();

@@ -2,6 +2,7 @@
 // How many TLS handshakes the client runs at once, over all origins. Only -Z has more than one
 // fetch at a time; without it this changes nothing. A reused connection never comes near it.
 
+#include <chrono>
 #include <cstddef>
 
 namespace poller {
@@ -14,10 +15,14 @@ namespace poller {
 // ~0.5-1 ms of CPU, so 256 in flight are 128-256 ms of its work queued; more at once could only
 // finish sooner if each waited on a round trip longer than that (TLS 1.3: one; 1.2: two). On
 // loopback 1,000 origins took the same wall time with 16, 64, 256 or 1,000 at once.
-// What it costs: an origin that accepts TCP and never answers the handshake holds a slot up to
-// its --connect-timeout (the wait for a slot counts in it too); it takes 256 such origins at
-// once to hold up the others. The slot is taken after the TCP connect, so a host that does not
-// answer at all holds none.
+// The slot is taken after the TCP connect, so a host that does not answer at all holds none.
 inline constexpr std::size_t max_tls_handshakes_at_once = 256;
+
+// A handshake whose server has not sent its next message within this gives its slot to the next
+// waiter, waits for the server without one, and takes a slot again to go on: an origin that
+// accepts TCP and never answers the handshake holds no slot for long, so even 256 of them never
+// hold up the others. A round trip longer than this costs no slot either, which is where more
+// handshakes at once finish sooner (above). Its OpenSSL state is kept while it waits.
+inline constexpr std::chrono::milliseconds tls_handshake_patience{250};
 
 }  // namespace poller
