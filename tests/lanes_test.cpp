@@ -34,7 +34,8 @@ struct FetchRecorder {
       : io(io), fetch_time(fetch_time) {}
 
   LaneHooks hooks() {
-    return {[this](const Target& target, std::size_t, std::uint64_t) -> net::awaitable<bool> {
+    return {[this](const Target& target, std::size_t, std::uint64_t,
+                   AsyncSemaphore&) -> net::awaitable<bool> {
               auto const origin = target.origin.to_string();
               ++fetches[origin];
               most_at_once[origin] = std::max(most_at_once[origin], ++in_flight[origin]);
