@@ -8,8 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "poller/duration.hpp"
-#include "poller/shard.hpp"
+#include "poller/base/duration.hpp"
+#include "poller/input/shard.hpp"
 
 namespace poller {
 namespace {

@@ -2,7 +2,7 @@
 // The run: rounds on schedule, signals, reloads, and the exit status.
 
 #include "options.hpp"
-#include "poller/url_list.hpp"
+#include "poller/input/url_list.hpp"
 
 namespace poller {
 

@@ -1,4 +1,4 @@
-#include "poller/option_file.hpp"
+#include "poller/base/option_file.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "poller/usage_error.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 namespace {

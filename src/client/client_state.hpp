@@ -17,10 +17,10 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
-#include "poller/asio_defaults.hpp"
-#include "poller/async_semaphore.hpp"
-#include "poller/client_config.hpp"
-#include "poller/tls_handshake_limit.hpp"
+#include "poller/base/asio_defaults.hpp"
+#include "poller/client/async_semaphore.hpp"
+#include "poller/client/client_config.hpp"
+#include "poller/client/tls_handshake_limit.hpp"
 #include "fetch_deadline.hpp"
 #include "pool.hpp"
 #include "proxy.hpp"

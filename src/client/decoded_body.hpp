@@ -21,7 +21,7 @@
 #include <boost/optional/optional.hpp>
 #include <boost/system/error_code.hpp>
 
-#include "poller/body_digest.hpp"
+#include "poller/base/body_digest.hpp"
 #include "decoder.hpp"
 
 namespace poller {

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "poller/encoding.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/base/usage_error.hpp"
 #include "request.hpp"
 
 namespace poller {

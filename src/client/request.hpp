@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "poller/client_config.hpp"
+#include "poller/client/client_config.hpp"
 #include "proxy.hpp"
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 

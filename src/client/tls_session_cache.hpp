@@ -10,7 +10,7 @@
 
 #include <openssl/ssl.h>
 
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 

@@ -1,4 +1,4 @@
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,8 +10,8 @@
 #include <boost/url/url.hpp>
 #include <fmt/format.h>
 
-#include "poller/encoding.hpp"
-#include "poller/text.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/base/text.hpp"
 
 namespace poller {
 namespace {

@@ -1,4 +1,4 @@
-#include "poller/metrics.hpp"
+#include "poller/metrics/metrics.hpp"
 
 #include <charconv>
 #include <iterator>

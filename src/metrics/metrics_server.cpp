@@ -1,4 +1,4 @@
-#include "poller/metrics_server.hpp"
+#include "poller/metrics/metrics_server.hpp"
 
 #include <array>
 #include <exception>
@@ -17,9 +17,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "poller/asio_defaults.hpp"
-#include "poller/metrics.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/base/asio_defaults.hpp"
+#include "poller/metrics/metrics.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 namespace {

@@ -1,4 +1,4 @@
-#include "poller/board_output.hpp"
+#include "poller/report/board_output.hpp"
 
 #include <unistd.h>
 
@@ -15,10 +15,10 @@
 #include <spdlog/spdlog.h>
 
 #include "board_terminal.hpp"
-#include "poller/asio_defaults.hpp"
-#include "poller/board_model.hpp"
-#include "poller/color.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/base/asio_defaults.hpp"
+#include "poller/report/board_model.hpp"
+#include "poller/report/color.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 namespace {

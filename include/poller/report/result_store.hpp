@@ -14,12 +14,12 @@
 #include <utility>
 #include <vector>
 
-#include "poller/duration.hpp"
-#include "poller/fetch_phases.hpp"
-#include "poller/fetch_result.hpp"
-#include "poller/histograms.hpp"
-#include "poller/shard.hpp"
-#include "poller/target.hpp"
+#include "poller/base/duration.hpp"
+#include "poller/report/fetch_phases.hpp"
+#include "poller/base/fetch_result.hpp"
+#include "poller/report/histograms.hpp"
+#include "poller/input/shard.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 

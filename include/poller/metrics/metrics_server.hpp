@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "poller/listen_address.hpp"
+#include "poller/metrics/listen_address.hpp"
 
 namespace boost::asio {
 class io_context;

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "poller/duration.hpp"
-#include "poller/fetch_error.hpp"
+#include "poller/base/duration.hpp"
+#include "poller/base/fetch_error.hpp"
 
 namespace poller {
 

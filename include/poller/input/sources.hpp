@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "poller/target.hpp"
-#include "poller/url_list.hpp"
+#include "poller/input/target.hpp"
+#include "poller/input/url_list.hpp"
 
 namespace poller {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "poller/duration.hpp"
+#include "poller/base/duration.hpp"
 
 namespace poller {
 

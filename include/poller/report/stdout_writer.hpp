@@ -11,7 +11,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include "poller/record.hpp"
+#include "poller/report/record.hpp"
 
 namespace poller {
 

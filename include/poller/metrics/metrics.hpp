@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "poller/result_store.hpp"
+#include "poller/report/result_store.hpp"
 
 namespace poller {
 

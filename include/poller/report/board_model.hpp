@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "poller/duration.hpp"
-#include "poller/fetch_result.hpp"
-#include "poller/target.hpp"
+#include "poller/base/duration.hpp"
+#include "poller/base/fetch_result.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 

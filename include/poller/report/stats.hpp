@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "poller/result_store.hpp"
+#include "poller/report/result_store.hpp"
 
 namespace poller {
 

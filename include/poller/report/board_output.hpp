@@ -5,7 +5,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "poller/output.hpp"
+#include "poller/report/output.hpp"
 
 namespace poller {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "poller/write_out.hpp"
+#include "poller/report/write_out.hpp"
 
 namespace poller {
 

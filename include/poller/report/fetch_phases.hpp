@@ -7,8 +7,8 @@
 #include <optional>
 #include <string_view>
 
-#include "poller/duration.hpp"
-#include "poller/fetch_result.hpp"
+#include "poller/base/duration.hpp"
+#include "poller/base/fetch_result.hpp"
 
 namespace poller {
 

@@ -8,8 +8,8 @@
 // The cause of a failure comes last, after the name: in the status column it would push every
 // column after it out of line.
 
-#include "poller/fetch_result.hpp"
-#include "poller/record.hpp"
+#include "poller/base/fetch_result.hpp"
+#include "poller/report/record.hpp"
 
 namespace poller {
 

@@ -9,8 +9,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "poller/client_config.hpp"
-#include "poller/fetch_result.hpp"
+#include "poller/client/client_config.hpp"
+#include "poller/base/fetch_result.hpp"
 
 namespace boost::asio {
 class io_context;

@@ -1,7 +1,7 @@
 #pragma once
 // Whether to colour what goes to a stream: --color and NO_COLOR (https://no-color.org).
 
-#include "poller/output_config.hpp"
+#include "poller/report/output_config.hpp"
 
 namespace poller {
 

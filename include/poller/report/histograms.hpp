@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <map>
 
-#include "poller/duration.hpp"
+#include "poller/base/duration.hpp"
 
 namespace poller {
 

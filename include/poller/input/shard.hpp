@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "poller/duration.hpp"
-#include "poller/fetch_result.hpp"
+#include "poller/base/duration.hpp"
+#include "poller/base/fetch_result.hpp"
 
 namespace poller {
 

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <vector>
 
-#include "poller/fetch_result.hpp"
-#include "poller/record.hpp"
+#include "poller/base/fetch_result.hpp"
+#include "poller/report/record.hpp"
 
 namespace poller {
 
