@@ -33,7 +33,7 @@ class Exchange;
 struct ClientState {
   ClientState(net::io_context& io, ClientConfig config);
 
-  // Made on first use: loading the system trust store costs ~50 ms of CPU, wasted on a list of
+  // Made on first use: loading the system trust store costs noticeable CPU, wasted on a list of
   // plain http URLs. Throws UsageError when it cannot be loaded.
   net::ssl::context& tls_context();
 
