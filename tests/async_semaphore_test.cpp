@@ -1,7 +1,7 @@
 // The counting semaphore behind -Z's --parallel-max, its one write at a time and the client's
 // limit on TLS handshakes in flight.
 
-#include "poller/async_semaphore.hpp"
+#include "poller/client/async_semaphore.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "poller/board_model.hpp"
-#include "poller/fetch_summary.hpp"
+#include "poller/report/board_model.hpp"
+#include "poller/report/fetch_summary.hpp"
 
 namespace poller {
 namespace {

@@ -1,4 +1,4 @@
-#include "poller/checks.hpp"
+#include "poller/report/checks.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "options.hpp"
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 #include "usage_error.hpp"
 
 namespace poller {

@@ -1,4 +1,4 @@
-#include "poller/duration.hpp"
+#include "poller/base/duration.hpp"
 
 #include <chrono>
 #include <cstdint>

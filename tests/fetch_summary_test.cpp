@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "poller/color.hpp"
-#include "poller/fetch_summary.hpp"
+#include "poller/report/color.hpp"
+#include "poller/report/fetch_summary.hpp"
 
 namespace poller {
 namespace {

@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "poller/encoding.hpp"
-#include "poller/target.hpp"
-#include "poller/url_list.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/input/target.hpp"
+#include "poller/input/url_list.hpp"
 
 namespace poller {
 namespace {

@@ -7,10 +7,10 @@
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
-#include "poller/encoding.hpp"
-#include "poller/json_record.hpp"
-#include "poller/record.hpp"
-#include "poller/target.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/report/json_record.hpp"
+#include "poller/report/record.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 namespace {

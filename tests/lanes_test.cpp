@@ -15,7 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <gtest/gtest.h>
 
-#include "poller/asio_defaults.hpp"
+#include "poller/base/asio_defaults.hpp"
 
 namespace poller {
 namespace {

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "poller/line_format.hpp"
-#include "poller/target.hpp"
+#include "poller/report/line_format.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 namespace {

@@ -10,8 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "command_line.hpp"
-#include "poller/line_words.hpp"
-#include "poller/url_list.hpp"
+#include "poller/input/line_words.hpp"
+#include "poller/input/url_list.hpp"
 #include "support/subprocess.hpp"
 #include "url_settings.hpp"
 

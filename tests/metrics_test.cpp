@@ -1,7 +1,7 @@
 // The exposition of a ResultStore: what a scrape of /metrics says, as text, for fetches made up
 // here.
 
-#include "poller/metrics.hpp"
+#include "poller/metrics/metrics.hpp"
 
 #include <set>
 #include <sstream>

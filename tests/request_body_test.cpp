@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "poller/option_file.hpp"
+#include "poller/base/option_file.hpp"
 
 #include "support/subprocess.hpp"
 #include "usage_error.hpp"

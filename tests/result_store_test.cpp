@@ -1,12 +1,12 @@
 // ResultStore: each fetch recorded once, read by the summary in first-seen order and by the
 // exposition in sorted order; a reload takes a URL out of /metrics, not out of the summary.
 
-#include "poller/result_store.hpp"
+#include "poller/report/result_store.hpp"
 
 #include <gtest/gtest.h>
 
-#include "poller/metrics.hpp"
-#include "poller/stats.hpp"
+#include "poller/metrics/metrics.hpp"
+#include "poller/report/stats.hpp"
 
 namespace poller {
 namespace {

@@ -1,7 +1,7 @@
 // --shard K/N: parsing, K from a StatefulSet pod's host name, and the rendezvous hash, whose
 // values are pinned: a fleet may run mixed versions, and they must agree on every origin.
 
-#include "poller/shard.hpp"
+#include "poller/input/shard.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

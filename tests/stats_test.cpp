@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "poller/stats.hpp"
+#include "poller/report/stats.hpp"
 
 namespace poller {
 namespace {

@@ -1,4 +1,4 @@
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 
 #include <string>
 #include <string_view>

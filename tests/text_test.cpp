@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "poller/text.hpp"
+#include "poller/base/text.hpp"
 
 namespace poller {
 namespace {

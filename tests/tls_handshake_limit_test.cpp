@@ -1,4 +1,4 @@
-// -Z runs at most 256 TLS handshakes at once over all origins (client/include/poller/
+// -Z runs at most 256 TLS handshakes at once over all origins (include/poller/client/
 // tls_handshake_limit.hpp), seen from the servers' side; a server that does not answer holds
 // no slot, and the wait for it ends at the fetch's --connect-timeout and at SIGTERM.
 

@@ -1,6 +1,6 @@
-#include "poller/url_list.hpp"
+#include "poller/input/url_list.hpp"
 #include "options.hpp"
-#include "poller/sources.hpp"
+#include "poller/input/sources.hpp"
 
 #include <filesystem>
 #include <fstream>

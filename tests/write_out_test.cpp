@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "poller/target.hpp"
-#include "poller/usage_error.hpp"
-#include "poller/write_out.hpp"
+#include "poller/input/target.hpp"
+#include "poller/base/usage_error.hpp"
+#include "poller/report/write_out.hpp"
 
 namespace poller {
 namespace {

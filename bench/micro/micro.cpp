@@ -8,7 +8,7 @@
 #include <boost/beast/http.hpp>
 
 #include "request.hpp"
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 
 namespace {
 

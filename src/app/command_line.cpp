@@ -10,9 +10,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "poller/duration.hpp"
-#include "poller/shard.hpp"
-#include "poller/text.hpp"
+#include "poller/base/duration.hpp"
+#include "poller/input/shard.hpp"
+#include "poller/base/text.hpp"
 
 namespace poller {
 namespace {

@@ -6,7 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
-#include "poller/asio_defaults.hpp"
+#include "poller/base/asio_defaults.hpp"
 
 namespace poller {
 namespace {
@@ -63,8 +63,8 @@ net::awaitable<void> Lanes::run(std::shared_ptr<const std::vector<Target>> targe
   all_ended_ = std::make_unique<net::steady_timer>(io_);
   for (auto& [origin, list] : group_by_origin(targets_))
     lanes_.emplace(origin, std::make_shared<Lane>(io_, origin, list));
-  // t0 once the lanes exist, as the sequential run's is once the list is loaded: making a
-  // thousand lanes takes 1-2 ms, which is the run's start-up, not its first round's lateness.
+  // t0 once the lanes exist, as the sequential run's is once the list is loaded: making
+  // thousands of lanes is the run's start-up, not its first round's lateness.
   t0_ = Clock::now();
   for (auto& [origin, lane] : lanes_) {
     lane->first_start = t0_;

@@ -18,9 +18,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "poller/async_semaphore.hpp"
-#include "poller/duration.hpp"
-#include "poller/target.hpp"
+#include "poller/client/async_semaphore.hpp"
+#include "poller/base/duration.hpp"
+#include "poller/input/target.hpp"
 #include "schedule.hpp"
 
 namespace poller {

@@ -5,8 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "poller/encoding.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/base/usage_error.hpp"
 #include "parse_error.hpp"
 #include "url_settings.hpp"
 

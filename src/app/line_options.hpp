@@ -10,7 +10,7 @@
 
 #include "command_line.hpp"
 #include "options.hpp"
-#include "poller/url_list.hpp"
+#include "poller/input/url_list.hpp"
 
 namespace CLI {
 class App;

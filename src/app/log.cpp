@@ -10,8 +10,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "poller/encoding.hpp"
-#include "poller/json_record.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/report/json_record.hpp"
 
 namespace poller {
 namespace {

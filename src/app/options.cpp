@@ -1,6 +1,6 @@
 #include "options.hpp"
-#include "poller/encoding.hpp"
-#include "poller/text.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/base/text.hpp"
 
 #include <algorithm>
 #include <cctype>

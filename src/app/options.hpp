@@ -9,14 +9,14 @@
 #include <string_view>
 #include <vector>
 
-#include "poller/checks.hpp"
-#include "poller/client_config.hpp"
-#include "poller/duration.hpp"
-#include "poller/listen_address.hpp"
+#include "poller/report/checks.hpp"
+#include "poller/client/client_config.hpp"
+#include "poller/base/duration.hpp"
+#include "poller/metrics/listen_address.hpp"
 #include "log.hpp"
-#include "poller/output_config.hpp"
-#include "poller/shard.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/report/output_config.hpp"
+#include "poller/input/shard.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 

@@ -6,7 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "poller/text.hpp"
+#include "poller/base/text.hpp"
 
 namespace poller {
 namespace {

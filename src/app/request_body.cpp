@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "poller/option_file.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/base/option_file.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 namespace {

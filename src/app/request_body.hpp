@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "poller/client_config.hpp"
+#include "poller/client/client_config.hpp"
 
 namespace poller {
 

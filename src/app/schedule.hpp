@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "poller/duration.hpp"
+#include "poller/base/duration.hpp"
 
 namespace poller {
 

@@ -2,9 +2,9 @@
 // A URL's own settings, from the options on its list line (line_options.hpp): what its fetch
 // asks for and what its result must pass. A URL without options uses the command line's.
 
-#include "poller/checks.hpp"
-#include "poller/client_config.hpp"
-#include "poller/output.hpp"
+#include "poller/report/checks.hpp"
+#include "poller/client/client_config.hpp"
+#include "poller/report/output.hpp"
 
 namespace poller {
 

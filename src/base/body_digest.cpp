@@ -1,4 +1,4 @@
-#include "poller/body_digest.hpp"
+#include "poller/base/body_digest.hpp"
 
 #include <new>
 

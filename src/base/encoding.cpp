@@ -1,4 +1,4 @@
-#include "poller/encoding.hpp"
+#include "poller/base/encoding.hpp"
 
 #include <openssl/evp.h>
 

@@ -1,4 +1,4 @@
-#include "poller/fetch_error.hpp"
+#include "poller/base/fetch_error.hpp"
 
 namespace poller {
 

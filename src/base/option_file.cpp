@@ -1,4 +1,4 @@
-#include "poller/option_file.hpp"
+#include "poller/base/option_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "poller/usage_error.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 namespace {

@@ -1,4 +1,4 @@
-#include "poller/text.hpp"
+#include "poller/base/text.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,8 +1,8 @@
-#include "poller/async_semaphore.hpp"
+#include "poller/client/async_semaphore.hpp"
 
 #include <algorithm>
 
-#include "poller/asio_defaults.hpp"
+#include "poller/base/asio_defaults.hpp"
 
 namespace poller {
 

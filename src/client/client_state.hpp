@@ -17,10 +17,10 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
-#include "poller/asio_defaults.hpp"
-#include "poller/async_semaphore.hpp"
-#include "poller/client_config.hpp"
-#include "poller/tls_handshake_limit.hpp"
+#include "poller/base/asio_defaults.hpp"
+#include "poller/client/async_semaphore.hpp"
+#include "poller/client/client_config.hpp"
+#include "poller/client/tls_handshake_limit.hpp"
 #include "fetch_deadline.hpp"
 #include "pool.hpp"
 #include "proxy.hpp"
@@ -33,7 +33,7 @@ class Exchange;
 struct ClientState {
   ClientState(net::io_context& io, ClientConfig config);
 
-  // Made on first use: loading the system trust store costs ~50 ms of CPU, wasted on a list of
+  // Made on first use: loading the system trust store costs noticeable CPU, wasted on a list of
   // plain http URLs. Throws UsageError when it cannot be loaded.
   net::ssl::context& tls_context();
 

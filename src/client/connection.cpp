@@ -15,7 +15,7 @@
 #include <openssl/x509_vfy.h>
 #include <sys/socket.h>
 
-#include "poller/asio_defaults.hpp"
+#include "poller/base/asio_defaults.hpp"
 #include "read_buffer.hpp"
 
 namespace poller {

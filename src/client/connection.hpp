@@ -18,10 +18,10 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 
-#include "poller/asio_defaults.hpp"
+#include "poller/base/asio_defaults.hpp"
 #include "decoded_body.hpp"
 #include "proxy.hpp"
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 #include "tls_session_cache.hpp"
 #include "tls_socket.hpp"
 

@@ -24,7 +24,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "body_growth.hpp"
-#include "poller/body_digest.hpp"
+#include "poller/base/body_digest.hpp"
 #include "decoder.hpp"
 
 namespace poller {

@@ -6,8 +6,8 @@
 
 #include <zlib.h>
 
-#include "poller/encoding.hpp"
-#include "poller/text.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/base/text.hpp"
 
 namespace poller {
 namespace {

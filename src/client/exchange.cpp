@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "poller/encoding.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/base/usage_error.hpp"
 #include "request.hpp"
 
 namespace poller {
@@ -536,7 +536,8 @@ std::string Exchange::response_progress() const {
   return fmt::format("while reading the body ({} bytes received)", received);
 }
 
-// The one place that classifies a failed request.
+// What a failed request's error code means, as a kind and a message. (Connect and TLS failures
+// are told apart in open(); the status policy and the checks are the report layer's.)
 FetchError Exchange::describe_exchange_error(const error_code& ec) const {
   using enum FetchErrorKind;
   if (deadline_.expired()) {

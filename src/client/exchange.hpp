@@ -15,10 +15,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "client_state.hpp"
-#include "poller/body_digest.hpp"
+#include "poller/base/body_digest.hpp"
 #include "connection.hpp"
 #include "decoder.hpp"
-#include "poller/fetch_result.hpp"
+#include "poller/base/fetch_result.hpp"
 #include "request.hpp"
 
 namespace poller {

@@ -3,7 +3,7 @@
 // Internal to the client.
 //
 // Arming a timer per read or write costs two timerfd_settime syscalls each (arm, then cancel),
-// more than the rest of a 100 µs loopback fetch; so would a timer per fetch. Instead one timer
+// more than the rest of a loopback fetch; so would a timer per fetch. Instead one timer
 // stays armed at the earliest deadline it was given; when it fires, it aborts the fetches whose
 // deadline passed and re-arms itself for the earliest one left. Fetches that end in time then
 // cost no timer syscalls, but for one re-arm per --max-time period, however many are in flight.

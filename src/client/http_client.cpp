@@ -1,4 +1,4 @@
-#include "poller/http_client.hpp"
+#include "poller/client/http_client.hpp"
 
 #include <set>
 

@@ -1,5 +1,5 @@
-// Precompiled header of the client, reused by report, metrics and app: Asio and Beast cost ~40 s
-// per translation unit to parse.
+// Precompiled header of the client, reused by report, metrics and app: parsing Asio and Beast is
+// most of what a translation unit that uses them costs to compile.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>

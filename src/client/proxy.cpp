@@ -10,9 +10,9 @@
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
-#include "poller/encoding.hpp"
-#include "poller/usage_error.hpp"
-#include "poller/text.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/base/usage_error.hpp"
+#include "poller/base/text.hpp"
 
 namespace poller {
 namespace {

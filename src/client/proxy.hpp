@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 

@@ -5,7 +5,7 @@
 #include <iterator>
 #include <string_view>
 
-#include "poller/text.hpp"
+#include "poller/base/text.hpp"
 
 namespace poller {
 namespace {

@@ -3,15 +3,15 @@
 // body's), the body (-d, --data-binary, --json), and what a redirect does to the method.
 //
 // Written out directly rather than built as a Beast message and serialized: Beast's serializer
-// was 4.5k of the 34k instructions poller spent per HTTP request.
+// was a large share of the instructions poller spent per request (bench/RESULTS.md).
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "poller/client_config.hpp"
+#include "poller/client/client_config.hpp"
 #include "proxy.hpp"
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
-#include "poller/usage_error.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 

@@ -3,7 +3,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
-#include "poller/client_config.hpp"
+#include "poller/client/client_config.hpp"
 
 namespace poller {
 

@@ -7,7 +7,7 @@
 #include <boost/system/system_error.hpp>
 #include <openssl/err.h>
 
-#include "poller/asio_defaults.hpp"
+#include "poller/base/asio_defaults.hpp"
 
 namespace poller {
 namespace {

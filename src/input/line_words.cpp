@@ -1,4 +1,4 @@
-#include "poller/line_words.hpp"
+#include "poller/input/line_words.hpp"
 
 namespace poller {
 

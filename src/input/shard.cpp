@@ -1,4 +1,4 @@
-#include "poller/shard.hpp"
+#include "poller/input/shard.hpp"
 
 #include <charconv>
 #include <string>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "poller/usage_error.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 namespace {

@@ -1,4 +1,4 @@
-#include "poller/sources.hpp"
+#include "poller/input/sources.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,9 +13,9 @@
 
 #include <fmt/format.h>
 
-#include "poller/encoding.hpp"
-#include "poller/usage_error.hpp"
-#include "poller/text.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/base/usage_error.hpp"
+#include "poller/base/text.hpp"
 
 namespace poller {
 namespace {

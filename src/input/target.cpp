@@ -1,4 +1,4 @@
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 
 #include <arpa/inet.h>
 
@@ -12,8 +12,8 @@
 #include <boost/url/url.hpp>
 #include <fmt/format.h>
 
-#include "poller/encoding.hpp"
-#include "poller/text.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/base/text.hpp"
 
 namespace poller {
 namespace {

@@ -1,11 +1,11 @@
-#include "poller/url_list.hpp"
+#include "poller/input/url_list.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
-#include "poller/encoding.hpp"
-#include "poller/line_words.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/input/line_words.hpp"
 
 namespace poller {
 namespace {

@@ -1,4 +1,4 @@
-#include "poller/listen_address.hpp"
+#include "poller/metrics/listen_address.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "poller/metrics.hpp"
+#include "poller/metrics/metrics.hpp"
 
 #include <charconv>
 #include <iterator>
@@ -13,8 +13,8 @@ double unix_seconds(std::chrono::system_clock::time_point time) {
   return std::chrono::duration<double>(time.time_since_epoch()).count();
 }
 
-// The text is built with appends below, not format strings: a scrape of 10,000 URLs is 40 MB of
-// it, and parsing a format string per line made rendering half as fast.
+// The text is built with appends below, not format strings: a scrape of a large list is tens of
+// megabytes of it, and parsing a format string per line made rendering markedly slower.
 
 // A label value as the text format wants it: backslash, double quote and line feed escaped.
 void append_escaped(std::string& out, std::string_view value) {

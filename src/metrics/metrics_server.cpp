@@ -1,4 +1,4 @@
-#include "poller/metrics_server.hpp"
+#include "poller/metrics/metrics_server.hpp"
 
 #include <array>
 #include <exception>
@@ -17,9 +17,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "poller/asio_defaults.hpp"
-#include "poller/metrics.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/base/asio_defaults.hpp"
+#include "poller/metrics/metrics.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 namespace {
@@ -38,10 +38,9 @@ constexpr std::uint32_t header_limit = 8 * 1024;
 // For a whole request head (and so the keep-alive idle time), and for each write: a client that
 // connects and sends nothing, or stops reading, is dropped after this.
 constexpr auto io_timeout = std::chrono::seconds(10);
-// Bytes rendered per chunk written (about one URL's lines): a scrape of 10,000 URLs (40 MB) is
-// never all in memory, and between two chunks the rounds get their turn. Measured with 10,000
-// URLs scraped back to back: 10 rounds took 9 s against 6 s unscraped with 4 KiB chunks, 12 s
-// with 16 KiB, 18 s with 64 KiB; a lone scrape took 0.2 s either way.
+// Bytes rendered per chunk written (about one URL's lines): a large scrape is never all in
+// memory, and between two chunks the rounds get their turn. Larger chunks slowed the rounds
+// under back-to-back scrapes and made no lone scrape faster (bench/RESULTS.md).
 constexpr std::size_t chunk_budget = 4 * 1024;
 constexpr std::string_view exposition_content_type = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -1,4 +1,4 @@
-#include "poller/board_model.hpp"
+#include "poller/report/board_model.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "poller/fetch_summary.hpp"
+#include "poller/report/fetch_summary.hpp"
 
 namespace poller {
 namespace {

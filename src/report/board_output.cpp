@@ -1,4 +1,4 @@
-#include "poller/board_output.hpp"
+#include "poller/report/board_output.hpp"
 
 #include <unistd.h>
 
@@ -15,10 +15,10 @@
 #include <spdlog/spdlog.h>
 
 #include "board_terminal.hpp"
-#include "poller/asio_defaults.hpp"
-#include "poller/board_model.hpp"
-#include "poller/color.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/base/asio_defaults.hpp"
+#include "poller/report/board_model.hpp"
+#include "poller/report/color.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 namespace {
@@ -30,9 +30,8 @@ constexpr std::size_t most_held_lines = 10'000;
 // A round of many URLs writes a result every few microseconds: draw at most this often, and
 // once more when the round goes quiet.
 constexpr auto redraw_every = 100ms;
-// ...and spend at most about 1/20 of the time drawing: a screen of 1,000 rows took 20-30 ms a
-// redraw under tmux (1.1 ms for 50 rows), which at ten a second would slow the rounds by a
-// quarter.
+// ...and spend at most about 1/20 of the time drawing: a redraw of a screen of many rows is slow
+// enough under a terminal multiplexer that ten a second would slow the rounds (bench/RESULTS.md).
 constexpr int idle_per_draw = 20;
 // For the title's "next in Ns", and for results that came in since the last draw.
 constexpr auto tick_every = 250ms;

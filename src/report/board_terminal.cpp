@@ -12,8 +12,8 @@
 
 #include <curses.h>
 
-#include "poller/encoding.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 namespace {

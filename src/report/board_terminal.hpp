@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "poller/board_model.hpp"
+#include "poller/report/board_model.hpp"
 
 namespace poller {
 

@@ -1,4 +1,4 @@
-#include "poller/checks.hpp"
+#include "poller/report/checks.hpp"
 
 #include <fmt/format.h>
 #include <pcre2.h>  // PCRE2_CODE_UNIT_WIDTH=8 comes from src/CMakeLists.txt
@@ -6,10 +6,10 @@
 #include <charconv>
 #include <new>
 
-#include "poller/encoding.hpp"
-#include "poller/json_record.hpp"
-#include "poller/usage_error.hpp"
-#include "poller/text.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/report/json_record.hpp"
+#include "poller/base/usage_error.hpp"
+#include "poller/base/text.hpp"
 
 namespace poller {
 namespace {

@@ -1,4 +1,4 @@
-#include "poller/color.hpp"
+#include "poller/report/color.hpp"
 
 #include <unistd.h>
 

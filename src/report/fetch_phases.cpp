@@ -1,8 +1,8 @@
-#include "poller/fetch_phases.hpp"
+#include "poller/report/fetch_phases.hpp"
 
 #include <algorithm>
 
-#include "poller/target.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 namespace {

@@ -1,4 +1,4 @@
-#include "poller/fetch_summary.hpp"
+#include "poller/report/fetch_summary.hpp"
 
 #include <time.h>
 

@@ -1,4 +1,4 @@
-#include "poller/histograms.hpp"
+#include "poller/report/histograms.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,12 +1,12 @@
-#include "poller/json_record.hpp"
+#include "poller/report/json_record.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include "poller/encoding.hpp"
-#include "poller/target.hpp"
+#include "poller/base/encoding.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 namespace {

@@ -1,11 +1,11 @@
-#include "poller/line_format.hpp"
+#include "poller/report/line_format.hpp"
 
 #include <string>
 
 #include <fmt/format.h>
 
-#include "poller/fetch_summary.hpp"
-#include "poller/target.hpp"
+#include "poller/report/fetch_summary.hpp"
+#include "poller/input/target.hpp"
 
 namespace poller {
 namespace {

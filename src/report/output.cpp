@@ -1,4 +1,4 @@
-#include "poller/output.hpp"
+#include "poller/report/output.hpp"
 
 #include <optional>
 #include <string>
@@ -7,14 +7,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include "poller/asio_defaults.hpp"
-#include "poller/board_output.hpp"
-#include "poller/body_digest.hpp"
-#include "poller/color.hpp"
-#include "poller/json_record.hpp"
-#include "poller/line_format.hpp"
-#include "poller/target.hpp"
-#include "poller/write_out.hpp"
+#include "poller/base/asio_defaults.hpp"
+#include "poller/report/board_output.hpp"
+#include "poller/base/body_digest.hpp"
+#include "poller/report/color.hpp"
+#include "poller/report/json_record.hpp"
+#include "poller/report/line_format.hpp"
+#include "poller/input/target.hpp"
+#include "poller/report/write_out.hpp"
 
 namespace poller {
 namespace {

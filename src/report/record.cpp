@@ -1,10 +1,10 @@
-#include "poller/record.hpp"
+#include "poller/report/record.hpp"
 
 #include <algorithm>
 
 #include <openssl/evp.h>
 
-#include "poller/encoding.hpp"
+#include "poller/base/encoding.hpp"
 
 namespace poller {
 namespace {

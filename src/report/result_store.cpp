@@ -1,4 +1,4 @@
-#include "poller/result_store.hpp"
+#include "poller/report/result_store.hpp"
 
 #include <set>
 #include <string_view>

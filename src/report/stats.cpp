@@ -1,4 +1,4 @@
-#include "poller/stats.hpp"
+#include "poller/report/stats.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "poller/stdout_writer.hpp"
+#include "poller/report/stdout_writer.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -20,7 +20,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "poller/asio_defaults.hpp"
+#include "poller/base/asio_defaults.hpp"
 
 namespace poller {
 namespace {

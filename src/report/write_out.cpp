@@ -1,4 +1,4 @@
-#include "poller/write_out.hpp"
+#include "poller/report/write_out.hpp"
 
 #include <algorithm>
 #include <array>
@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
-#include "poller/json_record.hpp"
-#include "poller/option_file.hpp"
-#include "poller/target.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/report/json_record.hpp"
+#include "poller/base/option_file.hpp"
+#include "poller/input/target.hpp"
+#include "poller/base/usage_error.hpp"
 
 namespace poller {
 namespace {

@@ -8,11 +8,11 @@
 
 #include <boost/url/parse.hpp>
 
-#include "poller/duration.hpp"
-#include "poller/usage_error.hpp"
+#include "poller/base/duration.hpp"
+#include "poller/base/usage_error.hpp"
 #include "proxy.hpp"
-#include "poller/target.hpp"
-#include "poller/url_list.hpp"
+#include "poller/input/target.hpp"
+#include "poller/input/url_list.hpp"
 
 namespace poller::fuzz {
 
@@ -58,7 +58,7 @@ inline std::string check_target(const Target& target) {
 
 inline std::string check_url_list(std::string_view text) {
   // A list with no URL is neither targets nor errors here: the sources say so, over all the
-  // lists given (poller/sources.hpp).
+  // lists given (poller/input/sources.hpp).
   auto const list = parse_url_list(text, "fuzz");
   for (auto const& error : list.errors) {
     if (error.rfind("fuzz:", 0) != 0) return "error not labelled with the file name: " + error;

@@ -1,0 +1,20 @@
+#pragma once
+// --format line: one aligned line per fetch for people reading a terminal or a log file. Pure.
+//
+//   14:02:07  200      12ms  1.2K  reused   http://127.0.0.1:8080/health
+//   14:02:07  ✗ 503   0.9ms   15B  new      http://127.0.0.1:8080/api  HTTP status 503
+//   14:02:08  ✗ ---   0.2ms     -  -        http://127.0.0.1:1/  Connection refused
+//
+// The cause of a failure comes last, after the name: in the status column it would push every
+// column after it out of line.
+
+#include "poller/base/fetch_result.hpp"
+#include "poller/report/record.hpp"
+
+namespace poller {
+
+// Appends the fetch's line, "\n" included. With `color`, ANSI SGR codes: a failure in bold red,
+// a success's status in green (the line stays readable without them: a failure has its ✗).
+void append_fetch_line(const FetchResult& result, bool color, Record& out);
+
+}  // namespace poller

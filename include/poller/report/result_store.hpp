@@ -1,0 +1,115 @@
+#pragma once
+// What a run's fetches and rounds came to, recorded once for both readers: the summary lines
+// (SIGUSR1, and -v at exit; stats.hpp) and the Prometheus exposition (--metrics-listen;
+// metrics.hpp). No I/O here.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "poller/base/duration.hpp"
+#include "poller/report/fetch_phases.hpp"
+#include "poller/base/fetch_result.hpp"
+#include "poller/report/histograms.hpp"
+#include "poller/input/shard.hpp"
+#include "poller/input/target.hpp"
+
+namespace poller {
+
+class ResultStore {
+ public:
+  // What /metrics shows of one URL: the outcome of its last fetch, and its counts and phase
+  // histograms since it was listed. Kept small: one per URL, and the phase histograms are most
+  // of it (bench/RESULTS.md, "Figures moved out of code comments").
+  struct Series {
+    bool up = false;
+    unsigned http_status = 0;
+    std::optional<std::chrono::system_clock::time_point> last_success;
+    std::optional<std::chrono::system_clock::time_point> cert_expiry;
+    std::uint64_t successes = 0;
+    std::uint64_t failures = 0;
+    std::array<SecondsHistogram, fetch_phase_count> phases;  // by FetchPhase
+  };
+
+  // One URL over the whole run, as the summary shows it, and its series for /metrics.
+  struct UrlRecord {
+    std::uint64_t fetches = 0;
+    std::uint64_t failures = 0;
+    LatencyHistogram latency;  // of the successful fetches
+    // Null without --metrics-listen, and from a reload that no longer lists the URL until it is
+    // fetched again (listed anew, it starts afresh): it leaves /metrics, the summary keeps it.
+    std::unique_ptr<Series> series;
+  };
+  // What a record is kept by: the URL as listed (password removed) and its --name (empty: none).
+  // One URL listed twice with two names is two records, as it is two checks.
+  using UrlKey = std::pair<std::string, std::string>;
+  static UrlKey key_of(const Target& target) { return {target.display_url, target.name}; }
+  // Compares keys and views of keys alike, so that a fetch's record is found without copying
+  // its URL into a key.
+  struct UrlKeyLess {
+    using is_transparent = void;
+    using View = std::pair<std::string_view, std::string_view>;
+    static View view(const UrlKey& key) { return {key.first, key.second}; }
+    static View view(const View& key) { return key; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+  };
+  // Sorted: the exposition renders in pieces with a cursor that remembers the last URL rendered
+  // (metrics.hpp).
+  using Urls = std::map<UrlKey, UrlRecord, UrlKeyLess>;
+
+  // Whether /metrics reads the store. Only then does a URL get its Series: a run without
+  // --metrics-listen does not pay 700 bytes a URL for histograms nobody reads.
+  enum class Metrics { off, on };
+  explicit ResultStore(Metrics metrics = Metrics::off) : metrics_(metrics) {}
+
+  // A round starts, `lateness` after its scheduled start (the round timer's delay).
+  void record_round(Duration lateness);
+  // With -Z, each lane starts its rounds on its own: the first lane to start a round records the
+  // round, the others only their lateness.
+  void record_lateness(Duration lateness);
+  // One fetch's outcome, after its checks; a cancelled fetch is not recorded.
+  void record(const FetchResult& result);
+  // After a reload: URLs no longer listed leave /metrics; the summary keeps them.
+  void expose_only(const std::vector<Target>& targets);
+
+  // Totals over the run, reloads or not.
+  std::uint64_t rounds() const { return rounds_; }
+  std::uint64_t fetches() const { return fetches_; }
+  std::uint64_t failures() const { return failures_; }
+  const SecondsHistogram& round_lateness() const { return lateness_; }
+  std::uint64_t connections_opened() const { return connections_opened_; }
+  std::uint64_t connections_reused() const { return connections_reused_; }
+
+  // --shard K/N: the instance's place in a fleet, for poller_shard_info.
+  void set_shard(Shard shard) { shard_ = shard; }
+  const std::optional<Shard>& shard() const { return shard_; }
+
+  const Urls& urls() const { return urls_; }
+  // The same records in the order their URLs were first fetched, the summary's order. Map nodes
+  // never move and none is erased, so the pointers stay valid.
+  const std::vector<const Urls::value_type*>& urls_first_seen() const { return first_seen_; }
+
+ private:
+  Metrics metrics_;
+  Urls urls_;
+  std::vector<const Urls::value_type*> first_seen_;
+  std::uint64_t rounds_ = 0;
+  std::uint64_t fetches_ = 0;
+  std::uint64_t failures_ = 0;
+  SecondsHistogram lateness_;
+  std::uint64_t connections_opened_ = 0;
+  std::uint64_t connections_reused_ = 0;
+  std::optional<Shard> shard_;
+};
+
+}  // namespace poller

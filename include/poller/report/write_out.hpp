@@ -1,0 +1,64 @@
+#pragma once
+// -w, --write-out TEMPLATE: curl's %{variable} template, rendered after each fetch.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "poller/base/fetch_result.hpp"
+#include "poller/report/record.hpp"
+
+namespace poller {
+
+// The template an -w argument stands for: the argument itself, or with "@FILE" the bytes of FILE
+// (as curl; a trailing newline in the file is part of the template). "@-" is refused: standard
+// input may carry the URL list. Throws UsageError when the file cannot be read.
+std::string write_out_template_text(std::string_view argument);
+
+class WriteOutTemplate {
+ public:
+  // Variables: url, url_effective, http_code (response_code), http_version, size_download,
+  // time_total, time_namelookup, time_connect, time_appconnect, time_starttransfer, num_redirects, num_connects,
+  // remote_ip, errormsg, round, json (the --format json record), header{NAME}. Escapes: \n \t
+  // \r \\. Throws UsageError naming an unknown or unterminated variable.
+  static WriteOutTemplate parse(std::string_view text);
+
+  std::string render(const FetchResult& result) const;
+  // The same, into a record that refers to the body rather than copying it (%{json}).
+  void render(const FetchResult& result, Record& out) const;
+  // Whether the template prints the body (%{json} does); the rest needs only its size.
+  bool uses_body() const;
+  // Whether it prints a response header (%{header{NAME}}).
+  bool uses_headers() const;
+
+ private:
+  enum class Variable {
+    literal,
+    url,
+    name,  // --name, else the URL
+    url_effective,
+    http_code,
+    http_version,
+    size_download,
+    time_total,
+    time_namelookup,
+    time_connect,
+    time_appconnect,
+    time_starttransfer,
+    num_redirects,
+    num_connects,
+    remote_ip,
+    errormsg,
+    round,
+    json,
+    header,
+  };
+  struct Piece {
+    Variable variable;
+    std::string text;  // the literal, or the header name
+  };
+
+  std::vector<Piece> pieces_;
+};
+
+}  // namespace poller
