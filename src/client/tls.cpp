@@ -16,8 +16,8 @@ boost::asio::ssl::context make_tls_context(const TlsConfig& config) {
   ssl::context context(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
   context.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
-  // An idle pooled connection then holds no OpenSSL read and write buffers (~34 KiB): with a
-  // thousand hosts in the list, that is most of the memory poller uses.
+  // An idle pooled connection then holds no OpenSSL read and write buffers: with a thousand
+  // hosts in the list, those would be most of the memory poller uses.
   SSL_CTX_set_mode(context.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   // OpenSSL reads the socket itself (TlsSocket): without read-ahead it reads each record's 5-byte
   // header and then its body, two syscalls where one does.

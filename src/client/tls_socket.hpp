@@ -5,7 +5,7 @@
 //
 // Why not asio::ssl::stream: it keeps two 17 KiB buffers of its own and a 2 × 17 KiB BIO pair
 // per connection, and copies every byte through them. With a thousand hosts in the list those
-// idle buffers were 70 MB of the 110 MB poller used, and the copies a third of its CPU per HTTPS
+// idle buffers were most of the memory poller used, and the copies a third of its CPU per HTTPS
 // request. Here OpenSSL reads and writes the socket itself (read-ahead on, buffers released while
 // idle), so an idle connection costs its SSL object and little else.
 

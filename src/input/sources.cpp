@@ -121,7 +121,7 @@ UrlList SourceList::read(bool at_start, std::vector<std::string>& not_reread) {
   UrlList list;
   std::vector<std::vector<Target>> targets = targets_;
   // A regular file is read again on every SIGHUP: its targets are moved into the list, not kept
-  // here as well (10,000 URLs held twice cost 4 MiB).
+  // here as well (a large list held twice cost megabytes: bench/RESULTS.md).
   std::vector<bool> reread(sources_.size(), false);
   for (std::size_t i = 0; i < sources_.size(); ++i) {
     auto const& source = sources_[i];

@@ -7,14 +7,14 @@
 
 namespace poller {
 
-// The bound is for memory: while a handshake runs, OpenSSL holds ~30 KiB for it (its 16 KiB
+// The bound is for memory: while a handshake runs, OpenSSL holds tens of KiB for it (its 16 KiB
 // handshake buffer, zeroed so every page counts, the handshake's buffering BIOs, record
-// buffers) beside the SSL object every connection keeps: 1,000 origins at once
-// (-Z --parallel-max 1000) took 72.5 MB at the peak, against 51 MB sequential.
-// It costs no time where it matters: the client is one thread and a handshake costs it
-// ~0.5-1 ms of CPU, so 256 in flight are 128-256 ms of its work queued; more at once could only
-// finish sooner if each waited on a round trip longer than that (TLS 1.3: one; 1.2: two). On
-// loopback 1,000 origins took the same wall time with 16, 64, 256 or 1,000 at once.
+// buffers) beside the SSL object every connection keeps, so a thousand origins shaking hands at
+// once raise the peak markedly (bench/RESULTS.md, -Z).
+// It costs no time where it matters: the client is one thread and a handshake costs it about a
+// millisecond of CPU, so 256 in flight are a few hundred ms of its work queued; more at once could
+// only finish sooner if each waited on a round trip longer than that (TLS 1.3: one; 1.2: two).
+// On loopback 1,000 origins took the same wall time with 16, 64, 256 or 1,000 at once.
 // The slot is taken after the TCP connect, so a host that does not answer at all holds none.
 inline constexpr std::size_t max_tls_handshakes_at_once = 256;
 

@@ -1,8 +1,8 @@
 #pragma once
 // One fetch's output, kept as the pieces it is made of. A piece that stands for the body is a
 // view of it, escaped or encoded only as it is written, a slice at a time: a record never holds a
-// second copy of the body, whatever the format (--format json of a 64 MiB body peaked at 663 MB
-// when the record was built as one string). Pure: no I/O.
+// second copy of the body, whatever the format (built as one string, --format json of a large
+// body peaked at ten times its size: bench/RESULTS.md). Pure: no I/O.
 
 #include <cstddef>
 #include <string>
