@@ -32,16 +32,16 @@ struct PhaseServers {
       : tls_silent({.tls = ca.issue({.ip_addresses = {"127.0.0.1"}}),
                     .tls_answer_delay = 30s}) {}
 
-  // The phase each URL stays in: connect, TLS handshake, header, body, body (a long one), and
-  // a refused connection beside them.
+  // A refused connection first (its error line says the run has begun), then the phase each
+  // URL stays in: connect, TLS handshake, header, body, body (a long one).
   std::vector<std::string> urls() const {
-    return {hung_connect.url("/connect"),
+    return {"http://127.0.0.1:" + std::to_string(refused) + "/",
+            hung_connect.url("/connect"),
             tls_silent.url("/handshake"),
             plain.url("/fault/silent"),
             plain.url("/fault/hang-after-headers"),
             plain.url("/fault/claimed-length/3221225471"),
-            plain.url("/bytes/50000000"),
-            "http://127.0.0.1:" + std::to_string(refused) + "/"};
+            plain.url("/bytes/50000000")};
   }
 
   TestCa ca;
@@ -56,9 +56,9 @@ void expect_quick_exits(std::pair<int, int> signals) {
   TempDir dir;
   auto const ca_file = dir.write_file("ca.pem", servers.ca.cert_pem());
   std::mt19937 random(std::random_device{}());
-  // From 100 ms on: the run has its handlers by then. (Before, SIGINT and SIGTERM end poller
-  // by their default action, as they do any program; see hold_signals() in src/app/poller.hpp.)
-  std::uniform_int_distribution<int> moment_ms(100, 700);
+  // Counted from the run's first error line: before the run has its handlers, SIGINT and SIGTERM
+  // end poller by their default action, as they do any program (hold_signals() in poller.hpp).
+  std::uniform_int_distribution<int> moment_ms(0, 600);
   for (int run = 0; run < runs_per_pair; ++run) {
     // -Z: every phase at once; sequential: the phases one after another, each cut short by -m.
     // Standard output a pipe, or a regular file (which poller never waits on).
@@ -79,6 +79,7 @@ void expect_quick_exits(std::pair<int, int> signals) {
     }
     for (auto const& url : servers.urls()) argv.push_back(url);
     Process poller(argv);
+    ASSERT_TRUE(poller.wait_for_stderr("Connection refused", 10s)) << poller.stderr_text();
     auto const moment = moment_ms(random);
     std::this_thread::sleep_for(std::chrono::milliseconds(moment));
     poller.send_signal(signals.first);
@@ -89,7 +90,7 @@ void expect_quick_exits(std::pair<int, int> signals) {
 
     auto const where = "run " + std::to_string(run) + (run % 2 == 0 ? " (-Z)" : "") +
                        (to_file ? " (stdout a file)" : "") +
-                       ", signals " + std::to_string(moment) + " ms after the start";
+                       ", signals " + std::to_string(moment) + " ms into the run";
     ASSERT_FALSE(result.timed_out) << where << ": still running 10 s later\n" << result.err;
     auto const took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
     EXPECT_LE(took, exit_bound) << where << ": took " << took_ms << " ms";
