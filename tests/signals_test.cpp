@@ -190,14 +190,19 @@ TEST(Signals, SighupWhileTheListIsStillBeingReadIsTakenOnceTheRunStarts) {
   auto const list = dir.path() + "/list.fifo";
   ASSERT_EQ(::mkfifo(list.c_str(), 0600), 0);
   Process poller(poller_command({"--once", list}));
-  std::this_thread::sleep_for(200ms);  // poller waits in open() for a writer to the FIFO
+  // Once poller has the FIFO open for reading (main() has begun: a signal before that would end
+  // any program), a writer may open it without waiting; poller then waits for the list's text.
+  int writer = -1;
+  for (auto waited = 0ms; writer < 0 && waited < output_bound; waited += 10ms) {
+    writer = ::open(list.c_str(), O_WRONLY | O_NONBLOCK);
+    if (writer < 0) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_GE(writer, 0) << "poller never opened its list";
   poller.send_signal(SIGHUP);
   poller.send_signal(SIGUSR1);
   std::this_thread::sleep_for(100ms);
   ASSERT_TRUE(poller.running()) << poller.stderr_text();
 
-  int const writer = ::open(list.c_str(), O_WRONLY);
-  ASSERT_GE(writer, 0);
   auto const text = lines({server.url("/a")});
   ASSERT_EQ(::write(writer, text.data(), text.size()), static_cast<ssize_t>(text.size()));
   ::close(writer);
