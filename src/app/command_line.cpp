@@ -12,7 +12,6 @@
 
 #include "poller/base/duration.hpp"
 #include "poller/input/shard.hpp"
-#include "poller/base/text.hpp"
 
 namespace poller {
 namespace {
@@ -64,10 +63,8 @@ unsigned to_unsigned(const std::string& option, const std::string& text, const s
 // Only the chunked coding frames a body poller sends (request.hpp): any other last coding would
 // leave the server no way to tell where the body ends.
 void check_transfer_encoding(const std::vector<HeaderOption>& headers) {
-  auto const last = std::find_if(headers.rbegin(), headers.rend(), [](const HeaderOption& header) {
-    return iequals(header.name, "transfer-encoding");
-  });
-  if (last == headers.rend() || last->value.empty() || ends_in_chunked(last->value)) return;
+  auto const* const last = last_header(headers, "transfer-encoding");
+  if (last == nullptr || last->value.empty() || ends_in_chunked(last->value)) return;
   throw UsageError(fmt::format(
       "header \"{}: {}\": a body is framed by chunked only; give 'Transfer-Encoding: chunked' "
       "(or none, for Content-Length)",

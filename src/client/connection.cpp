@@ -98,8 +98,8 @@ net::awaitable<error_code> Connection::handshake() {
   if (tls == nullptr) co_return error_code{};
   auto& stream = *tls;
   SSL* ssl = stream.native_handle();
-  if (handshake_begun_) co_return co_await handshake_turn(stream);
-  handshake_begun_ = true;
+  // Called again after a turn of the server's: SNI and the name to verify are set already.
+  if (stream.handshake_begun()) co_return co_await handshake_turn(stream);
   // SNI carries host names only (RFC 6066 section 3); an IP literal is checked against the
   // certificate's IP addresses instead.
   if (is_ip_literal(route_.origin.host)) {

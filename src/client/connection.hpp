@@ -117,7 +117,6 @@ class Connection {
   std::string remote_ip_;
   std::weak_ptr<TlsSessionCache> session_cache_;
   std::optional<std::chrono::system_clock::time_point> certificate_expiry_;
-  bool handshake_begun_ = false;  // SNI and the name to verify are set
 };
 
 }  // namespace poller

@@ -72,8 +72,9 @@ struct DecodedBody {
       }
       // Content-Length is the server's claim, not bytes received: room is reserved for a first
       // slice of it at most, and the string grows toward it as the bytes come (body_growth.hpp).
-      // A claim of 60 GB followed by 3 bytes must not cost 60 GB (or a failed allocation). A decoded body's size is not
-      // known ahead, so only a body passed through, and kept, gets room reserved.
+      // A claim of 60 GB followed by 3 bytes must not cost 60 GB (or a failed allocation). A
+      // decoded body's size is not known ahead, so only a body passed through, and kept, gets
+      // room reserved.
       if (length && body_.keep) {
         body_.text.reserve(static_cast<std::size_t>(std::min(*length, reserved_at_most)));
         declared_ = *length;

@@ -34,6 +34,13 @@ void append_chunked(std::string& out, std::string_view data) {
 
 }  // namespace
 
+const HeaderOption* last_header(const std::vector<HeaderOption>& headers, std::string_view name) {
+  auto const last = std::find_if(headers.rbegin(), headers.rend(), [&](const HeaderOption& header) {
+    return iequals(header.name, name);
+  });
+  return last == headers.rend() ? nullptr : &*last;
+}
+
 bool ends_in_chunked(std::string_view transfer_encoding) {
   auto const comma = transfer_encoding.rfind(',');
   auto const last =
@@ -94,11 +101,8 @@ void RequestFormatter::format(const Target& target, RequestMethod method, bool t
   append_default("Authorization", target.authorization);
   if (proxy != nullptr) append_default("Proxy-Authorization", proxy->authorization);
   // The -H Transfer-Encoding that counts, the last, frames the body when it applies.
-  auto const transfer_encoding =
-      std::find_if(headers.rbegin(), headers.rend(), [](const HeaderOption& header) {
-        return iequals(header.name, "transfer-encoding");
-      });
-  bool const chunked = transfer_encoding != headers.rend() && applies(*transfer_encoding);
+  auto const* const transfer_encoding = last_header(headers, "transfer-encoding");
+  bool const chunked = transfer_encoding != nullptr && applies(*transfer_encoding);
   if (with_body) {
     append_default("Content-Type", body->content_type());
     if (!chunked) {

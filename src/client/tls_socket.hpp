@@ -35,6 +35,8 @@ class TlsSocket {
   // socket to be readable, and calls again), success once it is done. Other errors are in
   // Asio's SSL category, as asio::ssl::stream reports them.
   boost::asio::awaitable<boost::system::error_code> handshake();
+  // Whether handshake() has been called: the server's name and the session are set by then.
+  bool handshake_begun() const { return handshake_begun_; }
 
   // The stream operations, shaped like Asio's with as_tuple: a clean close_notify from the
   // server reads as asio::error::eof, a close without one as asio::ssl::error::stream_truncated.

@@ -26,6 +26,10 @@ struct HeaderOption {
   std::string value;
 };
 
+// The -H of that name that counts: the last one given (names compared case-insensitively);
+// null when none names it.
+const HeaderOption* last_header(const std::vector<HeaderOption>& headers, std::string_view name);
+
 // Whether a Transfer-Encoding value ends in the chunked coding ("chunked", "gzip, chunked"), the
 // one framing of a request body poller can apply (RFC 9112 6.1: chunked comes last). A -H
 // Transfer-Encoding that does not cannot frame the body: the app refuses it.

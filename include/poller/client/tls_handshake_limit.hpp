@@ -11,10 +11,10 @@ namespace poller {
 // handshake buffer, zeroed so every page counts, the handshake's buffering BIOs, record
 // buffers) beside the SSL object every connection keeps, so a thousand origins shaking hands at
 // once raise the peak markedly (bench/RESULTS.md, -Z).
-// It costs no time where it matters: the client is one thread and a handshake costs it about a
-// millisecond of CPU, so 256 in flight are a few hundred ms of its work queued; more at once could
-// only finish sooner if each waited on a round trip longer than that (TLS 1.3: one; 1.2: two).
-// On loopback 1,000 origins took the same wall time with 16, 64, 256 or 1,000 at once.
+// It costs no time where it matters: the client is one thread and each handshake costs it CPU,
+// so 256 in flight are already a queue of its work; more at once could only finish sooner if
+// each waited on a round trip longer than that queue (TLS 1.3: one; 1.2: two). On loopback, more
+// or fewer at once took the same wall time (bench/RESULTS.md).
 // The slot is taken after the TCP connect, so a host that does not answer at all holds none.
 inline constexpr std::size_t max_tls_handshakes_at_once = 256;
 

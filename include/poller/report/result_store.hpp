@@ -68,7 +68,7 @@ class ResultStore {
   using Urls = std::map<UrlKey, UrlRecord, UrlKeyLess>;
 
   // Whether /metrics reads the store. Only then does a URL get its Series: a run without
-  // --metrics-listen does not pay 700 bytes a URL for histograms nobody reads.
+  // --metrics-listen does not pay for a URL's histograms that nobody reads.
   enum class Metrics { off, on };
   explicit ResultStore(Metrics metrics = Metrics::off) : metrics_(metrics) {}
 
