@@ -23,7 +23,7 @@ struct BoardModelTest : ::testing::Test {
     if (ok) result.status = 200;
     if (!ok) result.error = FetchError{FetchErrorKind::connect, "connect to 127.0.0.1:1: Connection refused"};
     result.time_total = total;
-    model.record(result);
+    model.record(result, wire_verdict(result));
   }
 
   std::vector<BoardLine> screen(std::size_t columns, std::size_t lines, bool unicode = true) {
@@ -88,13 +88,13 @@ TEST_F(BoardModelTest, LastChangeIsWhenTheOutcomeLastDiffered) {
   result.target = &up;
   result.status = 200;
   result.started = std::chrono::system_clock::time_point(100s);
-  model.record(result);
+  model.record(result, wire_verdict(result));
   result.started = std::chrono::system_clock::time_point(200s);
-  model.record(result);
+  model.record(result, wire_verdict(result));
   EXPECT_EQ(model.rows()[0].changed, std::chrono::system_clock::time_point(100s));
   result.status = 204;
   result.started = std::chrono::system_clock::time_point(300s);
-  model.record(result);
+  model.record(result, wire_verdict(result));
   EXPECT_EQ(model.rows()[0].changed, std::chrono::system_clock::time_point(300s));
 }
 

@@ -7,6 +7,7 @@
 
 #include "options.hpp"
 #include "poller/input/target.hpp"
+#include "poller/report/verdict.hpp"
 #include "usage_error.hpp"
 
 namespace poller {
@@ -216,19 +217,19 @@ TEST_F(ChecksEvaluate, AFetchThatAlreadyFailedIsLeftAsItIs) {
   Checks checks{.expect_status = StatusList::parse("200")};
   result.status.reset();
   result.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
-  apply_checks(checks, result, now);
-  EXPECT_EQ(result.error_message(), "connect: Connection refused");
-  EXPECT_EQ(result.failed_check(), "");
+  auto const verdict = judge(checks, result, now);
+  EXPECT_EQ(verdict.reason, "connect: Connection refused");
+  EXPECT_EQ(verdict.check, "");
 }
 
 TEST_F(ChecksEvaluate, ApplyingAMissedCheckMakesTheFetchAFailureNamingTheCheck) {
   Checks checks{.expect_status = StatusList::parse("200")};
   result.status = 503;
-  apply_checks(checks, result, now);
-  EXPECT_FALSE(result.ok());
-  EXPECT_EQ(result.error->kind, FetchErrorKind::check);
-  EXPECT_EQ(result.failed_check(), "status");
-  EXPECT_EQ(result.error_message(), "check failed: status 503 not in 200");
+  auto const verdict = judge(checks, result, now);
+  EXPECT_FALSE(verdict.pass());
+  EXPECT_EQ(verdict.failure, Verdict::Failure::check);
+  EXPECT_EQ(verdict.check, "status");
+  EXPECT_EQ(verdict.reason, "check failed: status 503 not in 200");
 }
 
 }  // namespace

@@ -20,6 +20,9 @@ using namespace std::chrono_literals;
 struct JsonRecordTest : ::testing::Test {
   Target target = *parse_target("https://user:secret@example.com/path").target;
   FetchResult result;
+  // Set for a fetch the checks failed; otherwise the verdict is the wire's.
+  std::optional<Verdict> judged;
+  Verdict verdict() const { return judged ? *judged : wire_verdict(result); }
 
   JsonRecordTest() {
     result.target = &target;
@@ -28,7 +31,7 @@ struct JsonRecordTest : ::testing::Test {
     result.url_effective = "https://user@example.com/path";
   }
 
-  boost::json::object record() const { return boost::json::parse(to_json_record(result)).as_object(); }
+  boost::json::object record() const { return boost::json::parse(to_json_record(result, verdict())).as_object(); }
 };
 
 TEST_F(JsonRecordTest, SuccessfulFetchHasEveryFieldOfTheSpecWithItsType) {
@@ -80,7 +83,7 @@ TEST_F(JsonRecordTest, FetchThatMissedACheckNamesTheCheckAndHasNoBody) {
   result.status = 503;
   result.body = "status 503\n";
   result.bytes = 11;
-  result.error = FetchError{FetchErrorKind::check, "check failed: status 503 not in 200", "status"};
+  judged = Verdict{Verdict::Failure::check, "check failed: status 503 not in 200", "check", "status"};
 
   auto const r = record();
 
@@ -117,7 +120,7 @@ TEST_F(JsonRecordTest, InvalidUtf8BodyIsReplacedAndCarriedExactlyInBase64) {
 TEST_F(JsonRecordTest, QuotesAndControlCharactersAreEscapedOnOneLine) {
   result.body = "line \"one\"\nline\ttwo\\";
 
-  auto const line = to_json_record(result);
+  auto const line = to_json_record(result, wire_verdict(result));
 
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_EQ(boost::json::parse(line).at("body").as_string(), "line \"one\"\nline\ttwo\\");
@@ -129,7 +132,7 @@ TEST_F(JsonRecordTest, BodyIsEscapedByteForByteAsBoostJsonEscapesIt) {
   bytes += "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80";
   result.body = bytes;
 
-  auto const line = to_json_record(result);
+  auto const line = to_json_record(result, wire_verdict(result));
 
   auto const expected = boost::json::serialize(boost::json::value(boost::json::string(bytes)));
   EXPECT_TRUE(line.ends_with(",\"body\":" + expected + "}")) << line;

@@ -1,6 +1,7 @@
-// The -Z engine in-process: Lanes driven on an io_context, with fetch hooks that stand for the
-// client (a timer as the fetch's duration), so what the lanes start, and when, is observable.
-#include "lanes.hpp"
+// The engine in-process with -Z's lanes, driven on an io_context, with fetch hooks that stand
+// for the client (a timer as the fetch's duration), so what the lanes start, and when, is
+// observable.
+#include "engine.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -33,29 +34,41 @@ struct FetchRecorder {
   explicit FetchRecorder(net::io_context& io, Duration fetch_time)
       : io(io), fetch_time(fetch_time) {}
 
-  LaneHooks hooks() {
-    return {[this](const Target& target, std::size_t, std::uint64_t,
-                   AsyncSemaphore&) -> net::awaitable<bool> {
+  EngineHooks hooks() {
+    return {[this](const Target& target, std::uint64_t round,
+                   DeferredPermit*) -> net::awaitable<FetchResult> {
               auto const origin = target.origin.to_string();
               ++fetches[origin];
+              last_round[origin] = round;
+              order.push_back(target.display_url.substr(target.display_url.rfind('/')));
               most_at_once[origin] = std::max(most_at_once[origin], ++in_flight[origin]);
+              most_at_once_overall = std::max(most_at_once_overall, ++in_flight_overall);
               net::steady_timer took(io, fetch_time);
               co_await took.async_wait(use_tuple);
               --in_flight[origin];
-              co_return true;
+              --in_flight_overall;
+              FetchResult result;
+              result.target = &target;
+              result.round = round;
+              co_return result;
             },
-            [](std::uint64_t, Duration) {}};
+            [](FetchResult& result) { return wire_verdict(result); },
+            [](const FetchResult&, const Verdict&) -> net::awaitable<void> { co_return; }, [] { return true; },
+            [](std::uint64_t, Duration, EngineHooks::Clock::time_point) {}};
   }
 
   net::io_context& io;
   Duration fetch_time;
   std::map<std::string, int> fetches, in_flight, most_at_once;
+  std::map<std::string, std::uint64_t> last_round;
+  std::vector<std::string> order;  // the paths, in the order fetched
+  int in_flight_overall = 0, most_at_once_overall = 0;
 };
 
 TEST(Lanes, AReloadAfterABoundedRunEndedStartsNoLane) {
   net::io_context io{1};
   FetchRecorder recorder(io, 0ms);
-  Lanes lanes(io, LaneSettings{10ms, 1, 50, 1}, recorder.hooks());
+  Engine lanes(io, EngineSettings{10ms, 1, true, 50, 1}, recorder.hooks());
   net::co_spawn(io, lanes.run(list_of({"http://127.0.0.1:1/a"})), net::detached);
   io.run();
   ASSERT_EQ(recorder.fetches["http://127.0.0.1:1"], 1);
@@ -72,7 +85,7 @@ TEST(Lanes, AnOriginDroppedAndBroughtBackDuringItsFetchKeepsOneLane) {
   net::io_context io{1};
   // Each fetch outlasts the interval, so a second lane would start while the first one fetches.
   FetchRecorder recorder(io, 150ms);
-  Lanes lanes(io, LaneSettings{50ms, std::nullopt, 50, 1}, recorder.hooks());
+  Engine lanes(io, EngineSettings{50ms, std::nullopt, true, 50, 1}, recorder.hooks());
   auto const with = list_of({"http://127.0.0.1:1/a"});
   auto const without = list_of({"http://127.0.0.2:1/b"});
   net::co_spawn(io, lanes.run(with), net::detached);
@@ -89,6 +102,37 @@ TEST(Lanes, AnOriginDroppedAndBroughtBackDuringItsFetchKeepsOneLane) {
   EXPECT_EQ(recorder.most_at_once["http://127.0.0.1:1"], 1);
   // The lane went on after its fetch: later rounds were fetched.
   EXPECT_GE(recorder.fetches["http://127.0.0.1:1"], 2);
+}
+
+TEST(Lanes, ALaneAddedToABoundedRunDoesNotExtendIt) {
+  net::io_context io{1};
+  FetchRecorder recorder(io, 0ms);
+  // Rounds at 0, 300 and 600 ms; a lane added before the second tick starts there, as round 2.
+  Engine lanes(io, EngineSettings{300ms, 3, true, 50, 1}, recorder.hooks());
+  net::co_spawn(io, lanes.run(list_of({"http://127.0.0.1:1/a"})), net::detached);
+  net::steady_timer reload(io, 50ms);
+  reload.async_wait([&](error_code) {
+    lanes.update(list_of({"http://127.0.0.1:1/a", "http://127.0.0.2:1/b"}));
+  });
+  io.run();
+
+  EXPECT_EQ(recorder.fetches["http://127.0.0.1:1"], 3);
+  EXPECT_EQ(recorder.fetches["http://127.0.0.2:1"], 2);
+  EXPECT_EQ(recorder.last_round["http://127.0.0.2:1"], 3u);
+}
+
+TEST(Lanes, WithoutLanePerOriginOneLaneFetchesTheWholeListInOrder) {
+  net::io_context io{1};
+  FetchRecorder recorder(io, 10ms);
+  Engine engine(io, EngineSettings{0ms, 2, false, 50, 4}, recorder.hooks());
+  net::co_spawn(
+      io,
+      engine.run(list_of({"http://127.0.0.1:1/a", "http://127.0.0.2:1/b", "http://127.0.0.1:1/c"})),
+      net::detached);
+  io.run();
+
+  EXPECT_EQ(recorder.most_at_once_overall, 1);
+  EXPECT_EQ(recorder.order, (std::vector<std::string>{"/a", "/b", "/c", "/a", "/b", "/c"}));
 }
 
 }  // namespace

@@ -16,6 +16,9 @@ using namespace std::chrono_literals;
 struct LineFormatTest : ::testing::Test {
   Target target = *parse_target("http://user:pw@127.0.0.1:8080/health").target;
   FetchResult result;
+  // Set for a fetch the checks failed; otherwise the verdict is the wire's.
+  std::optional<Verdict> judged;
+  Verdict verdict() const { return judged ? *judged : wire_verdict(result); }
 
   LineFormatTest() {
     // The time of day is local: pin the zone.
@@ -31,7 +34,7 @@ struct LineFormatTest : ::testing::Test {
 
   std::string line(bool color = false) {
     Record out;
-    append_fetch_line(result, color, out);
+    append_fetch_line(result, verdict(), color, out);
     return out.to_string();
   }
 };
@@ -46,13 +49,14 @@ TEST_F(LineFormatTest, AFailureIsMarkedAndSaysWhy) {
   result.reused = false;
   result.connects = 1;
   result.time_total = 900us;
-  result.error = FetchError{FetchErrorKind::http_status, "HTTP status 503"};
+  judged = Verdict{Verdict::Failure::http_status, "HTTP status 503", "http_status"};
   EXPECT_EQ(line(),
             "14:02:07  ✗ 503   0.9ms   15B  new      http://user@127.0.0.1:8080/health  "
             "HTTP status 503\n");
   result.status.reset();
   result.reused = false;
   result.connects = 0;
+  judged.reset();
   result.error = FetchError{FetchErrorKind::connect, "connect to 127.0.0.1:8080: Connection refused"};
   EXPECT_EQ(line(),
             "14:02:07  ✗ ---   0.9ms     -  -        http://user@127.0.0.1:8080/health  "
@@ -63,7 +67,7 @@ TEST_F(LineFormatTest, ColourGoesOnTheStatusOfASuccessAndAllOfAFailure) {
   EXPECT_EQ(line(true),
             "14:02:07  \x1b[32m200\x1b[0m      12ms  1.2K  reused   "
             "http://user@127.0.0.1:8080/health\n");
-  result.error = FetchError{FetchErrorKind::check, "HTTP status 200"};
+  judged = Verdict{Verdict::Failure::check, "HTTP status 200", "check"};
   EXPECT_TRUE(line(true).starts_with("\x1b[1;31m14:02:07  ✗ 200")) << line(true);
   EXPECT_TRUE(line(true).ends_with("\x1b[0m\n"));
 }

@@ -11,6 +11,11 @@
 namespace poller {
 namespace {
 
+// A result judged by no check, as the run would without -f or --expect-*.
+void record(ResultStore& store, const FetchResult& result) {
+  store.record(result, wire_verdict(result));
+}
+
 using namespace std::chrono_literals;
 
 Target target_of(std::string_view url) {
@@ -45,7 +50,7 @@ TEST(MetricsRegistry, RendersTheExactExpositionForOneReusedFetch) {
   auto const target = target_of("http://127.0.0.1:8080/a");
   ResultStore store(ResultStore::Metrics::on);
   store.record_round(0ns);
-  store.record(reused_fetch(target, 800us, 3ms));
+  record(store, reused_fetch(target, 800us, 3ms));
 
   EXPECT_EQ(render_metrics(store),
             R"(# HELP poller_up Whether the last fetch of the URL succeeded (1) or failed (0).
@@ -160,8 +165,8 @@ TEST(MetricsRegistry, LabelValuesEscapeBackslashQuoteAndNewline) {
   Target named = target_of("http://127.0.0.1/y");
   named.name = "line 1\nline \"2\"";
   ResultStore store(ResultStore::Metrics::on);
-  store.record(reused_fetch(target, 1ms, 2ms));
-  store.record(reused_fetch(named, 1ms, 2ms));
+  record(store, reused_fetch(target, 1ms, 2ms));
+  record(store, reused_fetch(named, 1ms, 2ms));
   EXPECT_EQ(lines_starting(render_metrics(store), "poller_up"),
             (std::vector<std::string>{
                 R"(poller_up{url="http://127.0.0.1/\"q\"\\x",name="http://127.0.0.1/\"q\"\\x"} 1)",
@@ -172,9 +177,9 @@ TEST(MetricsRegistry, HistogramBucketsAreCumulativeAndEndWithInf) {
   auto const target = target_of("http://127.0.0.1/a");
   ResultStore store(ResultStore::Metrics::on);
   // Transfers of 50 µs, 3 ms and 20 s: under the first bound, in the middle, beyond the last.
-  store.record(reused_fetch(target, 1ms, 1050us));
-  store.record(reused_fetch(target, 1ms, 4ms));
-  store.record(reused_fetch(target, 1ms, 20001ms));
+  record(store, reused_fetch(target, 1ms, 1050us));
+  record(store, reused_fetch(target, 1ms, 4ms));
+  record(store, reused_fetch(target, 1ms, 20001ms));
 
   auto const transfer = lines_starting(
       render_metrics(store),
@@ -214,7 +219,7 @@ TEST(MetricsRegistry, FailedFetchIsDownWithStatus0AndNoLastSuccess) {
   refused.time_namelookup = 5us;
   refused.time_total = 100us;
   ResultStore store(ResultStore::Metrics::on);
-  store.record(refused);
+  record(store, refused);
 
   auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_up{"),
@@ -239,9 +244,8 @@ TEST(MetricsRegistry, HttpErrorStatusIsDownWithThatStatus) {
   auto const target = target_of("http://127.0.0.1/missing");
   auto result = reused_fetch(target, 1ms, 2ms);
   result.status = 404;
-  result.error = FetchError{FetchErrorKind::http_status, "HTTP status 404"};
   ResultStore store(ResultStore::Metrics::on);
-  store.record(result);
+  store.record(result, Verdict{Verdict::Failure::http_status, "HTTP status 404", "http_status"});
   auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_up{").at(0),
             R"(poller_up{url="http://127.0.0.1/missing",name="http://127.0.0.1/missing"} 0)");
@@ -254,12 +258,12 @@ TEST(MetricsRegistry, CertificateExpiryOfAnHttpsUrlIsItsNotAfter) {
   auto result = reused_fetch(target, 1ms, 2ms);
   result.cert_expiry = std::chrono::system_clock::time_point(1'900'000'000s);
   ResultStore store(ResultStore::Metrics::on);
-  store.record(result);
+  record(store, result);
   // A later fetch that never got to a handshake leaves the last certificate seen.
   auto failed = reused_fetch(target, 0ms, 1ms);
   failed.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
   failed.status.reset();
-  store.record(failed);
+  record(store, failed);
   EXPECT_EQ(lines_starting(render_metrics(store), "poller_cert_expiry_timestamp_seconds{"),
             std::vector<std::string>{
                 R"(poller_cert_expiry_timestamp_seconds{url="https://127.0.0.1/",name="https://127.0.0.1/"} 1900000000)"});
@@ -271,9 +275,9 @@ TEST(MetricsRegistry, ConnectionsOpenedAndReusedAreCounted) {
   opened.reused = false;
   opened.connects = 2;  // a redirect to another origin
   ResultStore store(ResultStore::Metrics::on);
-  store.record(opened);
-  store.record(reused_fetch(target, 1ms, 2ms));
-  store.record(reused_fetch(target, 1ms, 2ms));
+  record(store, opened);
+  record(store, reused_fetch(target, 1ms, 2ms));
+  record(store, reused_fetch(target, 1ms, 2ms));
   auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_connections_opened_total ").at(0),
             "poller_connections_opened_total 2");
@@ -285,8 +289,8 @@ TEST(MetricsRegistry, KeepOnlyDropsTheSeriesOfUrlsNoLongerListed) {
   auto const a = target_of("http://127.0.0.1/a");
   auto const b = target_of("http://127.0.0.1/b");
   ResultStore store(ResultStore::Metrics::on);
-  store.record(reused_fetch(a, 1ms, 2ms));
-  store.record(reused_fetch(b, 1ms, 2ms));
+  record(store, reused_fetch(a, 1ms, 2ms));
+  record(store, reused_fetch(b, 1ms, 2ms));
   ASSERT_EQ(lines_starting(render_metrics(store), "poller_up{").size(), 2u);
 
   store.expose_only({a});
@@ -338,7 +342,7 @@ TEST(MetricsRegistry, RenderedInPiecesIsTheSameTextAsAtOnce) {
   for (int i = 0; i < 300; ++i)
     targets.push_back(target_of("http://127.0.0.1/" + std::to_string(i)));
   ResultStore store(ResultStore::Metrics::on);
-  for (auto const& target : targets) store.record(reused_fetch(target, 1ms, 2ms));
+  for (auto const& target : targets) record(store, reused_fetch(target, 1ms, 2ms));
 
   std::string pieces;
   MetricsCursor cursor;
@@ -354,13 +358,13 @@ TEST(MetricsRegistry, UrlsAddedOrRemovedBetweenPiecesAreNeverDoubled) {
     targets.push_back(target_of("http://127.0.0.1/" + std::to_string(i)));
   auto const late = target_of("http://127.0.0.1/0-late");
   ResultStore store(ResultStore::Metrics::on);
-  for (auto const& target : targets) store.record(reused_fetch(target, 1ms, 2ms));
+  for (auto const& target : targets) record(store, reused_fetch(target, 1ms, 2ms));
 
   std::string text;
   MetricsCursor cursor;
   for (int piece = 0; render_metrics_some(store, cursor, text, 2048); ++piece) {
     if (piece == 3) store.expose_only(std::vector<Target>(targets.begin() + 50, targets.end()));
-    if (piece == 5) store.record(reused_fetch(late, 1ms, 2ms));
+    if (piece == 5) record(store, reused_fetch(late, 1ms, 2ms));
   }
 
   std::set<std::string> seen;

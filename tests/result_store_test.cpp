@@ -11,6 +11,11 @@
 namespace poller {
 namespace {
 
+// A result judged by no check, as the run would without -f or --expect-*.
+void record(ResultStore& store, const FetchResult& result) {
+  store.record(result, wire_verdict(result));
+}
+
 using namespace std::chrono_literals;
 
 FetchResult fetched(const Target& target, bool ok) {
@@ -34,7 +39,7 @@ TEST(ResultStore, KeepsTheFirstSeenOrderBesideTheSortedOne) {
   Target const b = *parse_target("http://127.0.0.1/b").target;
   ResultStore store;
   for (int round = 0; round < 2; ++round) {
-    for (auto const* target : {&c, &a, &b}) store.record(fetched(*target, true));
+    for (auto const* target : {&c, &a, &b}) record(store, fetched(*target, true));
   }
 
   EXPECT_EQ(
@@ -53,7 +58,7 @@ TEST(ResultStore, WithoutMetricsNoUrlPaysForASeries) {
   Target const a = *parse_target("http://127.0.0.1/a").target;
   ResultStore off;
   ResultStore on(ResultStore::Metrics::on);
-  for (auto* store : {&off, &on}) store->record(fetched(a, true));
+  for (auto* store : {&off, &on}) record(*store, fetched(a, true));
 
   EXPECT_EQ(off.urls().at({"http://127.0.0.1/a", ""}).series, nullptr);
   ASSERT_NE(on.urls().at({"http://127.0.0.1/a", ""}).series, nullptr);
@@ -68,8 +73,8 @@ TEST(ResultStore, OneUrlUnderTwoNamesIsTwoRecordsAndTheSummaryShowsTheNames) {
   health.name = "health";
   deep.name = "deep check";
   ResultStore store(ResultStore::Metrics::on);
-  store.record(fetched(health, true));
-  store.record(fetched(deep, false));
+  record(store, fetched(health, true));
+  record(store, fetched(deep, false));
 
   EXPECT_EQ(store.urls().size(), 2u);
   EXPECT_EQ(store.urls().at({"http://127.0.0.1/a", "health"}).failures, 0u);
@@ -85,7 +90,7 @@ TEST(ResultStore, CancelledFetchIsNotRecorded) {
   ResultStore store(ResultStore::Metrics::on);
   auto cancelled = fetched(a, false);
   cancelled.error = fetch_cancelled();
-  store.record(cancelled);
+  record(store, cancelled);
 
   EXPECT_EQ(store.fetches(), 0u);
   EXPECT_EQ(store.failures(), 0u);
@@ -97,8 +102,8 @@ TEST(ResultStore, AUrlAReloadDropsLeavesTheExpositionButStaysInTheSummary) {
   Target const dropped = *parse_target("http://127.0.0.1/dropped").target;
   ResultStore store(ResultStore::Metrics::on);
   store.record_round(0ms);
-  store.record(fetched(kept, true));
-  store.record(fetched(dropped, false));
+  record(store, fetched(kept, true));
+  record(store, fetched(dropped, false));
 
   store.expose_only({kept});
 
@@ -113,10 +118,10 @@ TEST(ResultStore, AUrlAReloadDropsLeavesTheExpositionButStaysInTheSummary) {
 TEST(ResultStore, AUrlListedAgainStartsAfreshInTheExpositionAndCountsOnInTheSummary) {
   Target const a = *parse_target("http://127.0.0.1/a").target;
   ResultStore store(ResultStore::Metrics::on);
-  store.record(fetched(a, false));
+  record(store, fetched(a, false));
   store.expose_only({});
 
-  store.record(fetched(a, true));
+  record(store, fetched(a, true));
 
   auto const text = render_metrics(store);
   EXPECT_NE(text.find("poller_fetches_total{url=\"http://127.0.0.1/a\",name=\"http://127.0.0.1/a\",result=\"success\"} 1\n"),
@@ -138,10 +143,10 @@ TEST(ResultStore, RoundsFailuresAndConnectionsAreTotalsOverTheRun) {
     store.record_round(1ms);
     auto opened = fetched(a, true);
     opened.connects = 1;
-    store.record(opened);
+    record(store, opened);
     auto reused = fetched(b, false);
     reused.reused = true;
-    store.record(reused);
+    record(store, reused);
   }
   store.expose_only({a});
 

@@ -39,7 +39,8 @@ struct WriteOutTest : ::testing::Test {
     result.headers = std::make_shared<FixedHeaders>();
   }
 
-  std::string render(std::string_view text) { return WriteOutTemplate::parse(text).render(result); }
+  std::string render(std::string_view text) { return WriteOutTemplate::parse(text).render(result, wire_verdict(result));
+  }
 };
 
 TEST_F(WriteOutTest, CurlVariablesRenderAsCurlPrintsThem) {

@@ -29,7 +29,7 @@ struct Options {
   // --shard K/N: fetch only the URLs whose origin falls in shard K of N (see shard.hpp).
   std::optional<Shard> shard;
 
-  // -Z, --parallel: a lane per origin (lanes.hpp); the limits apply only then.
+  // -Z, --parallel: a lane per origin (engine.hpp); the limits apply only then.
   bool parallel = false;
   std::size_t parallel_max = 50;      // --parallel-max: bodies read at once over all origins
   std::size_t parallel_max_host = 1;  // --parallel-max-host: connections per origin

@@ -11,28 +11,27 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 #include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 
-#include "poller/base/asio_defaults.hpp"
-#include "poller/report/checks.hpp"
-#include "poller/report/color.hpp"
-#include "poller/client/http_client.hpp"
-#include "poller/client/async_semaphore.hpp"
-#include "lanes.hpp"
+#include "engine.hpp"
 #include "line_options.hpp"
 #include "log.hpp"
+#include "poller/base/asio_defaults.hpp"
+#include "poller/client/http_client.hpp"
+#include "poller/input/shard.hpp"
+#include "poller/input/sources.hpp"
+#include "poller/input/url_list.hpp"
 #include "poller/metrics/metrics_server.hpp"
+#include "poller/report/checks.hpp"
+#include "poller/report/color.hpp"
 #include "poller/report/output.hpp"
 #include "poller/report/result_store.hpp"
-#include "poller/input/shard.hpp"
+#include "poller/report/stats.hpp"
+#include "poller/report/verdict.hpp"
 #include "schedule.hpp"
 #include "terminal_hangup.hpp"
-#include "poller/input/sources.hpp"
-#include "poller/report/stats.hpp"
-#include "poller/input/url_list.hpp"
 #include "url_settings.hpp"
 
 namespace poller {
@@ -101,26 +100,28 @@ class Poller {
         client_(io_, std::move(client), https_listed),
         stdout_(io_.get_executor()),
         sink_(make_output_sink(output_config(options), stdout_, io_.get_executor())),
-        round_timer_(io_),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
-        store_(options.metrics_listen ? ResultStore::Metrics::on : ResultStore::Metrics::off) {
+        store_(options.metrics_listen ? ResultStore::Metrics::on : ResultStore::Metrics::off),
+        engine_(
+            io_,
+            EngineSettings{options.interval, options.count, options.parallel, options.parallel_max,
+                           options.parallel_max_host},
+            EngineHooks{[this](const Target& target, std::uint64_t round, DeferredPermit* place) {
+                          return client_.fetch(target, request_for(target), round, place);
+                        },
+                        [this](FetchResult& result) { return judge_result(result); },
+                        [this](const FetchResult& result, const Verdict& verdict) {
+                          return deliver(result, verdict);
+                        },
+                        [this] { return reader_still_there(); },
+                        [this](std::uint64_t round, Duration lateness,
+                               RoundSchedule::Clock::time_point next_tick) {
+                          round_started(round, lateness, next_tick);
+                        }}) {
     signals_.add(SIGUSR1);
     if (options.metrics_listen) {
       if (options.shard) store_.set_shard(*options.shard);
       metrics_server_ = std::make_unique<MetricsServer>(io_, store_, *options.metrics_listen);
-    }
-    if (options.parallel) {
-      lanes_ = std::make_unique<Lanes>(
-          io_,
-          LaneSettings{options.interval, options.count, options.parallel_max,
-                       options.parallel_max_host},
-          LaneHooks{[this](const Target& target, std::size_t entry, std::uint64_t round,
-                           AsyncSemaphore& places) {
-                      return fetch_in_lane(target, entry, round, places);
-                    },
-                    [this](std::uint64_t round, Duration lateness) {
-                      lane_round_started(round, lateness);
-                    }});
     }
   }
 
@@ -135,7 +136,7 @@ class Poller {
       metrics_server_->start();
       spdlog::info("serving metrics at http://{}/metrics", metrics_server_->local_address());
     }
-    net::co_spawn(io_, lanes_ ? run_lanes() : run_rounds(), [this](std::exception_ptr error) {
+    net::co_spawn(io_, run_engine(), [this](std::exception_ptr error) {
       run_ended_ = true;
       ignore_signals_from_now_on();
       signals_.cancel();
@@ -152,54 +153,14 @@ class Poller {
   }
 
  private:
-  net::awaitable<void> run_rounds() {
-    auto scheduled_start = RoundSchedule::Clock::now();
-    RoundSchedule schedule(scheduled_start, options_.interval);
-    for (std::uint64_t round = 1;; ++round) {
-      if (reload_requested_) reload();
-      store_.record_round(RoundSchedule::Clock::now() - scheduled_start);
-      bool const last = options_.count && round >= *options_.count;
-      sink_->round_started(
-          round, last ? std::nullopt : std::optional(scheduled_start + options_.interval));
-      co_await run_round(round);
-      if (stopping() || last) break;
-
-      auto const next = schedule.next(RoundSchedule::Clock::now());
-      if (next.overran)
-        spdlog::warn("{}", overrun_warning({}, round, options_.interval, next.skipped_ticks));
-      scheduled_start = next.start;
-      round_timer_.expires_at(next.start);
-      co_await round_timer_.async_wait(use_tuple);
-      if (stopping()) break;
-    }
+  net::awaitable<void> run_engine() {
+    co_await engine_.run(targets_);
     client_.shutdown();
-  }
-
-  // -Z: the lanes keep the schedule, each its own (lanes.hpp).
-  net::awaitable<void> run_lanes() {
-    co_await lanes_->run(targets_);
-    client_.shutdown();
-  }
-
-  // A lane's fetch, its whole way. Results are written one at a time, whole: the sink may wait
-  // on a slow reader in the middle of a record. The client takes the --parallel-max place before
-  // it reads the body; it is held here until the result is written.
-  net::awaitable<bool> fetch_in_lane(const Target& target, std::size_t entry, std::uint64_t round,
-                                     AsyncSemaphore& places) {
-    DeferredPermit place(places);
-    auto result = co_await client_.fetch(target, request_for(target), round, &place);
-    result.entry = entry;
-    if (result.cancelled()) co_return false;
-    if (!co_await writes_.acquire()) co_return false;
-    {
-      SemaphorePermit const permit(writes_);
-      co_await handle_result(result);
-    }
-    co_return reader_still_there();
   }
 
   // The first lane to start a round counts it (the summary's rounds, the board's progress).
-  void lane_round_started(std::uint64_t round, Duration lateness) {
+  void round_started(std::uint64_t round, Duration lateness,
+                     RoundSchedule::Clock::time_point next_tick) {
     if (round <= rounds_started_) {
       store_.record_lateness(lateness);
       return;
@@ -207,43 +168,31 @@ class Poller {
     rounds_started_ = round;
     store_.record_round(lateness);
     bool const last = options_.count && round >= *options_.count;
-    sink_->round_started(
-        round,
-        last ? std::nullopt : std::optional(RoundSchedule::Clock::now() + options_.interval));
+    sink_->round_started(round, last ? std::nullopt : std::optional(next_tick));
   }
 
-  net::awaitable<void> run_round(std::uint64_t round) {
-    // A reload between rounds replaces targets_; this round keeps the list it started with.
-    auto const targets = targets_;
-    for (std::size_t entry = 0; entry < targets->size(); ++entry) {
-      auto const& target = (*targets)[entry];
-      auto result = co_await client_.fetch(target, request_for(target), round);
-      result.entry = entry;
-      if (result.cancelled()) co_return;
-      co_await handle_result(result);
-      if (!reader_still_there()) co_return;
-    }
-  }
-
-  // After a result is written: false, and the run stops, once stdout's reader has gone. (The
-  // two callers above share no more than this and the fetch: a shared coroutine would cost the
-  // sequential path a frame per fetch.)
+  // After a result is written: false, and the run stops, once stdout's reader has gone.
   bool reader_still_there() {
     if (!stdout_.reader_gone()) return true;
     stop();
     return false;
   }
 
-  // One result's way, in this order: its checks, the store (summary and /metrics), its log line,
-  // the output sink. Not a coroutine itself: it hands back the sink's write for the caller to
-  // await at once (with `result` alive in its frame), which saves a coroutine frame per fetch.
-  net::awaitable<void> handle_result(FetchResult& result) {
+  // The verdict on a result by its checks: its list line's, else the command line's.
+  Verdict judge_result(FetchResult& result) const {
     auto const& settings = result.target->settings;
-    apply_checks(settings ? settings->checks : options_.checks, result,
-                 std::chrono::system_clock::now());
-    store_.record(result);
-    log_result(result);
-    return sink_->write(result);
+    auto verdict = judge(settings ? settings->checks : options_.checks, result,
+                         std::chrono::system_clock::now());
+    drop_refused_body(verdict, result);
+    return verdict;
+  }
+
+  // A judged result goes to each listener in turn, then to the output. Not a coroutine itself:
+  // it hands back the sink's write for the engine to await at once (with `result` and `verdict`
+  // alive in its frame), which saves a coroutine frame per fetch.
+  net::awaitable<void> deliver(const FetchResult& result, const Verdict& verdict) {
+    for (auto const& listener : listeners_) listener(result, verdict);
+    return sink_->write(result, verdict);
   }
 
   // What `target`'s fetch asks for: its list line's settings, else the command line's.
@@ -251,15 +200,15 @@ class Poller {
     return target.settings ? target.settings->request : request_;
   }
 
-  static void log_result(const FetchResult& result) {
-    if (!result.ok()) {
+  static void log_result(const FetchResult& result, const Verdict& verdict) {
+    if (!verdict.pass()) {
       // A named URL's log line gives the URL too: the name says which check, the URL where to
       // look.
       auto const& target = *result.target;
       if (target.name.empty())
-        spdlog::error("{}: {}", target.display_url, result.error->message);
+        spdlog::error("{}: {}", target.display_url, verdict.reason);
       else
-        spdlog::error("{} ({}): {}", target.name, target.display_url, result.error->message);
+        spdlog::error("{} ({}): {}", target.name, target.display_url, verdict.reason);
     } else if (spdlog::should_log(spdlog::level::debug)) {
       // Checked first: the arguments would be formatted even with the line switched off.
       spdlog::debug("{}: {} {} bytes in {}{}", result.url_effective, *result.status, result.bytes,
@@ -269,7 +218,6 @@ class Poller {
   }
 
   void reload() {
-    reload_requested_ = false;
     std::vector<std::string> not_reread;
     UrlList list;
     try {
@@ -309,12 +257,10 @@ class Poller {
         spdlog::info("SIGHUP: the terminal hung up: stopping");
         stopped_by_signal_ = true;
         stop();
-      } else if (signal == SIGHUP && lanes_) {
-        // Lanes take the new list at once: each at its next round, a new origin at the next tick.
-        reload();
-        lanes_->update(targets_);
       } else if (signal == SIGHUP) {
-        reload_requested_ = true;
+        // Each lane takes the new list at its next round, a new one starts at the next tick.
+        reload();
+        engine_.update(targets_);
       } else if (signal == SIGUSR1) {
         print_summary();
       } else {
@@ -337,14 +283,10 @@ class Poller {
   }
 
   void stop() {
-    stopping_ = true;
     client_.cancel();
-    round_timer_.cancel();
-    if (lanes_) lanes_->stop();
+    engine_.stop();
     stdout_.abandon();
   }
-
-  bool stopping() const { return stopping_; }
 
   const Options& options_;
   SourceList sources_;
@@ -354,20 +296,20 @@ class Poller {
   HttpClient client_;
   StdoutWriter stdout_;
   std::unique_ptr<OutputSink> sink_;
-  net::steady_timer round_timer_;
   net::signal_set signals_;
   TerminalHangup const terminal_hangup_;  // tells a terminal's SIGHUP from a request to reload
   ResultStore store_;
   // With --metrics-listen only. The server renders the store: declared after it, gone before.
   std::unique_ptr<MetricsServer> metrics_server_;
-  // With -Z only.
-  std::unique_ptr<Lanes> lanes_;
-  AsyncSemaphore writes_{io_, 1};  // -Z: one record written at a time
+  // Who takes each judged result, in this order, before the output: the store (summary and
+  // /metrics), then the log.
+  std::vector<std::function<void(const FetchResult&, const Verdict&)>> listeners_{
+      [this](const FetchResult& result, const Verdict& verdict) { store_.record(result, verdict); },
+      &log_result};
+  Engine engine_;
   std::uint64_t rounds_started_ = 0;
 
-  bool reload_requested_ = false;
   bool run_ended_ = false;  // the run's coroutine is over: signals are no longer waited for
-  bool stopping_ = false;
   bool stopped_by_signal_ = false;
 };
 
@@ -384,7 +326,6 @@ std::size_t raise_descriptor_limit() {
   return static_cast<std::size_t>(limit.rlim_cur);
 }
 
-
 // The client's settings: the options', what the output and the checks ask of bodies, and the
 // descriptors left for idle connections.
 ClientConfig client_config(const Options& options, std::size_t descriptors) {
@@ -396,9 +337,10 @@ ClientConfig client_config(const Options& options, std::size_t descriptors) {
   // one, or with -Z up to --parallel-max (at most half the descriptors: the pool keeps the rest).
   std::size_t const reserved_descriptors =
       64 + (options.parallel ? std::min(options.parallel_max, descriptors / 2) : 0);
-  client.max_connections = descriptors > reserved_descriptors
-                               ? std::min(client.max_connections, descriptors - reserved_descriptors)
-                               : 0;
+  client.max_connections =
+      descriptors > reserved_descriptors
+          ? std::min(client.max_connections, descriptors - reserved_descriptors)
+          : 0;
   return client;
 }
 
@@ -431,7 +373,8 @@ int run(const Options& options, LineOptions& line_options) {
 
   // A reader that goes away must end the run quietly (EPIPE), not kill it.
   std::signal(SIGPIPE, SIG_IGN);
-  if (client.tls.insecure) spdlog::warn("--insecure: TLS certificates and host names are not verified");
+  if (client.tls.insecure)
+    spdlog::warn("--insecure: TLS certificates and host names are not verified");
 
   bool const https_listed =
       std::any_of(list.targets.begin(), list.targets.end(),

@@ -27,10 +27,6 @@ std::string_view error_kind_name(FetchErrorKind kind) {
       return "out_of_memory";
     case FetchErrorKind::redirect:
       return "redirect";
-    case FetchErrorKind::http_status:
-      return "http_status";
-    case FetchErrorKind::check:
-      return "check";
   }
   return "unknown";
 }

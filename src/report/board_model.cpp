@@ -62,7 +62,7 @@ void BoardModel::round_started(std::uint64_t round, std::optional<SteadyTime> ne
   next_tick_ = next_tick;
 }
 
-void BoardModel::record(const FetchResult& result) {
+void BoardModel::record(const FetchResult& result, const Verdict& verdict) {
   if (result.entry >= rows_.size()) rows_.resize(result.entry + 1);
   auto& row = rows_[result.entry];
   auto const& name = result.target->label();
@@ -70,16 +70,16 @@ void BoardModel::record(const FetchResult& result) {
     row = BoardRow{};
     row.name = name;
   }
-  if (row.fetches == 0 || row.ok != result.ok() || row.status != result.status) {
+  if (row.fetches == 0 || row.ok != verdict.pass() || row.status != result.status) {
     row.changed = result.started;
   }
   ++row.fetches;
-  if (result.ok()) ++row.successes;
-  row.ok = result.ok();
+  if (verdict.pass()) ++row.successes;
+  row.ok = verdict.pass();
   row.status = result.status;
-  row.error = std::string(result.error_message());
+  row.error = verdict.reason;
   row.latency = result.time_total;
-  row.recent.push_back(result.ok() ? std::optional<Duration>(result.time_total) : std::nullopt);
+  row.recent.push_back(verdict.pass() ? std::optional<Duration>(result.time_total) : std::nullopt);
   while (row.recent.size() > history) row.recent.pop_front();
 }
 

@@ -97,8 +97,8 @@ class BoardSink final : public OutputSink {
     }
   }
 
-  net::awaitable<void> write(const FetchResult& result) override {
-    model_.record(result);
+  net::awaitable<void> write(const FetchResult& result, const Verdict& verdict) override {
+    model_.record(result, verdict);
     draw_soon();
     co_return;
   }

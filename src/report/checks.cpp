@@ -167,19 +167,4 @@ std::optional<CheckFailure> evaluate_checks(const Checks& checks, const FetchRes
   return std::nullopt;
 }
 
-void apply_checks(const Checks& checks, FetchResult& result,
-                  std::chrono::system_clock::time_point now) {
-  if (!result.ok()) return;
-  if (checks.fail_on_http_error && !checks.expect_status && result.status && *result.status >= 400) {
-    result.error = FetchError{FetchErrorKind::http_status, fmt::format("HTTP status {}", *result.status)};
-    result.body.clear();
-    result.bytes = 0;
-    result.body_sha256.reset();
-    return;
-  }
-  auto failure = evaluate_checks(checks, result, now);
-  if (!failure) return;
-  result.error = FetchError{FetchErrorKind::check, "check failed: " + failure->reason, failure->check};
-}
-
 }  // namespace poller

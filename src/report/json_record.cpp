@@ -28,13 +28,13 @@ std::string format_rfc3339_utc_seconds(std::chrono::system_clock::time_point tim
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(time)));
 }
 
-std::string to_json_record(const FetchResult& result) {
+std::string to_json_record(const FetchResult& result, const Verdict& verdict) {
   Record record;
-  append_json_record(result, record);
+  append_json_record(result, verdict, record);
   return record.to_string();
 }
 
-void append_json_record(const FetchResult& result, Record& out) {
+void append_json_record(const FetchResult& result, const Verdict& verdict, Record& out) {
   // Boost.JSON writes a double as it likes (5.8e-05), so the times are written by hand between
   // the fields before them (head) and after them (record).
   boost::json::object head;
@@ -43,7 +43,7 @@ void append_json_record(const FetchResult& result, Record& out) {
   head["url"] = result.target->display_url;
   head["name"] = result.target->label();
   head["url_effective"] = result.url_effective;
-  head["ok"] = result.ok();
+  head["ok"] = verdict.pass();
   if (result.status) head["status"] = *result.status;
   head["bytes"] = result.bytes;
   auto const times = fmt::format(
@@ -59,15 +59,15 @@ void append_json_record(const FetchResult& result, Record& out) {
   if (!result.http_version.empty()) record["http_version"] = result.http_version;
   if (result.target->origin.is_https()) record["tls_resumed"] = result.tls_resumed;
   if (result.cert_expiry) record["cert_expiry"] = format_rfc3339_utc_seconds(*result.cert_expiry);
-  if (!result.ok()) {
-    record["error"] = result.error->message;
-    record["error_kind"] = error_kind_name(result.error->kind);
-    if (!result.failed_check().empty()) record["check"] = result.failed_check();
+  if (!verdict.pass()) {
+    record["error"] = verdict.reason;
+    record["error_kind"] = verdict.kind;
+    if (!verdict.check.empty()) record["check"] = verdict.check;
   }
   auto const before = boost::json::serialize(head);
   auto const after = boost::json::serialize(record);
   auto const fields = before.substr(0, before.size() - 1) + times + after.substr(1);
-  if (!result.ok()) {
+  if (!verdict.pass()) {
     out.append(fields);
     return;
   }

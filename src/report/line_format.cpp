@@ -21,18 +21,19 @@ std::string_view name_of(const FetchResult& result) {
 
 }  // namespace
 
-void append_fetch_line(const FetchResult& result, bool color, Record& out) {
+void append_fetch_line(const FetchResult& result, const Verdict& verdict, bool color,
+                       Record& out) {
   std::string status = result.status ? std::to_string(*result.status) : "---";
-  if (!result.ok()) status = "✗ " + status;
+  if (!verdict.pass()) status = "✗ " + status;
   std::string const size = result.status ? short_size(result.bytes) : "-";
   // Columns are padded by code points, not bytes: ✗ is three bytes and one column.
   std::string const status_column = status + std::string(6 - column_count(status), ' ');
   std::string line =
       fmt::format("{}  {}{:>7} {:>5}  {:<7}  {}", local_time_of_day(result.started), status_column,
                   short_latency(result.time_total), size, connection_kind(result), name_of(result));
-  if (!result.ok()) line += "  " + short_error(result.error_message(), 60);
+  if (!verdict.pass()) line += "  " + short_error(verdict.reason, 60);
   if (color) {
-    if (!result.ok()) {
+    if (!verdict.pass()) {
       line = std::string(bold_red) + line + std::string(reset);
     } else {
       // Only the status: a screen of green lines says nothing a screen of plain ones does not.

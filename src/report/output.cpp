@@ -24,22 +24,22 @@ class RecordPart {
  public:
   virtual ~RecordPart() = default;
   // Appends to `out` what may refer to the result's body: it is written before the next fetch.
-  virtual void render(const FetchResult& result, Record& out) = 0;
+  virtual void render(const FetchResult& result, const Verdict& verdict, Record& out) = 0;
 };
 
 // --format body: the body byte for byte, nothing added; nothing for a failed fetch.
 class BodyPart final : public RecordPart {
  public:
-  void render(const FetchResult& result, Record& out) override {
-    if (result.ok()) out.append_view(result.body);
+  void render(const FetchResult& result, const Verdict& verdict, Record& out) override {
+    if (verdict.pass()) out.append_view(result.body);
   }
 };
 
 // --format json: one NDJSON line per fetch, failed ones included.
 class JsonPart final : public RecordPart {
  public:
-  void render(const FetchResult& result, Record& out) override {
-    append_json_record(result, out);
+  void render(const FetchResult& result, const Verdict& verdict, Record& out) override {
+    append_json_record(result, verdict, out);
     out.append("\n");
   }
 };
@@ -48,8 +48,8 @@ class JsonPart final : public RecordPart {
 class LinePart final : public RecordPart {
  public:
   explicit LinePart(bool color) : color_(color) {}
-  void render(const FetchResult& result, Record& out) override {
-    append_fetch_line(result, color_, out);
+  void render(const FetchResult& result, const Verdict& verdict, Record& out) override {
+    append_fetch_line(result, verdict, color_, out);
   }
 
  private:
@@ -59,7 +59,9 @@ class LinePart final : public RecordPart {
 class WriteOutPart final : public RecordPart {
  public:
   explicit WriteOutPart(WriteOutTemplate format) : format_(std::move(format)) {}
-  void render(const FetchResult& result, Record& out) override { format_.render(result, out); }
+  void render(const FetchResult& result, const Verdict& verdict, Record& out) override {
+    format_.render(result, verdict, out);
+  }
 
  private:
   WriteOutTemplate format_;
@@ -70,9 +72,9 @@ class RecordSink final : public OutputSink {
   RecordSink(StdoutWriter& out, std::vector<std::unique_ptr<RecordPart>> parts)
       : out_(out), parts_(std::move(parts)) {}
 
-  net::awaitable<void> write(const FetchResult& result) override {
+  net::awaitable<void> write(const FetchResult& result, const Verdict& verdict) override {
     record_.clear();
-    for (auto& part : parts_) part->render(result, record_);
+    for (auto& part : parts_) part->render(result, verdict, record_);
     if (!record_.empty()) co_await out_.write(record_);
   }
 
@@ -89,9 +91,9 @@ class OnChangeFilter final : public OutputSink {
  public:
   explicit OnChangeFilter(std::unique_ptr<OutputSink> next) : next_(std::move(next)) {}
 
-  net::awaitable<void> write(const FetchResult& result) override {
-    if (!result.ok()) {
-      co_await next_->write(result);
+  net::awaitable<void> write(const FetchResult& result, const Verdict& verdict) override {
+    if (!verdict.pass()) {
+      co_await next_->write(result, verdict);
       co_return;
     }
     auto const digest = result.body_sha256 ? *result.body_sha256 : BodyDigest::of(result.body);
@@ -107,7 +109,7 @@ class OnChangeFilter final : public OutputSink {
       co_return;
     }
     last = Last{url, digest};
-    co_await next_->write(result);
+    co_await next_->write(result, verdict);
   }
 
  private:

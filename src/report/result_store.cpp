@@ -6,10 +6,11 @@
 namespace poller {
 namespace {
 
-void record_series(ResultStore::Series& series, const FetchResult& result) {
-  series.up = result.ok();
+void record_series(ResultStore::Series& series, const FetchResult& result,
+                   const Verdict& verdict) {
+  series.up = verdict.pass();
   series.http_status = result.status.value_or(0);
-  if (result.ok()) {
+  if (verdict.pass()) {
     ++series.successes;
     series.last_success =
         result.started +
@@ -34,7 +35,7 @@ void ResultStore::record_round(Duration lateness) {
 
 void ResultStore::record_lateness(Duration lateness) { lateness_.observe(lateness); }
 
-void ResultStore::record(const FetchResult& result) {
+void ResultStore::record(const FetchResult& result, const Verdict& verdict) {
   if (result.cancelled() || result.target == nullptr) return;
   auto const& target = *result.target;
   auto found = urls_.find(UrlKeyLess::View{target.display_url, target.name});
@@ -46,7 +47,7 @@ void ResultStore::record(const FetchResult& result) {
 
   ++fetches_;
   ++record.fetches;
-  if (result.ok()) {
+  if (verdict.pass()) {
     record.latency.record(result.time_total);
   } else {
     ++failures_;
@@ -54,7 +55,7 @@ void ResultStore::record(const FetchResult& result) {
   }
   if (metrics_ == Metrics::on) {
     if (!record.series) record.series = std::make_unique<Series>();
-    record_series(*record.series, result);
+    record_series(*record.series, result, verdict);
   }
   connections_opened_ += result.connects;
   if (result.reused) ++connections_reused_;

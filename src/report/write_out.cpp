@@ -104,9 +104,9 @@ WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
   return result;
 }
 
-std::string WriteOutTemplate::render(const FetchResult& result) const {
+std::string WriteOutTemplate::render(const FetchResult& result, const Verdict& verdict) const {
   Record record;
-  render(result, record);
+  render(result, verdict, record);
   return record.to_string();
 }
 
@@ -120,7 +120,8 @@ bool WriteOutTemplate::uses_headers() const {
                      [](const Piece& piece) { return piece.variable == Variable::header; });
 }
 
-void WriteOutTemplate::render(const FetchResult& result, Record& record) const {
+void WriteOutTemplate::render(const FetchResult& result, const Verdict& verdict,
+                              Record& record) const {
   std::string out;
   for (auto const& piece : pieces_) {
     switch (piece.variable) {
@@ -139,12 +140,12 @@ void WriteOutTemplate::render(const FetchResult& result, Record& record) const {
       case Variable::num_redirects: out += std::to_string(result.redirects); break;
       case Variable::num_connects: out += std::to_string(result.connects); break;
       case Variable::remote_ip: out += result.remote_ip; break;
-      case Variable::errormsg: out += result.error_message(); break;
+      case Variable::errormsg: out += verdict.reason; break;
       case Variable::round: out += std::to_string(result.round); break;
       case Variable::json:
         record.append(out);
         out.clear();
-        append_json_record(result, record);
+        append_json_record(result, verdict, record);
         break;
       case Variable::header:
         if (result.headers != nullptr) out += result.headers->get(piece.text);

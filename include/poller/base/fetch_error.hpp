@@ -19,19 +19,16 @@ enum class FetchErrorKind {
   too_large,      // over --max-filesize, or a header past its limit
   out_of_memory,  // the fetch, not the run, failed to allocate
   redirect,       // a bad Location, or too many redirects
-  http_status,    // -f: a status of 400 or more
-  check,          // a check (--expect-status, --expect-body, ...) was missed
 };
 
 struct FetchError {
   FetchErrorKind kind;
   std::string message;  // for the log line after "URL: ", as -w %{errormsg} and NDJSON `error`
-  // With kind check: which one ("status", "body", "latency", "cert_expiry", as in NDJSON).
-  std::string_view check{};
 };
 
-// The kind as a stable word ("connect", "timeout", "http_status", "check", ...): JSON records'
-// `error_kind`, for programs that act on a failure without matching its English message.
+// The kind as a stable word ("connect", "timeout", ...): JSON records' `error_kind` (beside the
+// verdict's "http_status" and "check"), for programs that act on a failure without matching its
+// English message.
 std::string_view error_kind_name(FetchErrorKind kind);
 
 inline FetchError fetch_cancelled() { return {FetchErrorKind::cancelled, "cancelled"}; }

@@ -1,5 +1,6 @@
 #pragma once
-// What one fetch produced: the value that flows from the client to the output sinks and the log.
+// What one fetch produced on the wire: the value that flows from the client to the verdict, then
+// with it to the store, the log and the output.
 
 #include <array>
 #include <chrono>
@@ -35,13 +36,9 @@ struct FetchResult {
   std::string url_effective;         // after redirects, password removed
   unsigned redirects = 0;
 
+  // It arrived whole; whether it passes is the verdict's to say (report/verdict.hpp).
   bool ok() const { return !error; }
   bool cancelled() const { return error && error->kind == FetchErrorKind::cancelled; }
-  // The check the fetch missed (see checks.hpp), empty when it missed none.
-  std::string_view failed_check() const {
-    return error && error->kind == FetchErrorKind::check ? error->check : std::string_view();
-  }
-  std::string_view error_message() const { return error ? error->message : std::string_view(); }
 
   std::size_t entry = 0;  // the target's position in the URL list, from 0
   // The whole body when ok and kept (ClientConfig::keep_body).

@@ -13,6 +13,7 @@
 #include "poller/base/duration.hpp"
 #include "poller/base/fetch_result.hpp"
 #include "poller/input/target.hpp"
+#include "poller/report/verdict.hpp"
 
 namespace poller {
 
@@ -48,7 +49,7 @@ class BoardModel {
   // `next_tick`: when the next round is due to start, if there is one.
   void round_started(std::uint64_t round, std::optional<SteadyTime> next_tick);
   // Keeps the fetch in its list entry's row; a row whose URL changed (SIGHUP) starts afresh.
-  void record(const FetchResult& result);
+  void record(const FetchResult& result, const Verdict& verdict);
 
   const std::vector<BoardRow>& rows() const { return rows_; }
 

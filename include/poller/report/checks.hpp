@@ -1,8 +1,9 @@
 #pragma once
 // Checks (--expect-status, --expect-body, --max-latency, --cert-expiry): conditions every fetch of
 // a run must meet beyond arriving whole, as check_curl, blackbox_exporter and Gatus offer them.
-// The option values are parsed here, and a received FetchResult is judged here, so the client
-// stays about transport. Pure apart from PCRE2, which stays behind a pointer.
+// The option values are parsed here, and a received FetchResult is checked here (verdict.hpp
+// makes the verdict of it), so the client stays about transport. Pure apart from PCRE2, which
+// stays behind a pointer.
 
 #include <chrono>
 #include <memory>
@@ -76,11 +77,5 @@ struct CheckFailure {
 // `now` is when the certificate expiry is measured from.
 std::optional<CheckFailure> evaluate_checks(const Checks& checks, const FetchResult& result,
                                             std::chrono::system_clock::time_point now);
-
-// Judges `result` by the status policy and the checks: a status -f refuses fails it with "HTTP
-// status N" (and drops its body, as curl -f); a missed check with "check failed: REASON" (kind
-// check, naming it). Either way its body is then not printed.
-void apply_checks(const Checks& checks, FetchResult& result,
-                  std::chrono::system_clock::time_point now);
 
 }  // namespace poller

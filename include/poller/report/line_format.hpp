@@ -10,11 +10,13 @@
 
 #include "poller/base/fetch_result.hpp"
 #include "poller/report/record.hpp"
+#include "poller/report/verdict.hpp"
 
 namespace poller {
 
 // Appends the fetch's line, "\n" included. With `color`, ANSI SGR codes: a failure in bold red,
 // a success's status in green (the line stays readable without them: a failure has its ✗).
-void append_fetch_line(const FetchResult& result, bool color, Record& out);
+void append_fetch_line(const FetchResult& result, const Verdict& verdict, bool color,
+                       Record& out);
 
 }  // namespace poller
