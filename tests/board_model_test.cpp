@@ -14,7 +14,13 @@ struct BoardModelTest : ::testing::Test {
   Target up = *parse_target("http://127.0.0.1:8080/up").target;
   Target down = *parse_target("http://127.0.0.1:1/down").target;
   BoardModel model{5};
+  UrlStates states{false};
   BoardModel::SteadyTime now{};
+
+  void record(const FetchResult& result) {
+    auto const verdict = wire_verdict(result);
+    model.record(result, verdict, states.record(result, verdict));
+  }
 
   void fetch(const Target& target, std::size_t entry, bool ok, Duration total) {
     FetchResult result;
@@ -23,7 +29,7 @@ struct BoardModelTest : ::testing::Test {
     if (ok) result.status = 200;
     if (!ok) result.error = FetchError{FetchErrorKind::connect, "connect to 127.0.0.1:1: Connection refused"};
     result.time_total = total;
-    model.record(result, wire_verdict(result));
+    record(result);
   }
 
   std::vector<BoardLine> screen(std::size_t columns, std::size_t lines, bool unicode = true) {
@@ -88,13 +94,13 @@ TEST_F(BoardModelTest, LastChangeIsWhenTheOutcomeLastDiffered) {
   result.target = &up;
   result.status = 200;
   result.started = std::chrono::system_clock::time_point(100s);
-  model.record(result, wire_verdict(result));
+  record(result);
   result.started = std::chrono::system_clock::time_point(200s);
-  model.record(result, wire_verdict(result));
+  record(result);
   EXPECT_EQ(model.rows()[0].changed, std::chrono::system_clock::time_point(100s));
   result.status = 204;
   result.started = std::chrono::system_clock::time_point(300s);
-  model.record(result, wire_verdict(result));
+  record(result);
   EXPECT_EQ(model.rows()[0].changed, std::chrono::system_clock::time_point(300s));
 }
 

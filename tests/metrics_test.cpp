@@ -11,9 +11,14 @@
 namespace poller {
 namespace {
 
-// A result judged by no check, as the run would without -f or --expect-*.
+// A result judged by no check, as the run would without -f or --expect-*, with its state.
+void record(ResultStore& store, const FetchResult& result, const Verdict& verdict) {
+  UrlStates states(false);
+  store.record(result, verdict, states.record(result, verdict));
+}
+
 void record(ResultStore& store, const FetchResult& result) {
-  store.record(result, wire_verdict(result));
+  record(store, result, wire_verdict(result));
 }
 
 using namespace std::chrono_literals;
@@ -245,7 +250,7 @@ TEST(MetricsRegistry, HttpErrorStatusIsDownWithThatStatus) {
   auto result = reused_fetch(target, 1ms, 2ms);
   result.status = 404;
   ResultStore store(ResultStore::Metrics::on);
-  store.record(result, Verdict{Verdict::Failure::http_status, "HTTP status 404", "http_status"});
+  record(store, result, Verdict{Verdict::Failure::http_status, "HTTP status 404", "http_status"});
   auto const text = render_metrics(store);
   EXPECT_EQ(lines_starting(text, "poller_up{").at(0),
             R"(poller_up{url="http://127.0.0.1/missing",name="http://127.0.0.1/missing"} 0)");

@@ -95,6 +95,25 @@ TEST(Signals, SighupReloadsTheListBeforeTheNextRound) {
   EXPECT_EQ(after.find("/old"), std::string::npos) << result.out;
 }
 
+// An entry that a reload leaves as it was (the same URL with the same options at the same place)
+// keeps its state: --on-change does not print its unchanged body again. One whose options
+// changed starts afresh.
+TEST(Signals, SighupKeepsTheStateOfTheEntriesThatStay) {
+  TestServer server;
+  TempDir dir;
+  auto list = dir.write_file("list.txt", lines({server.url("/a"), server.url("/b")}));
+  Process poller(poller_command({"--on-change", "--interval", "0.2", list}));
+  ASSERT_TRUE(poller.wait_for_stdout("/a\n/b\n", output_bound)) << poller.stderr_text();
+
+  dir.write_file("list.txt", lines({server.url("/a"), server.url("/b") + " --max-time 9"}));
+  poller.send_signal(SIGHUP);
+
+  EXPECT_TRUE(poller.wait_for_stdout("/a\n/b\n/b\n", output_bound)) << poller.stdout_text();
+  auto result = stop_with_sigterm(poller);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "/a\n/b\n/b\n");
+}
+
 TEST(Signals, BadReloadKeepsTheOldListAndLogsEveryError) {
   TestServer server;
   TempDir dir;

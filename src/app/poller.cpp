@@ -29,6 +29,7 @@
 #include "poller/report/output.hpp"
 #include "poller/report/result_store.hpp"
 #include "poller/report/stats.hpp"
+#include "poller/report/url_state.hpp"
 #include "poller/report/verdict.hpp"
 #include "schedule.hpp"
 #include "terminal_hangup.hpp"
@@ -87,6 +88,14 @@ void ignore_signals_from_now_on() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
+// A reloaded list entry that is what it was: its state goes on.
+bool same_entry(const Target& was, const Target& is) {
+  auto const given = [](const Target& target) {
+    return target.settings ? std::string_view(target.settings->given) : std::string_view();
+  };
+  return was.url == is.url && was.name == is.name && given(was) == given(is);
+}
+
 class Poller {
  public:
   // `request` is the command line's (a copy of client.request) and `https_listed` whether the
@@ -102,6 +111,7 @@ class Poller {
         sink_(make_output_sink(output_config(options), stdout_, io_.get_executor())),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         store_(options.metrics_listen ? ResultStore::Metrics::on : ResultStore::Metrics::off),
+        states_(options.output.on_change),
         engine_(
             io_,
             EngineSettings{options.interval, options.count, options.parallel, options.parallel_max,
@@ -191,8 +201,9 @@ class Poller {
   // it hands back the sink's write for the engine to await at once (with `result` and `verdict`
   // alive in its frame), which saves a coroutine frame per fetch.
   net::awaitable<void> deliver(const FetchResult& result, const Verdict& verdict) {
-    for (auto const& listener : listeners_) listener(result, verdict);
-    return sink_->write(result, verdict);
+    auto const& state = states_.record(result, verdict);
+    for (auto const& listener : listeners_) listener(result, verdict, state);
+    return sink_->write(result, verdict, state);
   }
 
   // What `target`'s fetch asks for: its list line's settings, else the command line's.
@@ -200,7 +211,7 @@ class Poller {
     return target.settings ? target.settings->request : request_;
   }
 
-  static void log_result(const FetchResult& result, const Verdict& verdict) {
+  static void log_result(const FetchResult& result, const Verdict& verdict, const UrlState&) {
     if (!verdict.pass()) {
       // A named URL's log line gives the URL too: the name says which check, the URL where to
       // look.
@@ -244,6 +255,9 @@ class Poller {
     list.targets = take_shard(std::move(list.targets), options_.shard, "SIGHUP: ");
     client_.keep_only(list.targets);
     store_.expose_only(list.targets);
+    states_.reload(list.targets.size(), [&](std::size_t entry) {
+      return entry < targets_->size() && same_entry((*targets_)[entry], list.targets[entry]);
+    });
     targets_ = std::make_shared<const std::vector<Target>>(std::move(list.targets));
   }
 
@@ -301,10 +315,13 @@ class Poller {
   ResultStore store_;
   // With --metrics-listen only. The server renders the store: declared after it, gone before.
   std::unique_ptr<MetricsServer> metrics_server_;
-  // Who takes each judged result, in this order, before the output: the store (summary and
-  // /metrics), then the log.
-  std::vector<std::function<void(const FetchResult&, const Verdict&)>> listeners_{
-      [this](const FetchResult& result, const Verdict& verdict) { store_.record(result, verdict); },
+  UrlStates states_;  // by list entry
+  // Who takes each judged result with its entry's state, in this order, before the output: the
+  // store (summary and /metrics), then the log.
+  std::vector<std::function<void(const FetchResult&, const Verdict&, const UrlState&)>> listeners_{
+      [this](const FetchResult& result, const Verdict& verdict, const UrlState& state) {
+        store_.record(result, verdict, state);
+      },
       &log_result};
   Engine engine_;
   std::uint64_t rounds_started_ = 0;

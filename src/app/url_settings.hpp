@@ -11,6 +11,7 @@ namespace poller {
 struct UrlSettings {
   RequestConfig request;
   Checks checks;
+  std::string given;  // the line's options but --name, as written: same text, same settings
 };
 
 // Whether a fetch's body must be kept whole: the output prints it, or --expect-body reads it.

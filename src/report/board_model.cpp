@@ -62,7 +62,8 @@ void BoardModel::round_started(std::uint64_t round, std::optional<SteadyTime> ne
   next_tick_ = next_tick;
 }
 
-void BoardModel::record(const FetchResult& result, const Verdict& verdict) {
+void BoardModel::record(const FetchResult& result, const Verdict& verdict,
+                        const UrlState& state) {
   if (result.entry >= rows_.size()) rows_.resize(result.entry + 1);
   auto& row = rows_[result.entry];
   auto const& name = result.target->label();
@@ -70,9 +71,7 @@ void BoardModel::record(const FetchResult& result, const Verdict& verdict) {
     row = BoardRow{};
     row.name = name;
   }
-  if (row.fetches == 0 || row.ok != verdict.pass() || row.status != result.status) {
-    row.changed = result.started;
-  }
+  row.changed = state.outcome_since;
   ++row.fetches;
   if (verdict.pass()) ++row.successes;
   row.ok = verdict.pass();

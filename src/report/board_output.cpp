@@ -97,8 +97,9 @@ class BoardSink final : public OutputSink {
     }
   }
 
-  net::awaitable<void> write(const FetchResult& result, const Verdict& verdict) override {
-    model_.record(result, verdict);
+  net::awaitable<void> write(const FetchResult& result, const Verdict& verdict,
+                             const UrlState& state) override {
+    model_.record(result, verdict, state);
     draw_soon();
     co_return;
   }

@@ -9,7 +9,6 @@
 
 #include "poller/base/asio_defaults.hpp"
 #include "poller/report/board_output.hpp"
-#include "poller/base/body_digest.hpp"
 #include "poller/report/color.hpp"
 #include "poller/report/json_record.hpp"
 #include "poller/report/line_format.hpp"
@@ -72,7 +71,8 @@ class RecordSink final : public OutputSink {
   RecordSink(StdoutWriter& out, std::vector<std::unique_ptr<RecordPart>> parts)
       : out_(out), parts_(std::move(parts)) {}
 
-  net::awaitable<void> write(const FetchResult& result, const Verdict& verdict) override {
+  net::awaitable<void> write(const FetchResult& result, const Verdict& verdict,
+                             const UrlState&) override {
     record_.clear();
     for (auto& part : parts_) part->render(result, verdict, record_);
     if (!record_.empty()) co_await out_.write(record_);
@@ -84,41 +84,25 @@ class RecordSink final : public OutputSink {
   Record record_;
 };
 
-// --on-change: passes a result on only when its body differs from the previous round's for the
-// same list entry. Only a SHA-256 digest of each body is kept, not the body. Failures always
-// pass: they are news.
+// --on-change: passes a result on only when its body differs from the last passing one of the
+// same list entry (its UrlState keeps the digest: by entry, not by URL, so a URL listed twice,
+// or `#one` and `#two` of one URL, each have a first print). Failures always pass: they are news.
 class OnChangeFilter final : public OutputSink {
  public:
   explicit OnChangeFilter(std::unique_ptr<OutputSink> next) : next_(std::move(next)) {}
 
-  net::awaitable<void> write(const FetchResult& result, const Verdict& verdict) override {
-    if (!verdict.pass()) {
-      co_await next_->write(result, verdict);
-      co_return;
+  net::awaitable<void> write(const FetchResult& result, const Verdict& verdict,
+                             const UrlState& state) override {
+    if (verdict.pass() && !state.body_changed) {
+      spdlog::debug("{}: body unchanged", result.target->display_url);
+      return nothing();
     }
-    auto const digest = result.body_sha256 ? *result.body_sha256 : BodyDigest::of(result.body);
-    // By entry, not by URL: a URL listed twice, or `#one` and `#two` of one URL, are entries of
-    // their own, each with a first print. The URL as listed is kept with the digest, so that
-    // an entry a SIGHUP put in another's place starts afresh, and the table never outgrows the
-    // longest list however often it is reloaded.
-    if (result.entry >= last_.size()) last_.resize(result.entry + 1);
-    auto& last = last_[result.entry];
-    auto const& url = result.target->display_url;
-    if (last && last->url == url && last->digest == digest) {
-      spdlog::debug("{}: body unchanged", url);
-      co_return;
-    }
-    last = Last{url, digest};
-    co_await next_->write(result, verdict);
+    return next_->write(result, verdict, state);
   }
 
  private:
-  struct Last {
-    std::string url;  // as listed
-    BodyDigest::Value digest;
-  };
+  static net::awaitable<void> nothing() { co_return; }
   std::unique_ptr<OutputSink> next_;
-  std::vector<std::optional<Last>> last_;  // by position in the list
 };
 
 }  // namespace

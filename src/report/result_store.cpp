@@ -7,8 +7,8 @@ namespace poller {
 namespace {
 
 void record_series(ResultStore::Series& series, const FetchResult& result,
-                   const Verdict& verdict) {
-  series.up = verdict.pass();
+                   const Verdict& verdict, const UrlState& state) {
+  series.up = state.up();
   series.http_status = result.status.value_or(0);
   if (verdict.pass()) {
     ++series.successes;
@@ -35,7 +35,8 @@ void ResultStore::record_round(Duration lateness) {
 
 void ResultStore::record_lateness(Duration lateness) { lateness_.observe(lateness); }
 
-void ResultStore::record(const FetchResult& result, const Verdict& verdict) {
+void ResultStore::record(const FetchResult& result, const Verdict& verdict,
+                         const UrlState& state) {
   if (result.cancelled() || result.target == nullptr) return;
   auto const& target = *result.target;
   auto found = urls_.find(UrlKeyLess::View{target.display_url, target.name});
@@ -55,7 +56,7 @@ void ResultStore::record(const FetchResult& result, const Verdict& verdict) {
   }
   if (metrics_ == Metrics::on) {
     if (!record.series) record.series = std::make_unique<Series>();
-    record_series(*record.series, result, verdict);
+    record_series(*record.series, result, verdict, state);
   }
   connections_opened_ += result.connects;
   if (result.reused) ++connections_reused_;

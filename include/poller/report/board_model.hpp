@@ -13,6 +13,7 @@
 #include "poller/base/duration.hpp"
 #include "poller/base/fetch_result.hpp"
 #include "poller/input/target.hpp"
+#include "poller/report/url_state.hpp"
 #include "poller/report/verdict.hpp"
 
 namespace poller {
@@ -34,7 +35,7 @@ struct BoardRow {
   Duration latency{};  // of the last fetch
   // The latencies of the last fetches, oldest first; nullopt for a failed fetch.
   std::deque<std::optional<Duration>> recent;
-  // When the outcome (ok or not, the status) last differed from the fetch before.
+  // When the outcome (ok or not, the status) last differed from the fetch before (UrlState).
   std::chrono::system_clock::time_point changed;
 };
 
@@ -49,7 +50,7 @@ class BoardModel {
   // `next_tick`: when the next round is due to start, if there is one.
   void round_started(std::uint64_t round, std::optional<SteadyTime> next_tick);
   // Keeps the fetch in its list entry's row; a row whose URL changed (SIGHUP) starts afresh.
-  void record(const FetchResult& result, const Verdict& verdict);
+  void record(const FetchResult& result, const Verdict& verdict, const UrlState& state);
 
   const std::vector<BoardRow>& rows() const { return rows_; }
 

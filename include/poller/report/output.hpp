@@ -12,6 +12,7 @@
 #include "poller/base/fetch_result.hpp"
 #include "poller/report/output_config.hpp"
 #include "poller/report/stdout_writer.hpp"
+#include "poller/report/url_state.hpp"
 #include "poller/report/verdict.hpp"
 
 namespace poller {
@@ -21,8 +22,9 @@ class OutputSink {
   virtual ~OutputSink() = default;
   // Writes the result's record, if it has one. Waits while stdout's reader is slow: the round
   // fetches nothing meanwhile (see StdoutWriter::write).
-  virtual boost::asio::awaitable<void> write(const FetchResult& result,
-                                              const Verdict& verdict) = 0;
+  // `state` is the entry's, with the result taken in.
+  virtual boost::asio::awaitable<void> write(const FetchResult& result, const Verdict& verdict,
+                                             const UrlState& state) = 0;
   // A round begins; `next_tick` is when the one after it is due, if there is one. For sinks
   // that show the run as a whole (--format board).
   virtual void round_started(std::uint64_t /*round*/,

@@ -20,6 +20,7 @@
 #include "poller/report/histograms.hpp"
 #include "poller/input/shard.hpp"
 #include "poller/input/target.hpp"
+#include "poller/report/url_state.hpp"
 #include "poller/report/verdict.hpp"
 
 namespace poller {
@@ -79,7 +80,7 @@ class ResultStore {
   // round, the others only their lateness.
   void record_lateness(Duration lateness);
   // One fetch's outcome, after its checks; a cancelled fetch is not recorded.
-  void record(const FetchResult& result, const Verdict& verdict);
+  void record(const FetchResult& result, const Verdict& verdict, const UrlState& state);
   // After a reload: URLs no longer listed leave /metrics; the summary keeps them.
   void expose_only(const std::vector<Target>& targets);
 
