@@ -111,7 +111,7 @@ class Poller {
         sink_(make_output_sink(output_config(options), stdout_, io_.get_executor())),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         store_(options.metrics_listen ? ResultStore::Metrics::on : ResultStore::Metrics::off),
-        states_(options.output.on_change),
+        states_(options.output.on_change, targets_->size()),
         engine_(
             io_,
             EngineSettings{options.interval, options.count, options.parallel, options.parallel_max,

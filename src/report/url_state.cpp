@@ -1,17 +1,25 @@
 #include "poller/report/url_state.hpp"
 
+#include <functional>
+#include <string_view>
+
 #include "poller/input/target.hpp"
 
 namespace poller {
+namespace {
+
+std::size_t identity(const Target& target) {
+  std::hash<std::string_view> const hash;
+  return hash(target.display_url) * 31 + hash(target.name);
+}
+
+}  // namespace
 
 const UrlState& UrlStates::record(const FetchResult& result, const Verdict& verdict) {
   if (result.entry >= states_.size()) states_.resize(result.entry + 1);
-  auto& slot = states_[result.entry];
-  if (!slot) slot = std::make_unique<UrlState>();
-  auto& state = *slot;
-  auto const& target = *result.target;
-  if (state.url != target.display_url || state.name != target.name)
-    state = UrlState{target.display_url, target.name};
+  auto& state = states_[result.entry];
+  auto const of = identity(*result.target);
+  if (state.fetches == 0 || state.of != of) state = UrlState{of};
 
   bool const pass = verdict.pass();
   if (state.fetches == 0 || state.passed != pass || state.status != result.status)
@@ -35,14 +43,15 @@ const UrlState& UrlStates::record(const FetchResult& result, const Verdict& verd
 }
 
 const UrlState* UrlStates::find(std::size_t entry) const {
-  if (entry >= states_.size() || !states_[entry] || states_[entry]->fetches == 0) return nullptr;
-  return states_[entry].get();
+  if (entry >= states_.size() || states_[entry].fetches == 0) return nullptr;
+  return &states_[entry];
 }
 
 void UrlStates::reload(std::size_t size, const std::function<bool(std::size_t)>& stays) {
   // Reset in place, never freed: a result being written may still refer to its state.
   for (std::size_t entry = 0; entry < states_.size(); ++entry)
-    if (states_[entry] && (entry >= size || !stays(entry))) *states_[entry] = UrlState{};
+    if (entry >= size || !stays(entry)) states_[entry] = UrlState{};
+  if (states_.size() < size) states_.resize(size);
 }
 
 }  // namespace poller

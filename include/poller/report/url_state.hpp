@@ -6,11 +6,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <memory>
 #include <optional>
-#include <string>
-#include <vector>
 
 #include "poller/base/body_digest.hpp"
 #include "poller/base/fetch_result.hpp"
@@ -22,10 +20,10 @@ struct UrlState {
   enum class Health { unknown, up, down };
   using Time = std::chrono::system_clock::time_point;
 
-  // What the state is of: the entry's URL as listed and its name. A result of another URL at
-  // this position (from a round that began before a reload) starts the state afresh.
-  std::string url;
-  std::string name;
+  // What the state is of: a hash of the entry's URL as listed and its name (a number, not two
+  // more strings per entry). A result of another URL at this position (from a round that began
+  // before a reload) starts the state afresh.
+  std::size_t of = 0;
 
   std::uint64_t fetches = 0;
   std::uint64_t passes_in_a_row = 0;
@@ -48,8 +46,10 @@ struct UrlState {
 
 class UrlStates {
  public:
-  // `digest_bodies`: keep each passing body's digest (--on-change).
-  explicit UrlStates(bool digest_bodies) : digest_bodies_(digest_bodies) {}
+  // `digest_bodies`: keep each passing body's digest (--on-change). `entries`: the list's length,
+  // made room for at once rather than an entry at a time.
+  explicit UrlStates(bool digest_bodies, std::size_t entries = 0)
+      : digest_bodies_(digest_bodies), states_(entries) {}
 
   // Takes a judged result into its entry's state (result.entry) and returns that state, which
   // stays where it is for the rest of the run (a reload resets it in place).
@@ -64,7 +64,7 @@ class UrlStates {
 
  private:
   bool digest_bodies_;
-  std::vector<std::unique_ptr<UrlState>> states_;  // by list entry
+  std::deque<UrlState> states_;  // by list entry; a deque, so that a state never moves
 };
 
 }  // namespace poller
