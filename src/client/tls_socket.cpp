@@ -19,7 +19,7 @@ error_code last_ssl_error() {
 }  // namespace
 
 TlsSocket::TlsSocket(const net::any_io_executor& executor, net::ssl::context& context)
-    : socket_(executor), ssl_(SSL_new(context.native_handle())) {
+    : ByteStream(executor), ssl_(SSL_new(context.native_handle())) {
   if (!ssl_) throw boost::system::system_error(last_ssl_error(), "SSL_new");
   SSL_set_connect_state(ssl_.get());
 }
@@ -34,12 +34,12 @@ net::awaitable<error_code> TlsSocket::drive(Step step, bool yield_on_read) {
     switch (SSL_get_error(ssl_.get(), result)) {
       case SSL_ERROR_WANT_READ: {
         if (yield_on_read) co_return net::error::would_block;
-        auto [ec] = co_await socket_.async_wait(net::socket_base::wait_read, use_tuple);
+        auto [ec] = co_await socket().async_wait(net::socket_base::wait_read, use_tuple);
         if (ec) co_return ec;
         continue;
       }
       case SSL_ERROR_WANT_WRITE: {
-        auto [ec] = co_await socket_.async_wait(net::socket_base::wait_write, use_tuple);
+        auto [ec] = co_await socket().async_wait(net::socket_base::wait_write, use_tuple);
         if (ec) co_return ec;
         continue;
       }
@@ -65,7 +65,7 @@ net::awaitable<error_code> TlsSocket::drive(Step step, bool yield_on_read) {
 net::awaitable<error_code> TlsSocket::handshake() {
   // OpenSSL works the descriptor with plain read() and write(), which must not block: the
   // connection made the socket non-blocking.
-  if (!handshake_begun_ && SSL_set_fd(ssl_.get(), socket_.native_handle()) != 1) {
+  if (!handshake_begun_ && SSL_set_fd(ssl_.get(), socket().native_handle()) != 1) {
     co_return last_ssl_error();
   }
   handshake_begun_ = true;
@@ -102,6 +102,27 @@ TlsSocket::Waiting TlsSocket::peek_without_blocking() {
   ERR_clear_error();
   // WANT_READ: every record there was taken in, and the socket has nothing more for now.
   return error == SSL_ERROR_WANT_READ ? Waiting::nothing : Waiting::closed;
+}
+
+TlsSocket::IdleState TlsSocket::idle_state() {
+  if (!socket().is_open()) return IdleState::closed;
+  // Read ahead, OpenSSL may hold a record that came with the end of the last response.
+  if (SSL_has_pending(ssl_.get()) != 1) {
+    auto const state = peek_socket();
+    if (state != IdleState::unrequested_bytes) return state;
+  }
+  // The bytes may be a record that carries no data: a session ticket, a key update, or the
+  // close_notify alert of a server that closed. A non-blocking peek processes such records and
+  // says what, if anything, the application would read.
+  switch (peek_without_blocking()) {
+    case Waiting::nothing:
+      return IdleState::quiet;
+    case Waiting::data:
+      return IdleState::unrequested_bytes;
+    case Waiting::closed:
+      break;
+  }
+  return IdleState::closed;
 }
 
 }  // namespace poller

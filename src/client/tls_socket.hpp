@@ -1,7 +1,7 @@
 #pragma once
 // A TLS client connection that runs OpenSSL on the socket's own descriptor, and waits for the
-// descriptor with Asio when OpenSSL wants to read or write.
-// Private to the client: only connection.cpp includes this.
+// descriptor with Asio when OpenSSL wants to read or write: a ByteStream like the plain socket,
+// plus what only the TLS step (tls_handshake.cpp) uses. Private to the client.
 //
 // Why not asio::ssl::stream: it keeps two 17 KiB buffers of its own and a 2 × 17 KiB BIO pair
 // per connection, and copies every byte through them. With a thousand hosts in the list those
@@ -20,14 +20,15 @@
 #include <boost/asio/ssl/context.hpp>
 #include <openssl/ssl.h>
 
+#include "byte_stream.hpp"
+
 namespace poller {
 
-class TlsSocket {
+class TlsSocket final : public ByteStream {
  public:
   // Throws boost::system::system_error when OpenSSL cannot make the connection's SSL object.
   TlsSocket(const boost::asio::any_io_executor& executor, boost::asio::ssl::context& context);
 
-  boost::asio::ip::tcp::socket& socket() { return socket_; }
   SSL* native_handle() { return ssl_.get(); }
 
   // After the TCP connect: the handshake, up to the server's next turn. Returns
@@ -35,21 +36,16 @@ class TlsSocket {
   // socket to be readable, and calls again), success once it is done. Other errors are in
   // Asio's SSL category, as asio::ssl::stream reports them.
   boost::asio::awaitable<boost::system::error_code> handshake();
-  // Whether handshake() has been called: the server's name and the session are set by then.
-  bool handshake_begun() const { return handshake_begun_; }
 
-  // The stream operations, shaped like Asio's with as_tuple: a clean close_notify from the
-  // server reads as asio::error::eof, a close without one as asio::ssl::error::stream_truncated.
+  // A clean close_notify from the server reads as asio::error::eof, a close without one as
+  // asio::ssl::error::stream_truncated.
   boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(
-      boost::asio::mutable_buffer buffer);
-  // `sent_any`: whether a byte of the records went to the socket, even if the write failed.
+      boost::asio::mutable_buffer buffer) override;
   boost::asio::awaitable<boost::system::error_code> write(boost::asio::const_buffer buffer,
-                                                          bool& sent_any);
-
-  // Between exchanges: takes in, without blocking, the records that arrived unasked (a session
-  // ticket, a key update, a close_notify) and says whether application data now waits.
-  enum class Waiting { nothing, data, closed };
-  Waiting peek_without_blocking();
+                                                          bool& sent_any) override;
+  // Besides the socket's bytes, the records OpenSSL read ahead: the ones that arrived unasked
+  // (a session ticket, a key update, a close_notify) are taken in without blocking first.
+  IdleState idle_state() override;
 
  private:
   struct SslFree {
@@ -62,7 +58,10 @@ class TlsSocket {
   template <class Step>
   boost::asio::awaitable<boost::system::error_code> drive(Step step, bool yield_on_read = false);
 
-  boost::asio::ip::tcp::socket socket_;
+  // Whether application data waits once the records that arrived unasked are taken in.
+  enum class Waiting { nothing, data, closed };
+  Waiting peek_without_blocking();
+
   std::unique_ptr<SSL, SslFree> ssl_;
   bool handshake_begun_ = false;
 };

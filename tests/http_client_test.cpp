@@ -1,0 +1,166 @@
+// HttpClient in-process, on the test's own io_context, against the test server (on its thread):
+// what the server saw (connections, requests) and what the client reported, no binary between.
+
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include "poller/client/http_client.hpp"
+#include "poller/input/target.hpp"
+#include "support/subprocess.hpp"
+#include "support/test_certs.hpp"
+#include "support/test_server.hpp"
+
+namespace poller::test {
+namespace {
+
+// The wire error's message, for a failed assertion to show.
+std::string why(const FetchResult& result) { return result.error ? result.error->message : ""; }
+
+// Straight to the server, whatever proxy the environment names.
+ClientConfig direct() {
+  ClientConfig config;
+  config.proxy = "";
+  return config;
+}
+
+class HttpClientTest : public ::testing::Test {
+ protected:
+  // One fetch of `url`, run to its end.
+  FetchResult fetch(HttpClient& client, const std::string& url,
+                    const RequestConfig& request = {}) {
+    auto parsed = parse_target(url);
+    if (!parsed.target) throw std::runtime_error(parsed.error);
+    auto const& target = targets_.emplace_back(std::move(*parsed.target));
+    std::optional<FetchResult> result;
+    boost::asio::co_spawn(io_, client.fetch(target, request, ++round_),
+                          [&](std::exception_ptr error, FetchResult fetched) {
+                            if (error) std::rethrow_exception(error);
+                            result = std::move(fetched);
+                            // The client's deadline timer stays armed between fetches.
+                            io_.stop();
+                          });
+    io_.restart();
+    io_.run();
+    if (!result) throw std::runtime_error("the fetch did not end");
+    return std::move(*result);
+  }
+
+  boost::asio::io_context io_{1};
+  std::deque<Target> targets_;  // what the results point at
+  std::uint64_t round_ = 0;
+};
+
+TEST_F(HttpClientTest, KeepAliveConnectionCarriesTheNextRequest) {
+  TestServer server;
+  HttpClient client(io_, direct(), false);
+  auto const first = fetch(client, server.url("/counter"));
+  auto const second = fetch(client, server.url("/counter"));
+  client.shutdown();
+
+  ASSERT_TRUE(first.ok()) << why(first);
+  ASSERT_TRUE(second.ok()) << why(second);
+  EXPECT_EQ(first.body, "count 1\n");
+  EXPECT_EQ(second.body, "count 2\n");
+  EXPECT_EQ(first.connects, 1u);
+  EXPECT_FALSE(first.reused);
+  EXPECT_EQ(second.connects, 0u);
+  EXPECT_TRUE(second.reused);
+  EXPECT_EQ(second.remote_ip, "127.0.0.1");
+  EXPECT_EQ(server.connections_accepted(), 1u);
+  auto const seen = server.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].connection_id, 1u);
+}
+
+TEST_F(HttpClientTest, StalePooledConnectionIsRetriedOnceOnANewOne) {
+  TestServer server({.close_on_second_request = true});
+  HttpClient client(io_, direct(), false);
+  fetch(client, server.url("/a"));
+  auto const second = fetch(client, server.url("/b"));
+  client.shutdown();
+
+  ASSERT_TRUE(second.ok()) << why(second);
+  EXPECT_EQ(second.body, "/b\n");
+  EXPECT_FALSE(second.reused);
+  EXPECT_EQ(second.connects, 1u);
+  EXPECT_EQ(server.connections_accepted(), 2u);
+  EXPECT_EQ(server.unanswered_requests().size(), 1u);
+  auto const seen = server.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].target, "/b");
+  EXPECT_EQ(seen[1].connection_id, 2u);
+}
+
+TEST_F(HttpClientTest, PostOnAStaleConnectionIsNotSentTwice) {
+  TestServer server({.close_on_second_request = true});
+  HttpClient client(io_, direct(), false);
+  RequestConfig post;
+  post.body = RequestBody{"x=1"};
+  ASSERT_TRUE(fetch(client, server.url("/a"), post).ok());
+  auto const second = fetch(client, server.url("/b"), post);
+  client.shutdown();
+
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error->kind, FetchErrorKind::connection);
+  EXPECT_NE(why(second).find("not retried: POST is not idempotent"), std::string::npos)
+      << why(second);
+  EXPECT_EQ(server.connections_accepted(), 1u);
+  EXPECT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(server.unanswered_requests().size(), 1u);
+}
+
+TEST_F(HttpClientTest, RedirectsAreFollowedOverTheOneConnection) {
+  TestServer server;
+  HttpClient client(io_, direct(), false);
+  RequestConfig follow;
+  follow.follow_redirects = true;
+  auto const result = fetch(client, server.url("/redirect/2"), follow);
+  client.shutdown();
+
+  ASSERT_TRUE(result.ok()) << why(result);
+  EXPECT_EQ(result.status.value_or(0), 200u);
+  EXPECT_EQ(result.redirects, 2u);
+  EXPECT_EQ(result.body, "redirected\n");
+  EXPECT_EQ(result.url_effective, server.url("/redirect/0"));
+  EXPECT_EQ(server.connections_accepted(), 1u);
+  auto const seen = server.requests();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].target, "/redirect/2");
+  EXPECT_EQ(seen[2].target, "/redirect/0");
+}
+
+TEST_F(HttpClientTest, SecondTlsConnectionResumesTheSessionOfTheFirst) {
+  TestCa ca;
+  TempDir dir;
+  TestServer server({.tls = ca.issue({.ip_addresses = {"127.0.0.1"}})});
+  auto config = direct();
+  config.tls.cacert = dir.write_file("ca.pem", ca.cert_pem());
+  config.max_connections = 0;  // no pool: each fetch opens a connection of its own
+  HttpClient client(io_, config, true);
+  auto const first = fetch(client, server.url("/a"));
+  auto const second = fetch(client, server.url("/b"));
+  client.shutdown();
+
+  ASSERT_TRUE(first.ok()) << why(first);
+  ASSERT_TRUE(second.ok()) << why(second);
+  EXPECT_FALSE(first.tls_resumed);
+  EXPECT_TRUE(second.tls_resumed);
+  EXPECT_TRUE(second.cert_expiry.has_value());
+  EXPECT_EQ(second.connects, 1u);
+  EXPECT_EQ(server.connections_accepted(), 2u);
+  auto const seen = server.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_TRUE(seen[1].tls_session_reused);
+  EXPECT_EQ(seen[1].tls_server_name, "");  // no SNI for an IP literal (RFC 6066 section 3)
+}
+
+}  // namespace
+}  // namespace poller::test
