@@ -1,5 +1,6 @@
-// Precompiled header of the client, reused by report, metrics and app: parsing Asio and Beast is
-// most of what a translation unit that uses them costs to compile.
+// The Asio and Beast precompiled header of every target that opts in with poller_use_asio_pch()
+// (src/CMakeLists.txt): parsing Asio and Beast is most of what a translation unit that uses them
+// costs to compile. Never included by name: CMake puts it before each source of such a target.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>

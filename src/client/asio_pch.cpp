@@ -1,1 +1,0 @@
-// Nothing to compile: the target that makes the Asio and Beast precompiled header (see CMakeLists.txt).
