@@ -19,7 +19,10 @@ const UrlState& UrlStates::record(const FetchResult& result, const Verdict& verd
   if (result.entry >= states_.size()) states_.resize(result.entry + 1);
   auto& state = states_[result.entry];
   auto const of = identity(*result.target);
-  if (state.fetches == 0 || state.of != of) state = UrlState{of};
+  if (state.fetches == 0 || state.of != of) {
+    state = UrlState{};
+    state.of = of;
+  }
 
   bool const pass = verdict.pass();
   if (state.fetches == 0 || state.passed != pass || state.status != result.status)

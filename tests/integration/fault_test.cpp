@@ -143,8 +143,12 @@ TEST_P(FailingFaultTest, FailsOnlyItsOwnFetchWithOneClearLinePerRound) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.out, "/healthy\n/healthy\n");
   EXPECT_EQ(log_messages(run.err), times(2, faulty + ": " + fault.error)) << run.err;
-  if (fault.connections != 0) EXPECT_EQ(server.connections_accepted(), fault.connections);
-  if (fault.requests != 0) EXPECT_EQ(server.requests_served(), fault.requests);
+  if (fault.connections != 0) {
+    EXPECT_EQ(server.connections_accepted(), fault.connections);
+  }
+  if (fault.requests != 0) {
+    EXPECT_EQ(server.requests_served(), fault.requests);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, FailingFaultTest, ::testing::ValuesIn(failing_faults),
