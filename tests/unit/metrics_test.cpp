@@ -2,6 +2,7 @@
 // here.
 
 #include "poller/metrics/metrics.hpp"
+#include "record_result.hpp"
 
 #include <set>
 #include <sstream>
@@ -10,16 +11,6 @@
 
 namespace poller {
 namespace {
-
-// A result judged by no check, as the run would without -f or --expect-*, with its state.
-void record(ResultStore& store, const FetchResult& result, const Verdict& verdict) {
-  UrlStates states(false);
-  store.record(result, verdict, states.record(result, verdict));
-}
-
-void record(ResultStore& store, const FetchResult& result) {
-  record(store, result, wire_verdict(result));
-}
 
 using namespace std::chrono_literals;
 

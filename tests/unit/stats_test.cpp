@@ -3,19 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "poller/report/stats.hpp"
+#include "record_result.hpp"
 
 namespace poller {
 namespace {
-
-// A result judged by no check, as the run would without -f or --expect-*, with its state.
-void record(ResultStore& store, const FetchResult& result, const Verdict& verdict) {
-  UrlStates states(false);
-  store.record(result, verdict, states.record(result, verdict));
-}
-
-void record(ResultStore& store, const FetchResult& result) {
-  record(store, result, wire_verdict(result));
-}
 
 using namespace std::chrono_literals;
 
