@@ -1,6 +1,5 @@
 #include "poller/report/result_store.hpp"
 
-#include <set>
 #include <string_view>
 
 namespace poller {
@@ -41,10 +40,11 @@ void ResultStore::record(const FetchResult& result, const Verdict& verdict,
   auto const& target = *result.target;
   auto found = urls_.find(UrlKeyLess::View{target.display_url, target.name});
   if (found == urls_.end()) {
-    found = urls_.emplace(key_of(target), UrlRecord{}).first;
-    first_seen_.push_back(&*found);
+    // Before any reload every fetched URL is listed; after one, each listed URL has a record.
+    found = urls_.emplace(key_of(target), UrlRecord{.listed = !reloaded_}).first;
   }
   auto& record = found->second;
+  if (record.fetches == 0) first_seen_.push_back(&*found);
 
   ++fetches_;
   ++record.fetches;
@@ -54,7 +54,7 @@ void ResultStore::record(const FetchResult& result, const Verdict& verdict,
     ++failures_;
     ++record.failures;
   }
-  if (metrics_ == Metrics::on) {
+  if (metrics_ == Metrics::on && record.listed) {
     if (!record.series) record.series = std::make_unique<Series>();
     record_series(*record.series, result, verdict, state);
   }
@@ -64,10 +64,11 @@ void ResultStore::record(const FetchResult& result, const Verdict& verdict,
 
 void ResultStore::expose_only(const std::vector<Target>& targets) {
   if (metrics_ == Metrics::off) return;
-  std::set<UrlKey> listed;
-  for (auto const& target : targets) listed.insert(key_of(target));
+  reloaded_ = true;
+  for (auto& [key, record] : urls_) record.listed = false;
+  for (auto const& target : targets) urls_[key_of(target)].listed = true;
   for (auto& [key, record] : urls_) {
-    if (!listed.contains(key)) record.series.reset();
+    if (!record.listed) record.series.reset();
   }
 }
 

@@ -111,11 +111,37 @@ TEST(ResultStore, AUrlAReloadDropsLeavesTheExpositionButStaysInTheSummary) {
             "summary: http://127.0.0.1/dropped: 1 fetch(es), 1 failure(s), no successful fetch");
 }
 
+// The round under way when a reload lands still fetches from the list it began with: those
+// fetches count in the summary and bring no series back, even of a URL never fetched before.
+TEST(ResultStore, AFetchFinishingAfterTheReloadThatDroppedItMakesNoSeries) {
+  Target const kept = *parse_target("http://127.0.0.1/kept").target;
+  Target const dropped = *parse_target("http://127.0.0.1/dropped").target;
+  Target const unseen = *parse_target("http://127.0.0.1/unseen").target;
+  ResultStore store(ResultStore::Metrics::on);
+  record(store, fetched(dropped, true));
+
+  store.expose_only({kept});
+  record(store, fetched(dropped, false));
+  record(store, fetched(unseen, true));
+  record(store, fetched(kept, true));
+
+  auto const text = render_metrics(store);
+  EXPECT_EQ(text.find("/dropped"), std::string::npos) << text;
+  EXPECT_EQ(text.find("/unseen"), std::string::npos) << text;
+  EXPECT_NE(text.find("poller_up{url=\"http://127.0.0.1/kept\""), std::string::npos) << text;
+  EXPECT_EQ(store.fetches(), 4u);
+  EXPECT_EQ(first_seen_urls(store),
+            (std::vector<std::string>{"http://127.0.0.1/dropped", "http://127.0.0.1/unseen",
+                                      "http://127.0.0.1/kept"}));
+  EXPECT_EQ(store.urls().at({"http://127.0.0.1/dropped", ""}).fetches, 2u);
+}
+
 TEST(ResultStore, AUrlListedAgainStartsAfreshInTheExpositionAndCountsOnInTheSummary) {
   Target const a = *parse_target("http://127.0.0.1/a").target;
   ResultStore store(ResultStore::Metrics::on);
   record(store, fetched(a, false));
   store.expose_only({});
+  store.expose_only({a});
 
   record(store, fetched(a, true));
 

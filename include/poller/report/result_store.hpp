@@ -45,8 +45,11 @@ class ResultStore {
     std::uint64_t fetches = 0;
     std::uint64_t failures = 0;
     LatencyHistogram latency;  // of the successful fetches
-    // Null without --metrics-listen, and from a reload that no longer lists the URL until it is
-    // fetched again (listed anew, it starts afresh): it leaves /metrics, the summary keeps it.
+    // Whether the list as last loaded has the URL. A reload that drops it takes its series out
+    // of /metrics, and a fetch of the round under way, which may still finish after the reload,
+    // makes none: the summary counts it, the exposition does not. Listed anew, it starts afresh.
+    bool listed = true;
+    // Null without --metrics-listen, and while the URL is not listed.
     std::unique_ptr<Series> series;
   };
   // What a record is kept by: the URL as listed (password removed) and its --name (empty: none).
@@ -81,7 +84,8 @@ class ResultStore {
   void record_lateness(Duration lateness);
   // One fetch's outcome, after its checks; a cancelled fetch is not recorded.
   void record(const FetchResult& result, const Verdict& verdict, const UrlState& state);
-  // After a reload: URLs no longer listed leave /metrics; the summary keeps them.
+  // After a reload: URLs no longer listed leave /metrics, now and for fetches still under way;
+  // the summary keeps them.
   void expose_only(const std::vector<Target>& targets);
 
   // Totals over the run, reloads or not.
@@ -97,14 +101,15 @@ class ResultStore {
   const std::optional<Shard>& shard() const { return shard_; }
 
   const Urls& urls() const { return urls_; }
-  // The same records in the order their URLs were first fetched, the summary's order. Map nodes
-  // never move and none is erased, so the pointers stay valid.
+  // The records of fetched URLs in the order they were first fetched, the summary's order. Map
+  // nodes never move and none is erased, so the pointers stay valid.
   const std::vector<const Urls::value_type*>& urls_first_seen() const { return first_seen_; }
 
  private:
   Metrics metrics_;
   Urls urls_;
   std::vector<const Urls::value_type*> first_seen_;
+  bool reloaded_ = false;  // since when a URL first fetched may not be listed
   std::uint64_t rounds_ = 0;
   std::uint64_t fetches_ = 0;
   std::uint64_t failures_ = 0;
