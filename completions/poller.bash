@@ -50,7 +50,8 @@ _poller() {
     -i | --interval | -n | --count | --connect-timeout | -m | --max-time | --max-redirs | \
       --resolve | -x | --proxy | --noproxy | -H | --header | -A | --user-agent | --max-filesize | \
       --max-connections | --expect-status | --expect-body | --max-latency | --cert-expiry | \
-      --metrics-listen | --shard | --parallel-max | --parallel-max-host | --name)
+      --metrics-listen | --shard | --parallel-max | --parallel-max-host | --name | --down-after | \
+      --up-after | --on-state | --on-state-timeout | --alertmanager)
       COMPREPLY=()
       return
       ;;
@@ -61,7 +62,8 @@ _poller() {
       --data-binary --json --connect-timeout
       -m --max-time -L --location -f --fail --max-redirs --resolve -x --proxy --noproxy -H --header
       -A --user-agent --max-filesize --compressed --max-connections --expect-status --expect-body
-      --max-latency --cert-expiry --cacert -k --insecure --format
+      --max-latency --cert-expiry --down-after --up-after --on-state --on-state-timeout
+      --alertmanager --cacert -k --insecure --format
       --name -w --write-out --on-change --metrics-listen --shard -Z --parallel --parallel-max
       --parallel-max-host --log-format --color -v --verbose -q --quiet"
     mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")

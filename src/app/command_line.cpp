@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "alertmanager.hpp"
 #include "poller/base/duration.hpp"
 #include "poller/input/shard.hpp"
 
@@ -77,7 +78,7 @@ constexpr std::array per_url_options{
     "request", "data",          "data-binary", "json",          "header",
     "user-agent", "location",   "max-redirs",  "max-time",      "connect-timeout",
     "max-filesize", "compressed", "fail",      "expect-status", "expect-body",
-    "max-latency", "cert-expiry", "name"};
+    "max-latency", "cert-expiry", "down-after", "up-after", "name"};
 
 // What --help adds to the description of an option a list line may carry.
 constexpr std::string_view per_url_mark = " [per URL]";
@@ -204,6 +205,30 @@ void define_check_options(CLI::App& app, OptionTexts& texts) {
       ->type_name("DAYS");
 }
 
+// When an entry changes state, and who hears of it.
+void define_state_options(CLI::App& app, OptionTexts& texts) {
+  app.add_option("--down-after", texts.down_after,
+                 "N failures in a row make a URL down (default 1); the change is an event")
+      ->type_name("N");
+  app.add_option("--up-after", texts.up_after,
+                 "N passes in a row make a URL up (default 1); down to up is an event")
+      ->type_name("N");
+  app.add_option("--on-state", texts.on_state,
+                 "On each event run CMD with /bin/sh -c, the event in its environment: "
+                 "POLLER_STATE, POLLER_URL, POLLER_NAME, POLLER_REASON, POLLER_STATUS, "
+                 "POLLER_SINCE, POLLER_DURATION, POLLER_ROUND")
+      ->type_name("CMD");
+  app.add_option("--on-state-timeout", texts.on_state_timeout,
+                 "Bound on one --on-state command: then SIGTERM, and SIGKILL 2s later")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  app.add_option("--alertmanager", texts.alertmanagers,
+                 "Post each down URL as an alert to this Prometheus Alertmanager "
+                 "(URL/api/v2/alerts), resolved when it is up again (repeatable)")
+      ->type_name("URL")
+      ->allow_extra_args(false);
+}
+
 // Proxies and TLS.
 void define_connection_options(CLI::App& app, Options& options) {
   app.add_option(
@@ -240,7 +265,7 @@ void define_output_options(CLI::App& app, Options& options, OptionTexts& texts) 
                  "size_download, time_total, time_namelookup, time_connect, time_appconnect, "
                  "time_starttransfer, "
                  "num_redirects, num_connects, url_effective, remote_ip, http_version, errormsg, "
-                 "round, json, header{NAME}; \\n and \\t escapes; @FILE reads it from FILE")
+                 "round, state, json, header{NAME}; \\n and \\t escapes; @FILE reads it from FILE")
       ->type_name("TEMPLATE");
   app.add_flag("--on-change", options.output.on_change,
                "Print a URL's result only when its body differs from the previous round's");
@@ -287,6 +312,7 @@ void define_options(CLI::App& app, Options& options, OptionTexts& texts) {
   define_run_options(app, options, texts);
   define_request_options(app, options, texts);
   define_check_options(app, texts);
+  define_state_options(app, texts);
   define_connection_options(app, options);
   define_output_options(app, options, texts);
   define_fleet_options(app, texts);
@@ -325,12 +351,30 @@ void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Chec
     request.body = read_request_body(texts.body_options, base_directory);
 }
 
+void finish_state_rules(const OptionTexts& texts, StateRules& rules) {
+  if (texts.down_after) {
+    rules.down_after = static_cast<unsigned>(
+        to_number("--down-after", *texts.down_after, 1, "a number of failures: give 1 or more",
+                  std::numeric_limits<unsigned>::max()));
+  }
+  if (texts.up_after) {
+    rules.up_after = static_cast<unsigned>(to_number("--up-after", *texts.up_after, 1,
+                                                     "a number of passes: give 1 or more",
+                                                     std::numeric_limits<unsigned>::max()));
+  }
+}
+
 void finish_options(const OptionTexts& texts, Options& options) {
   if (texts.name) {
     throw UsageError("--name names one URL: give it after the URL on its list line");
   }
   options.interval = to_duration("--interval", texts.interval);
   finish_fetch_options(texts, options.client.request, options.checks);
+  finish_state_rules(texts, options.state_rules);
+  if (texts.on_state) options.on_state = *texts.on_state;
+  options.on_state_timeout = to_duration("--on-state-timeout", texts.on_state_timeout);
+  options.alertmanagers = Alertmanager::parse_receivers(texts.alertmanagers);
+  if (!options.alertmanagers.empty()) options.alert_instance = host_name();
   if (texts.count) {
     options.count = to_number("--count", *texts.count, 1,
                               "a number of rounds: give 1 or more, or leave --count out to run "

@@ -29,6 +29,9 @@ struct OptionTexts {
   std::optional<std::string> method;     // -X
   std::vector<BodyOption> body_options;  // -d, --data-binary, --json, in the order given
   std::optional<std::string> name;
+  std::optional<std::string> down_after, up_after, on_state;
+  std::string on_state_timeout = "30s";
+  std::vector<std::string> alertmanagers;
   bool once = false, verbose = false, quiet = false;
 };
 
@@ -46,6 +49,9 @@ void finish_options(const OptionTexts& texts, Options& options);
 // its file's directory; empty: the working directory).
 void finish_fetch_options(const OptionTexts& texts, RequestConfig& request, Checks& checks,
                           const std::filesystem::path& base_directory = {});
+
+// --down-after, --up-after, which a list line may carry too: into `rules`.
+void finish_state_rules(const OptionTexts& texts, StateRules& rules);
 
 // Whether a list line may carry `option` (--help marks these).
 bool is_per_url_option(const CLI::Option& option);

@@ -108,6 +108,8 @@ std::string LineOptions::read_into(const std::vector<std::string>& words, std::s
   settings->request = line_.client.request;
   settings->checks = line_.checks;
   finish_fetch_options(line_texts_, settings->request, settings->checks, list_dir);
+  settings->state_rules = line_.state_rules;
+  finish_state_rules(line_texts_, settings->state_rules);
   settings->given = key;
   settings->request.keep_body = keeps_body(command_line_.output, settings->checks);
   known_[key] = settings;

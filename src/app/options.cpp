@@ -119,6 +119,10 @@ ListenAddress parse_listen_address(std::string_view text) {
 
   ListenAddress listen;
   listen.port = *port;
+  if (host.empty()) {
+    listen.address = "::";  // every address, IPv4 and IPv6
+    return listen;
+  }
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
     listen.address = std::string(host.substr(1, host.size() - 2));
     if (!is_ip_address(listen.address, AF_INET6)) throw fail("not an IPv6 address in brackets");

@@ -15,7 +15,9 @@
 #include "poller/metrics/listen_address.hpp"
 #include "log.hpp"
 #include "poller/report/output_config.hpp"
+#include "poller/report/url_state.hpp"
 #include "poller/input/shard.hpp"
+#include "poller/input/target.hpp"
 #include "poller/base/usage_error.hpp"
 
 namespace poller {
@@ -37,6 +39,14 @@ struct Options {
   ClientConfig client;
   Checks checks;  // -f, --expect-status, --expect-body, --max-latency, --cert-expiry
   OutputConfig output;
+
+  StateRules state_rules;  // --down-after, --up-after
+  // --on-state CMD: run on each event; each run bounded by --on-state-timeout.
+  std::optional<std::string> on_state;
+  Duration on_state_timeout = std::chrono::seconds(30);
+  // --alertmanager URL: each one's API endpoint; the alerts' instance label, this host's name.
+  std::vector<Target> alertmanagers;
+  std::string alert_instance;
 
   Verbosity verbosity = Verbosity::normal;
   LogFormat log_format = LogFormat::text;

@@ -9,15 +9,18 @@
 #include <cstdio>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 #include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 
+#include "alertmanager.hpp"
 #include "engine.hpp"
 #include "line_options.hpp"
 #include "log.hpp"
+#include "result_log.hpp"
 #include "poller/base/asio_defaults.hpp"
 #include "poller/client/http_client.hpp"
 #include "poller/input/shard.hpp"
@@ -32,11 +35,15 @@
 #include "poller/report/url_state.hpp"
 #include "poller/report/verdict.hpp"
 #include "schedule.hpp"
+#include "state_hooks.hpp"
 #include "terminal_hangup.hpp"
 #include "url_settings.hpp"
 
 namespace poller {
 namespace {
+
+// How long a stopped run waits for --on-state hooks (SPEC "State and alerts").
+constexpr Duration hook_grace = std::chrono::seconds(5);
 
 // The output's settings, with the number of rounds the board shows progress against.
 OutputConfig output_config(const Options& options) {
@@ -129,6 +136,20 @@ class Poller {
                           round_started(round, lateness, next_tick);
                         }}) {
     signals_.add(SIGUSR1);
+    if (options.on_state) {
+      hooks_ = std::make_unique<StateHooks>(io_.get_executor(), *options.on_state,
+                                            options.on_state_timeout);
+      listeners_.push_back([this](const FetchResult& result, const Verdict& verdict,
+                                  const UrlState& state) { (*hooks_)(result, verdict, state); });
+    }
+    if (!options.alertmanagers.empty()) {
+      alertmanager_ = std::make_unique<Alertmanager>(io_.get_executor(), client_,
+                                                     options.alertmanagers, options.alert_instance);
+      listeners_.push_back([this](const FetchResult& result, const Verdict& verdict,
+                                  const UrlState& state) {
+        (*alertmanager_)(result, verdict, state);
+      });
+    }
     if (options.metrics_listen) {
       if (options.shard) store_.set_shard(*options.shard);
       metrics_server_ = std::make_unique<MetricsServer>(io_, store_, *options.metrics_listen);
@@ -146,6 +167,7 @@ class Poller {
       metrics_server_->start();
       spdlog::info("serving metrics at http://{}/metrics", metrics_server_->local_address());
     }
+    if (alertmanager_) net::co_spawn(io_, alertmanager_->run(), net::detached);
     net::co_spawn(io_, run_engine(), [this](std::exception_ptr error) {
       run_ended_ = true;
       ignore_signals_from_now_on();
@@ -156,7 +178,10 @@ class Poller {
       if (error) std::rethrow_exception(error);
     });
     io_.run();
-    if (options_.verbosity == Verbosity::verbose) print_summary();
+    // As ping's statistics: for the person at the terminal, or whoever asked with -v.
+    if (options_.verbosity == Verbosity::verbose ||
+        (options_.verbosity == Verbosity::normal && ::isatty(STDERR_FILENO) == 1))
+      print_summary();
     if (stdout_.reader_gone()) return exit_ok;
     if (stopped_by_signal_ && !options_.count) return exit_ok;
     return store_.failures() > 0 ? exit_fetch_failed : exit_ok;
@@ -165,6 +190,9 @@ class Poller {
  private:
   net::awaitable<void> run_engine() {
     co_await engine_.run(targets_);
+    // A stopped run gives the hooks a grace; one that did its rounds waits for them.
+    if (hooks_) co_await hooks_->finish(stopped_ ? std::optional(hook_grace) : std::nullopt);
+    if (alertmanager_) alertmanager_->stop();
     client_.shutdown();
   }
 
@@ -201,31 +229,18 @@ class Poller {
   // it hands back the sink's write for the engine to await at once (with `result` and `verdict`
   // alive in its frame), which saves a coroutine frame per fetch.
   net::awaitable<void> deliver(const FetchResult& result, const Verdict& verdict) {
-    auto const& state = states_.record(result, verdict);
+    auto const& state = states_.record(result, verdict, state_rules_for(*result.target));
     for (auto const& listener : listeners_) listener(result, verdict, state);
     return sink_->write(result, verdict, state);
+  }
+
+  const StateRules& state_rules_for(const Target& target) const {
+    return target.settings ? target.settings->state_rules : options_.state_rules;
   }
 
   // What `target`'s fetch asks for: its list line's settings, else the command line's.
   const RequestConfig& request_for(const Target& target) const {
     return target.settings ? target.settings->request : request_;
-  }
-
-  static void log_result(const FetchResult& result, const Verdict& verdict, const UrlState&) {
-    if (!verdict.pass()) {
-      // A named URL's log line gives the URL too: the name says which check, the URL where to
-      // look.
-      auto const& target = *result.target;
-      if (target.name.empty())
-        spdlog::error("{}: {}", target.display_url, verdict.reason);
-      else
-        spdlog::error("{} ({}): {}", target.name, target.display_url, verdict.reason);
-    } else if (spdlog::should_log(spdlog::level::debug)) {
-      // Checked first: the arguments would be formatted even with the line switched off.
-      spdlog::debug("{}: {} {} bytes in {}{}", result.url_effective, *result.status, result.bytes,
-                    format_duration(result.time_total),
-                    result.reused ? " (reused connection)" : "");
-    }
   }
 
   void reload() {
@@ -297,6 +312,7 @@ class Poller {
   }
 
   void stop() {
+    stopped_ = true;
     client_.cancel();
     engine_.stop();
     stdout_.abandon();
@@ -322,12 +338,15 @@ class Poller {
       [this](const FetchResult& result, const Verdict& verdict, const UrlState& state) {
         store_.record(result, verdict, state);
       },
-      &log_result};
+      ResultLog(options_.verbosity == Verbosity::verbose)};
   Engine engine_;
+  std::unique_ptr<StateHooks> hooks_;  // --on-state: a listener too
+  std::unique_ptr<Alertmanager> alertmanager_;  // --alertmanager: a listener too
   std::uint64_t rounds_started_ = 0;
 
   bool run_ended_ = false;  // the run's coroutine is over: signals are no longer waited for
   bool stopped_by_signal_ = false;
+  bool stopped_ = false;  // by a signal, or stdout's reader gone
 };
 
 // Each idle connection holds a descriptor, and a list of thousands of hosts needs more than the

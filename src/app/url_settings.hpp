@@ -5,12 +5,14 @@
 #include "poller/report/checks.hpp"
 #include "poller/client/client_config.hpp"
 #include "poller/report/output.hpp"
+#include "poller/report/url_state.hpp"
 
 namespace poller {
 
 struct UrlSettings {
   RequestConfig request;
   Checks checks;
+  StateRules state_rules;
   std::string given;  // the line's options but --name, as written: same text, same settings
 };
 

@@ -111,6 +111,17 @@ const std::vector<Family>& families() {
        [](const Family& f, std::string_view url, const Series& s, std::string& out) {
          append_sample(out, f.name, url, s.up ? 1 : 0);
        }},
+      {"poller_state_up", "gauge",
+       "The URL's state by --down-after and --up-after: 1 up, 0 down; absent while unknown.",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         if (s.health == UrlState::Health::unknown) return;
+         append_sample(out, f.name, url, s.health == UrlState::Health::up ? 1 : 0);
+       }},
+      {"poller_state_changes_total", "counter",
+       "Events of the URL: changes to down, and from down to up.",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         append_sample(out, f.name, url, s.state_changes);
+       }},
       {"poller_http_status", "gauge",
        "HTTP status of the final response of the URL's last fetch; 0 when none arrived.",
        [](const Family& f, std::string_view url, const Series& s, std::string& out) {
@@ -122,6 +133,21 @@ const std::vector<Family>& families() {
          append_sample(out, f.name, std::string(url) + ",result=\"failure\"", s.failures);
        }},
       {"poller_fetch_duration_seconds", "histogram",
+       "Total time of each of the URL's fetches, redirects included: the time --max-latency "
+       "judges.",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         append_histogram(out, f.name, url, s.total);
+       }},
+      {"poller_check_failed", "gauge",
+       "Whether a check failed the URL's last fetch (1) or not (0), by check: status, body, "
+       "latency, cert_expiry.",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         for (auto const check : {"status", "body", "latency", "cert_expiry"}) {
+           append_sample(out, f.name, fmt::format("{},check=\"{}\"", url, check),
+                         s.failed_check == check ? 1 : 0);
+         }
+       }},
+      {"poller_fetch_phase_duration_seconds", "histogram",
        "Duration of each phase of the URL's fetches: resolve, connect, tls, processing (request "
        "sent to first response byte), transfer (the rest of the response). A phase that did not "
        "happen (a reused connection has no resolve, connect or tls) is not observed.",

@@ -1,5 +1,6 @@
 #include "poller/metrics/metrics_server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <exception>
 #include <list>
@@ -9,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -38,9 +40,8 @@ constexpr std::uint32_t header_limit = 8 * 1024;
 // For a whole request head (and so the keep-alive idle time), and for each write: a client that
 // connects and sends nothing, or stops reading, is dropped after this.
 constexpr auto io_timeout = std::chrono::seconds(10);
-// Bytes rendered per chunk written (about one URL's lines): a large scrape is never all in
-// memory, and between two chunks the rounds get their turn. Larger chunks slowed the rounds
-// under back-to-back scrapes and made no lone scrape faster (bench/RESULTS.md).
+// Bytes per chunk written: between two chunks the rounds get their turn. Larger chunks slowed
+// the rounds under back-to-back scrapes and made no lone scrape faster (bench/RESULTS.md).
 constexpr std::size_t chunk_budget = 4 * 1024;
 constexpr std::string_view exposition_content_type = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -59,6 +60,11 @@ std::string_view path_of(std::string_view target) {
   }
   return target.substr(0, target.find_first_of("?#"));
 }
+
+// GET /: as exporters do, a page that says what this is and links to the metrics.
+constexpr std::string_view index_page =
+    "<html><head><title>poller</title></head><body><h1>poller</h1>"
+    "<p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
 
 // What escapes a coroutine of the server (std::bad_alloc, say) is logged, never rethrown into
 // the io_context, where it would end the run.
@@ -96,6 +102,9 @@ struct MetricsServer::Impl {
                                            const http::request_header<>& request, bool keep_alive);
   net::awaitable<error_code> write_error(beast::tcp_stream& stream, http::status status,
                                          unsigned version, bool head, bool keep_alive);
+  net::awaitable<error_code> write_text(beast::tcp_stream& stream, http::status status,
+                                        unsigned version, bool head, bool keep_alive,
+                                        std::string_view content_type, std::string_view body);
   net::awaitable<void> close_gracefully(beast::tcp_stream& stream);
 
   net::io_context& io;
@@ -112,6 +121,9 @@ MetricsServer::Impl::Impl(net::io_context& io, const ResultStore& store,
   auto const ip = net::ip::make_address(address.address, ec);
   tcp::endpoint const endpoint(ip, address.port);
   if (!ec) acceptor.open(endpoint.protocol(), ec);
+  // ":PORT" listens on [::] for IPv4 too, whatever net.ipv6.bindv6only says.
+  if (!ec && ip.is_v6() && ip.is_unspecified())
+    acceptor.set_option(net::ip::v6_only(false), ec);
   // A restart finds the port free even with connections of the last run in TIME_WAIT.
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
@@ -212,7 +224,10 @@ net::awaitable<void> MetricsServer::Impl::serve_requests(ScrapeConnection& conne
     // connection (it cannot be chunked).
     bool const keep_alive =
         request.keep_alive() && parser.is_done() && !(get_metrics && request.version() < 11);
-    if (path != "/metrics") {
+    if (path == "/" && (head || request.method() == http::verb::get)) {
+      ec = co_await write_text(stream, http::status::ok, request.version(), head, keep_alive,
+                               "text/html; charset=utf-8", index_page);
+    } else if (path != "/metrics") {
       ec = co_await write_error(stream, http::status::not_found, request.version(), head,
                                 keep_alive);
     } else if (!get_metrics && !head) {
@@ -242,15 +257,11 @@ net::awaitable<error_code> MetricsServer::Impl::write_metrics(beast::tcp_stream&
   auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple);
   if (ec || request.method() == http::verb::head) co_return ec;
 
-  std::string text;
-  text.reserve(2 * chunk_budget);
-  MetricsCursor cursor;
-  for (bool more = true; more;) {
-    text.clear();
-    more = render_metrics_some(store, cursor, text, chunk_budget);
-    // An empty chunk would end the body early.
-    if (text.empty()) continue;
-    net::const_buffer const piece(text.data(), text.size());
+  // Rendered whole at one moment, between two fetches: two series of a scrape never disagree by
+  // a fetch. Then written in pieces.
+  auto const text = render_metrics(store);
+  for (std::size_t at = 0; at < text.size(); at += chunk_budget) {
+    net::const_buffer const piece(text.data() + at, std::min(chunk_budget, text.size() - at));
     stream.expires_after(io_timeout);
     if (chunked) {
       std::tie(ec, n) = co_await net::async_write(stream, http::make_chunk(piece), use_tuple);
@@ -268,11 +279,18 @@ net::awaitable<error_code> MetricsServer::Impl::write_metrics(beast::tcp_stream&
 net::awaitable<error_code> MetricsServer::Impl::write_error(beast::tcp_stream& stream,
                                                             http::status status, unsigned version,
                                                             bool head, bool keep_alive) {
+  co_return co_await write_text(
+      stream, status, version, head, keep_alive, "text/plain; charset=utf-8",
+      fmt::format("{} {}\n", static_cast<unsigned>(status), http::obsolete_reason(status)));
+}
+
+net::awaitable<error_code> MetricsServer::Impl::write_text(
+    beast::tcp_stream& stream, http::status status, unsigned version, bool head, bool keep_alive,
+    std::string_view content_type, std::string_view body) {
   http::response<http::string_body> response{status, version};
-  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  response.set(http::field::content_type, content_type);
   if (status == http::status::method_not_allowed) response.set(http::field::allow, "GET, HEAD");
-  response.body() =
-      fmt::format("{} {}\n", static_cast<unsigned>(status), http::obsolete_reason(status));
+  response.body() = body;
   response.keep_alive(keep_alive);
   response.prepare_payload();
   // HEAD: the Content-Length a GET would get, and no body.

@@ -14,6 +14,8 @@ double const log_ratio = std::log(bucket_ratio);
 void LatencyHistogram::record(Duration latency) {
   double const micros = std::max(1.0, std::chrono::duration<double, std::micro>(latency).count());
   ++buckets_[static_cast<int>(std::floor(std::log(micros) / log_ratio))];
+  min_ = count_ == 0 ? latency : std::min(min_, latency);
+  max_ = std::max(max_, latency);
   ++count_;
 }
 
@@ -24,10 +26,11 @@ Duration LatencyHistogram::quantile(double q) const {
   for (auto const& [bucket, n] : buckets_) {
     seen += n;
     if (seen >= std::max<std::uint64_t>(rank, 1)) {
-      // The middle of the bucket: within 1 % of every latency in it.
+      // The middle of the bucket: within 1 % of every latency in it; never outside those seen.
       double const micros = std::exp((bucket + 0.5) * log_ratio);
-      return std::chrono::duration_cast<Duration>(
-          std::chrono::duration<double, std::micro>(micros));
+      return std::clamp(std::chrono::duration_cast<Duration>(
+                            std::chrono::duration<double, std::micro>(micros)),
+                        min_, max_);
     }
   }
   return Duration::zero();

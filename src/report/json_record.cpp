@@ -28,13 +28,15 @@ std::string format_rfc3339_utc_seconds(std::chrono::system_clock::time_point tim
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(time)));
 }
 
-std::string to_json_record(const FetchResult& result, const Verdict& verdict) {
+std::string to_json_record(const FetchResult& result, const Verdict& verdict,
+                           const UrlState* state) {
   Record record;
-  append_json_record(result, verdict, record);
+  append_json_record(result, verdict, state, record);
   return record.to_string();
 }
 
-void append_json_record(const FetchResult& result, const Verdict& verdict, Record& out) {
+void append_json_record(const FetchResult& result, const Verdict& verdict, const UrlState* state,
+                        Record& out) {
   // Boost.JSON writes a double as it likes (5.8e-05), so the times are written by hand between
   // the fields before them (head) and after them (record).
   boost::json::object head;
@@ -44,6 +46,10 @@ void append_json_record(const FetchResult& result, const Verdict& verdict, Recor
   head["name"] = result.target->label();
   head["url_effective"] = result.url_effective;
   head["ok"] = verdict.pass();
+  if (state != nullptr) {
+    head["state"] = to_string(state->health);
+    if (state->changed) head["state_changed"] = true;
+  }
   if (result.status) head["status"] = *result.status;
   head["bytes"] = result.bytes;
   auto const times = fmt::format(

@@ -23,13 +23,15 @@ class RecordPart {
  public:
   virtual ~RecordPart() = default;
   // Appends to `out` what may refer to the result's body: it is written before the next fetch.
-  virtual void render(const FetchResult& result, const Verdict& verdict, Record& out) = 0;
+  virtual void render(const FetchResult& result, const Verdict& verdict, const UrlState& state,
+                      Record& out) = 0;
 };
 
 // --format body: the body byte for byte, nothing added; nothing for a failed fetch.
 class BodyPart final : public RecordPart {
  public:
-  void render(const FetchResult& result, const Verdict& verdict, Record& out) override {
+  void render(const FetchResult& result, const Verdict& verdict, const UrlState&,
+              Record& out) override {
     if (verdict.pass()) out.append_view(result.body);
   }
 };
@@ -37,8 +39,9 @@ class BodyPart final : public RecordPart {
 // --format json: one NDJSON line per fetch, failed ones included.
 class JsonPart final : public RecordPart {
  public:
-  void render(const FetchResult& result, const Verdict& verdict, Record& out) override {
-    append_json_record(result, verdict, out);
+  void render(const FetchResult& result, const Verdict& verdict, const UrlState& state,
+              Record& out) override {
+    append_json_record(result, verdict, &state, out);
     out.append("\n");
   }
 };
@@ -47,7 +50,8 @@ class JsonPart final : public RecordPart {
 class LinePart final : public RecordPart {
  public:
   explicit LinePart(bool color) : color_(color) {}
-  void render(const FetchResult& result, const Verdict& verdict, Record& out) override {
+  void render(const FetchResult& result, const Verdict& verdict, const UrlState&,
+              Record& out) override {
     append_fetch_line(result, verdict, color_, out);
   }
 
@@ -58,8 +62,9 @@ class LinePart final : public RecordPart {
 class WriteOutPart final : public RecordPart {
  public:
   explicit WriteOutPart(WriteOutTemplate format) : format_(std::move(format)) {}
-  void render(const FetchResult& result, const Verdict& verdict, Record& out) override {
-    format_.render(result, verdict, out);
+  void render(const FetchResult& result, const Verdict& verdict, const UrlState& state,
+              Record& out) override {
+    format_.render(result, verdict, &state, out);
   }
 
  private:
@@ -72,9 +77,9 @@ class RecordSink final : public OutputSink {
       : out_(out), parts_(std::move(parts)) {}
 
   net::awaitable<void> write(const FetchResult& result, const Verdict& verdict,
-                             const UrlState&) override {
+                             const UrlState& state) override {
     record_.clear();
-    for (auto& part : parts_) part->render(result, verdict, record_);
+    for (auto& part : parts_) part->render(result, verdict, state, record_);
     if (!record_.empty()) co_await out_.write(record_);
   }
 
@@ -86,14 +91,15 @@ class RecordSink final : public OutputSink {
 
 // --on-change: passes a result on only when its body differs from the last passing one of the
 // same list entry (its UrlState keeps the digest: by entry, not by URL, so a URL listed twice,
-// or `#one` and `#two` of one URL, each have a first print). Failures always pass: they are news.
+// or `#one` and `#two` of one URL, each have a first print). Failures and state changes always
+// pass: they are news, a recovery with the body it had before too.
 class OnChangeFilter final : public OutputSink {
  public:
   explicit OnChangeFilter(std::unique_ptr<OutputSink> next) : next_(std::move(next)) {}
 
   net::awaitable<void> write(const FetchResult& result, const Verdict& verdict,
                              const UrlState& state) override {
-    if (verdict.pass() && !state.body_changed) {
+    if (verdict.pass() && !state.body_changed && !state.changed) {
       spdlog::debug("{}: body unchanged", result.target->display_url);
       return nothing();
     }

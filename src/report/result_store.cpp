@@ -7,7 +7,11 @@ namespace {
 
 void record_series(ResultStore::Series& series, const FetchResult& result,
                    const Verdict& verdict, const UrlState& state) {
-  series.up = state.up();
+  series.up = verdict.pass();
+  series.health = state.health;
+  series.state_changes = state.changes;
+  series.failed_check = verdict.check;
+  series.total.observe(result.time_total);
   series.http_status = result.status.value_or(0);
   if (verdict.pass()) {
     ++series.successes;
@@ -41,11 +45,19 @@ void ResultStore::record(const FetchResult& result, const Verdict& verdict,
   auto found = urls_.find(UrlKeyLess::View{target.display_url, target.name});
   if (found == urls_.end()) {
     // Before any reload every fetched URL is listed; after one, each listed URL has a record.
-    found = urls_.emplace(key_of(target), UrlRecord{.listed = !reloaded_}).first;
+    found = urls_.emplace(key_of(target), UrlRecord{}).first;
+    found->second.listed = !reloaded_;
   }
   auto& record = found->second;
   if (record.fetches == 0) first_seen_.push_back(&*found);
 
+  if (record.fetches > 0 && result.started > record.last_fetch) {
+    auto const stretch = std::chrono::duration_cast<Duration>(result.started - record.last_fetch);
+    record.watched += stretch;
+    if (record.up_since_last) record.up += stretch;
+  }
+  record.last_fetch = result.started;
+  record.up_since_last = state.up();
   ++fetches_;
   ++record.fetches;
   if (verdict.pass()) {

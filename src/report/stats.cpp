@@ -17,10 +17,20 @@ std::vector<std::string> summary_lines(const ResultStore& store) {
                                   url, record.fetches, record.failures));
       continue;
     }
-    lines.push_back(fmt::format("summary: {}: {} fetch(es), {} failure(s), median {}, p99 {}", url,
-                                record.fetches, record.failures,
-                                format_duration(record.latency.quantile(0.5)),
-                                format_duration(record.latency.quantile(0.99))));
+    // As ping's statistics: the spread of the times, and how much of the run the URL was up.
+    auto line = fmt::format(
+        "summary: {}: {} fetch(es), {} failure(s), min {}, median {}, p95 {}, p99 {}, max {}", url,
+        record.fetches, record.failures, format_duration(record.latency.min()),
+        format_duration(record.latency.quantile(0.5)),
+        format_duration(record.latency.quantile(0.95)),
+        format_duration(record.latency.quantile(0.99)), format_duration(record.latency.max()));
+    if (record.watched > Duration::zero()) {
+      line += fmt::format(", up {:.1f}% of {}",
+                          100.0 * static_cast<double>(record.up.count()) /
+                              static_cast<double>(record.watched.count()),
+                          format_duration(record.watched));
+    }
+    lines.push_back(std::move(line));
   }
   return lines;
 }

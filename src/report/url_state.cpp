@@ -13,15 +13,38 @@ std::size_t identity(const Target& target) {
   return hash(target.display_url) * 31 + hash(target.name);
 }
 
+// The health `state` has after its latest fetch: changed only when the fetches in a row reach
+// the rule's count.
+UrlState::Health decided_health(const UrlState& state, const StateRules& rules) {
+  using Health = UrlState::Health;
+  if (state.passed && state.health != Health::up && state.passes_in_a_row >= rules.up_after)
+    return Health::up;
+  if (!state.passed && state.health != Health::down &&
+      state.failures_in_a_row >= rules.down_after)
+    return Health::down;
+  return state.health;
+}
+
 }  // namespace
 
-const UrlState& UrlStates::record(const FetchResult& result, const Verdict& verdict) {
+std::string_view to_string(UrlState::Health health) {
+  switch (health) {
+    case UrlState::Health::up: return "up";
+    case UrlState::Health::down: return "down";
+    case UrlState::Health::unknown: break;
+  }
+  return "unknown";
+}
+
+const UrlState& UrlStates::record(const FetchResult& result, const Verdict& verdict,
+                                  const StateRules& rules) {
   if (result.entry >= states_.size()) states_.resize(result.entry + 1);
   auto& state = states_[result.entry];
   auto const of = identity(*result.target);
   if (state.fetches == 0 || state.of != of) {
     state = UrlState{};
     state.of = of;
+    state.health_since = result.started;
   }
 
   bool const pass = verdict.pass();
@@ -32,8 +55,13 @@ const UrlState& UrlStates::record(const FetchResult& result, const Verdict& verd
   state.status = result.status;
   state.passes_in_a_row = pass ? state.passes_in_a_row + 1 : 0;
   state.failures_in_a_row = pass ? 0 : state.failures_in_a_row + 1;
-  auto const health = pass ? UrlState::Health::up : UrlState::Health::down;
+  auto const health = decided_health(state, rules);
+  state.changed = false;
   if (state.health != health) {
+    state.changed = health == UrlState::Health::down || state.health == UrlState::Health::down;
+    if (state.changed) ++state.changes;
+    state.ended = state.health;
+    state.ended_since = state.health_since;
     state.health = health;
     state.health_since = result.started;
   }

@@ -33,7 +33,7 @@ std::string write_out_template_text(std::string_view argument) {
 }
 
 WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
-  static constexpr std::array<std::pair<std::string_view, Variable>, 18> names{{
+  static constexpr std::array<std::pair<std::string_view, Variable>, 19> names{{
       {"url", Variable::url},
       {"name", Variable::name},
       {"url_effective", Variable::url_effective},
@@ -51,6 +51,7 @@ WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
       {"remote_ip", Variable::remote_ip},
       {"errormsg", Variable::errormsg},
       {"round", Variable::round},
+      {"state", Variable::state},
       {"json", Variable::json},
   }};
 
@@ -104,9 +105,10 @@ WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
   return result;
 }
 
-std::string WriteOutTemplate::render(const FetchResult& result, const Verdict& verdict) const {
+std::string WriteOutTemplate::render(const FetchResult& result, const Verdict& verdict,
+                                     const UrlState* state) const {
   Record record;
-  render(result, verdict, record);
+  render(result, verdict, state, record);
   return record.to_string();
 }
 
@@ -121,7 +123,7 @@ bool WriteOutTemplate::uses_headers() const {
 }
 
 void WriteOutTemplate::render(const FetchResult& result, const Verdict& verdict,
-                              Record& record) const {
+                              const UrlState* state, Record& record) const {
   std::string out;
   for (auto const& piece : pieces_) {
     switch (piece.variable) {
@@ -142,10 +144,13 @@ void WriteOutTemplate::render(const FetchResult& result, const Verdict& verdict,
       case Variable::remote_ip: out += result.remote_ip; break;
       case Variable::errormsg: out += verdict.reason; break;
       case Variable::round: out += std::to_string(result.round); break;
+      case Variable::state:
+        out += to_string(state != nullptr ? state->health : UrlState::Health::unknown);
+        break;
       case Variable::json:
         record.append(out);
         out.clear();
-        append_json_record(result, verdict, record);
+        append_json_record(result, verdict, state, record);
         break;
       case Variable::header:
         if (result.headers != nullptr) out += result.headers->get(piece.text);

@@ -34,7 +34,8 @@ TEST(Checks, ExpectStatusFailsAStatusOutsideTheListEveryRoundWhileHealthyBodiesA
   auto list = dir.write_file("list.txt", lines({failing, server.url("/healthy")}));
 
   auto result =
-      run_poller({"--expect-status", "200,204,300-399", "--interval", "0", "--count", "3", list});
+      run_poller({"--expect-status", "200,204,300-399", "--interval", "0", "--count", "3", "-v",
+                  list});
 
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_EQ(result.out, "/healthy\n/healthy\n/healthy\n");
@@ -165,7 +166,7 @@ TEST_F(CertExpiryCheck, CertificateExpiringWithinTheDaysFailsAndOneExpiringLater
   auto list = dir.write_file("list.txt", lines({url}));
 
   auto within = run_poller(
-      {"--interval", "0", "--count", "2", "--cacert", ca_file, "--cert-expiry", "7", list});
+      {"--interval", "0", "--count", "2", "-v", "--cacert", ca_file, "--cert-expiry", "7", list});
   auto beyond = run_poller({"--once", "--cacert", ca_file, "--cert-expiry", "1", list});
 
   EXPECT_EQ(within.exit_code, 1);

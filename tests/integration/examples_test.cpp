@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
@@ -25,27 +26,65 @@ std::string refused_url(std::string_view path) {
   return "http://127.0.0.1:" + std::to_string(closed_port()) + std::string(path);
 }
 
-TEST(Examples, AlertOnFailurePrintsTheUrlOfEachFailedFetchOnly) {
+TEST(Examples, AlertOnFailurePrintsEachChangeOfStateOnce) {
   TestServer server;
   TempDir dir;
   auto const down = refused_url("/down");
-  auto list =
-      dir.write_file("urls.txt", lines({server.url("/up"), down, server.url("/status/503")}));
+  auto const flapping = server.url("/statuses/503,200");
+  auto list = dir.write_file("urls.txt", lines({server.url("/up"), down, flapping,
+                                                server.url("/status/503")}));
 
   auto result = run_example("alert-on-failure.sh", {"--interval", "0", "--count", "2", list});
 
   EXPECT_EQ(result.exit_code, 1) << result.err;  // poller's: a fetch failed
-  EXPECT_EQ(result.out, down + "\n" + down + "\n");
+  // Two failed rounds of /down are one event; without --fail a 503 is no failure.
+  EXPECT_EQ(result.out, "down " + down + " connect: Connection refused\n");
 }
 
-TEST(Examples, AlertOnFailureWithFailAlsoReportsErrorStatuses) {
+TEST(Examples, AlertOnFailureWithFailAlsoReportsErrorStatusesAndTheRecovery) {
   TestServer server;
   TempDir dir;
-  auto list = dir.write_file("urls.txt", lines({server.url("/up"), server.url("/status/503")}));
+  auto const flapping = server.url("/statuses/503,200");
+  auto list = dir.write_file("urls.txt", lines({server.url("/up"), flapping}));
 
-  auto result = run_example("alert-on-failure.sh", {"--fail", "--once", list});
+  auto result = run_example("alert-on-failure.sh", {"--fail", "--interval", "0", "--count", "2",
+                                                    list});
 
-  EXPECT_EQ(result.out, server.url("/status/503") + "\n") << result.err;
+  EXPECT_EQ(result.out, "down " + flapping + " HTTP status 503\nup " + flapping + "\n")
+      << result.err;
+}
+
+// notify.sh as an --on-state hook: the event posted to a chat webhook as JSON, or printed.
+TEST(Examples, NotifyPostsEachEventToTheWebhookOrPrintsIt) {
+  TestServer server;
+  TestServer webhook;
+  auto const flapping = server.url("/statuses/503,200");
+  auto const poller_dir = std::filesystem::path(POLLER_BINARY).parent_path().string();
+  auto const hook = std::string(POLLER_EXAMPLES_DIR) + "/notify.sh";
+  auto const run = [&](const std::string& webhook_url, const std::string& url) {
+    return run_process({"/usr/bin/env", "PATH=" + poller_dir + ":/usr/bin:/bin",
+                        "NOTIFY_WEBHOOK=" + webhook_url, POLLER_BINARY, "--fail", "--interval",
+                        "0.2", "--count", "2", "--format", "none", "--on-state", hook, url});
+  };
+  auto const flapping_again = server.url("/statuses/503,200,200");
+
+  auto posted = run(webhook.url("/hook"), flapping);
+  auto printed = run("", flapping_again);
+
+  EXPECT_EQ(posted.exit_code, 1) << posted.err;
+  auto const requests = webhook.requests();
+  ASSERT_EQ(requests.size(), 2u) << posted.err;
+  std::vector<std::string> bodies{requests[0].body, requests[1].body};
+  std::sort(bodies.begin(), bodies.end());
+  EXPECT_TRUE(bodies[0].starts_with(R"({"text":"DOWN )" + flapping + ": HTTP status 503 (since "))
+      << bodies[0];
+  EXPECT_TRUE(bodies[1].starts_with(R"({"text":"UP )" + flapping + " after ")) << bodies[1];
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].headers.at("content-type"), "application/json");
+  EXPECT_NE(printed.err.find(flapping_again + ": --on-state: DOWN " + flapping_again +
+                             ": HTTP status 503"),
+            std::string::npos)
+      << printed.err;
 }
 
 TEST(Examples, SlowestListsSuccessfulFetchesSlowestFirst) {

@@ -136,7 +136,10 @@ TEST_P(FailingFaultTest, FailsOnlyItsOwnFetchWithOneClearLinePerRound) {
   auto const& fault = GetParam();
   TestServer server;
   auto const faulty = server.url(fault.path);
-  auto const argv = two_rounds_command(faulty, server.url("/healthy"), fault.options);
+  // -v: every failure is logged, a repeat too, so that each round's reason is seen.
+  auto options = fault.options;
+  options.push_back("-v");
+  auto const argv = two_rounds_command(faulty, server.url("/healthy"), options);
 
   auto run = run_process(fault.memory_limited ? with_memory_limit(argv) : argv);
 
@@ -209,7 +212,7 @@ TEST_F(FaultTest, ConnectToAFullBacklogTimesOutAtConnectTimeout) {
   TestServer server;
   auto const faulty = unanswered.url("/");
 
-  auto run = two_rounds(faulty, server.url("/healthy"), {"--connect-timeout", "500ms"});
+  auto run = two_rounds(faulty, server.url("/healthy"), {"--connect-timeout", "500ms", "-v"});
 
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.out, "/healthy\n/healthy\n");
@@ -250,7 +253,7 @@ TEST_F(FaultTest, HugeClaimedContentLengthIsNotReservedAndFailsOnlyItsFetch) {
   auto const faulty = server.url("/fault/claimed-length/64424509440");
 
   auto run = run_process(with_memory_limit(
-      two_rounds_command(faulty, server.url("/healthy"), {"--max-filesize", "100G"})));
+      two_rounds_command(faulty, server.url("/healthy"), {"--max-filesize", "100G", "-v"})));
 
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_EQ(run.out, "/healthy\n/healthy\n");
@@ -293,7 +296,7 @@ TEST_F(FaultTest, OutOfFileDescriptorsSaysSoForEachFetchAndTheRoundsGoOn) {
   TestServer server;
   auto const first = server.url("/first");
   auto const second = server.url("/second");
-  auto const argv = two_rounds_command(first, second);
+  auto const argv = two_rounds_command(first, second, {"-v"});
   ProcessResult run;
   for (int descriptors = 4; descriptors <= 64; ++descriptors) {
     run = run_process(with_descriptor_limit(descriptors, argv));
@@ -317,7 +320,7 @@ TEST_F(FaultTest, TlsBodyCutWithoutCloseNotifySaysHowManyBytesArrived) {
   TestServer server({.tls = ca.issue({.ip_addresses = {"127.0.0.1"}})});
   auto const faulty = server.url("/truncate/1000");
 
-  auto run = two_rounds(faulty, server.url("/healthy"), {"--cacert", ca_file});
+  auto run = two_rounds(faulty, server.url("/healthy"), {"--cacert", ca_file, "-v"});
 
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.out, "/healthy\n/healthy\n");

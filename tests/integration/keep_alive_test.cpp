@@ -34,7 +34,7 @@ struct KeepAliveTest : ::testing::TestWithParam<Scheme> {
   // Two rounds of `urls`, started `interval` apart.
   ProcessResult two_rounds(std::initializer_list<std::string> urls, const std::string& interval) {
     auto const list = dir.write_file("list.txt", lines(urls));
-    return run_poller({"--interval", interval, "--count", "2", "--cacert", ca_file, list});
+    return run_poller({"--interval", interval, "--count", "2", "-v", "--cacert", ca_file, list});
   }
 
   // [healthy, faulty] twice, half a second apart: the stray bytes the faulty URL's server sends

@@ -69,7 +69,7 @@ TEST(ListOptions, AChecksFailureIsItsOwnUrlsOnly) {
                       fail + " -f\n" +                                            // fails
                       server.url("/status/503") + "\n");  // no -f here: printed as it is
 
-  auto result = run_poller({"--interval", "0", "--count", "2", list});
+  auto result = run_poller({"--interval", "0", "--count", "2", "-v", list});
 
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_EQ(result.out, repeat("/right-body\nstatus 404\nstatus 503\n", 2));

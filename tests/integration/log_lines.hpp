@@ -8,7 +8,8 @@
 namespace poller::test {
 
 // The message of every line at `level` ("error", "warning", "info", "debug"), in order, without
-// the timestamp and level: for an error, "URL: reason".
+// the timestamp and level: for an error, "URL: reason". The "DOWN " that marks a change of
+// state is left out too (state_test.cpp reads it).
 inline std::vector<std::string> log_messages(std::string_view log,
                                              std::string_view level = "error") {
   std::vector<std::string> messages;
@@ -18,7 +19,9 @@ inline std::vector<std::string> log_messages(std::string_view log,
     const std::string_view line = log.substr(0, end);
     log.remove_prefix(end == std::string_view::npos ? log.size() : end + 1);
     if (const auto at = line.find(marker); at != std::string_view::npos && at < 32) {
-      messages.emplace_back(line.substr(at + marker.size()));
+      auto message = line.substr(at + marker.size());
+      if (message.starts_with("DOWN ")) message.remove_prefix(5);
+      messages.emplace_back(message);
     }
   }
   return messages;

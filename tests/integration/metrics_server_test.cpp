@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "poller_test.hpp"
+#include "support/ports.hpp"
 #include "support/test_certs.hpp"
 #include "support/test_server.hpp"
 
@@ -174,20 +175,21 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
   };
   auto const phase_count_in = [&](const std::string& text, const std::string& u,
                                   std::string_view phase) {
-    return sample(text, "poller_fetch_duration_seconds_count{url=\"" + u + "\",name=\"" + u + "\",phase=\"" +
+    return sample(text, "poller_fetch_phase_duration_seconds_count{url=\"" + u + "\",name=\"" + u + "\",phase=\"" +
                             std::string(phase) + "\"}");
   };
+  auto const total_count_in = [&](const std::string& text, const std::string& u) {
+    return sample(text, "poller_fetch_duration_seconds_count{url=\"" + u + "\",name=\"" + u + "\"}");
+  };
   // A round is counted as it starts, and one starts only when the one before has fetched every
-  // URL: with four counted, three are done, however slow the machine (ASan). The text is rendered
-  // in pieces while rounds go on (metrics.hpp), so two families of one scrape may be a fetch
-  // apart: of a few scrapes, one that falls between fetches is taken, where they must agree.
+  // URL: with four counted, three are done, however slow the machine (ASan). Each scrape is
+  // rendered at one moment while rounds go on: its families agree, every time.
   std::string text;
-  for (int attempt = 0; attempt < 20; ++attempt) {
+  for (int scrape = 0; scrape < 10; ++scrape) {
     text = scrape_until(url, "poller_rounds_total", 4);
-    if (fetches(text, good, "success") == phase_count_in(text, good, "processing") &&
-        fetches(text, refused, "failure") == phase_count_in(text, refused, "resolve")) {
-      break;
-    }
+    ASSERT_EQ(fetches(text, good, "success"), phase_count_in(text, good, "processing")) << text;
+    ASSERT_EQ(fetches(text, good, "success"), total_count_in(text, good)) << text;
+    ASSERT_EQ(fetches(text, refused, "failure"), phase_count_in(text, refused, "resolve")) << text;
   }
   auto const up = [&](const std::string& u) {
     return sample(text, "poller_up{url=\"" + u + "\",name=\"" + u + "\"}");
@@ -209,7 +211,7 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
   ASSERT_TRUE(successes) << text;
   EXPECT_GE(*successes, 3);
   auto const phase_count = [&](const std::string& u, std::string_view phase) {
-    return sample(text, "poller_fetch_duration_seconds_count{url=\"" + u + "\",name=\"" + u + "\",phase=\"" +
+    return sample(text, "poller_fetch_phase_duration_seconds_count{url=\"" + u + "\",name=\"" + u + "\",phase=\"" +
                             std::string(phase) + "\"}");
   };
   EXPECT_EQ(phase_count(good, "processing"), successes);
@@ -217,7 +219,7 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
   EXPECT_EQ(phase_count(good, "resolve"), 1);
   EXPECT_EQ(phase_count(good, "connect"), 1);
   EXPECT_EQ(phase_count(good, "tls"), std::nullopt);
-  EXPECT_EQ(sample(text, "poller_fetch_duration_seconds_bucket{url=\"" + good + "\",name=\"" +
+  EXPECT_EQ(sample(text, "poller_fetch_phase_duration_seconds_bucket{url=\"" + good + "\",name=\"" +
                              good + "\",phase=\"transfer\",le=\"+Inf\"}"),
             successes);
   // The refused URL: every fetch failed after its resolve.
@@ -242,6 +244,61 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
   EXPECT_GE(sample(later, "poller_rounds_total").value_or(0), rounds + 2);
 
   stop();
+}
+
+// The state by --down-after, and which check failed: what an alert rule needs beside poller_up.
+TEST_F(MetricsScrape, StateAndTheFailedCheckHaveSeriesOfTheirOwn) {
+  auto const slow = server.url("/sleep/300");
+  auto const flapping = server.url("/statuses/200,503,503,503");
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0.05", "--format", "none", "--max-latency",
+                                 "100ms", "--expect-status", "200", "--down-after", "2"},
+                                {slow, flapping}));
+
+  auto const text = scrape_until(url, "poller_rounds_total", 4);
+  auto const series = [&](std::string_view name, const std::string& u, std::string labels = "") {
+    return sample(text, std::string(name) + "{url=\"" + u + "\",name=\"" + u + "\"" + labels + "}");
+  };
+  EXPECT_EQ(series("poller_check_failed", slow, ",check=\"latency\""), 1) << text;
+  EXPECT_EQ(series("poller_check_failed", slow, ",check=\"status\""), 0) << text;
+  EXPECT_EQ(series("poller_check_failed", flapping, ",check=\"status\""), 1) << text;
+  EXPECT_EQ(series("poller_state_up", slow), 0) << text;
+  // Up at its first fetch, down after two failures: one event.
+  EXPECT_EQ(series("poller_state_up", flapping), 0) << text;
+  EXPECT_EQ(series("poller_state_changes_total", flapping), 1) << text;
+  EXPECT_EQ(series("poller_up", flapping), 0) << text;
+  auto const check = run_process({"/usr/bin/promtool", "check", "metrics"}, text);
+  EXPECT_EQ(check.out + check.err, "");
+  stop();
+}
+
+TEST_F(MetricsScrape, RootIsAPageThatLinksToTheMetrics) {
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "60", "--format", "none"}, {kept}));
+
+  auto const page = curl({"-i", base + "/"});
+
+  EXPECT_EQ(page.exit_code, 0) << page.err;
+  EXPECT_TRUE(page.out.starts_with("HTTP/1.1 200 OK\r\n")) << page.out;
+  EXPECT_NE(page.out.find("Content-Type: text/html"), std::string::npos) << page.out;
+  EXPECT_NE(page.out.find("<a href=\"/metrics\">"), std::string::npos) << page.out;
+  stop();
+}
+
+// --metrics-listen :PORT, as exporters take it: every address, IPv4 and IPv6 alike.
+TEST(MetricsListen, APortAloneServesIpv4AndIpv6) {
+  TestServer server;
+  TempDir dir;
+  auto const port = std::to_string(pick_free_port());
+  Process poller(poller_command({"--interval", "60", "--format", "none", "--metrics-listen",
+                                 ":" + port, server.url("/a")}));
+  ASSERT_TRUE(poller.wait_for_stderr("serving metrics at http://[::]:" + port, output_bound))
+      << poller.stderr_text();
+
+  for (auto const* host : {"127.0.0.1", "[::1]"}) {
+    auto const text = curl({std::string("http://") + host + ":" + port + "/metrics"});
+    EXPECT_NE(text.out.find("poller_rounds_total 1"), std::string::npos) << host << text.err;
+  }
+  poller.send_signal(SIGTERM);
+  EXPECT_EQ(poller.wait(exit_bound).exit_code, 0);
 }
 
 TEST_F(MetricsScrape, AnswersWithTheExpositionContentTypeAndKeepsTheConnection) {
@@ -295,8 +352,8 @@ TEST_F(MetricsScrape, BadRequestsGet4xxAndTheRoundsGoOn) {
   EXPECT_NE(post.out.find("Allow: GET, HEAD\r\n"), std::string::npos) << post.out;
   auto const nope = curl({"-o", "/dev/null", "-w", "%{http_code}", base + "/nope"});
   EXPECT_EQ(nope.out, "404");
-  auto const root = curl({"-o", "/dev/null", "-w", "%{http_code}", base + "/"});
-  EXPECT_EQ(root.out, "404");
+  auto const post_root = curl({"-o", "/dev/null", "-w", "%{http_code}", "--data", "x", base + "/"});
+  EXPECT_EQ(post_root.out, "404");
   auto const query = curl({"-o", "/dev/null", "-w", "%{http_code}", url + "?format=text"});
   EXPECT_EQ(query.out, "200");
   RawClient absolute(port);
@@ -417,7 +474,7 @@ TEST_F(MetricsScrape, HttpsUrlHasATlsPhaseAndItsCertificateExpiry) {
 
   auto const text = scrape_until(url, "poller_rounds_total", 2);
   EXPECT_EQ(
-      sample(text, "poller_fetch_duration_seconds_count{url=\"" + target + "\",name=\"" + target + "\",phase=\"tls\"}"), 1)
+      sample(text, "poller_fetch_phase_duration_seconds_count{url=\"" + target + "\",name=\"" + target + "\",phase=\"tls\"}"), 1)
       << text;
   auto const expiry = sample(text, "poller_cert_expiry_timestamp_seconds{url=\"" + target + "\",name=\"" + target + "\"}");
   ASSERT_TRUE(expiry) << text;

@@ -91,7 +91,7 @@ TEST_F(ProxyFixture, WithoutCredentialsTheProxysRefusalIsTheReasonEveryRound) {
   auto list = dir.write_file("list.txt", lines({secure.url("/a"), plain.url("/a")}));
 
   auto result = run_poller({"--proxy", proxy.url(), "--cacert", ca_file, "-f", "--count", "2",
-                            "--interval", "0", list});
+                            "--interval", "0", "-v", list});
 
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.out, "");
@@ -110,7 +110,7 @@ TEST_F(ProxyFixture, ARefusedTunnelFailsItsUrlWhileTheOthersGoOn) {
   auto list = dir.write_file("list.txt", lines({secure.url("/a"), plain.url("/healthy")}));
 
   auto result = run_poller({"--proxy", proxy.url(), "--cacert", ca_file, "--count", "2",
-                            "--interval", "0", list});
+                            "--interval", "0", "-v", list});
 
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.out, "/healthy\n/healthy\n");
@@ -128,7 +128,7 @@ TEST_F(ProxyFixture, ADeadProxyFailsTheUrlsThatUseItAndNoproxyHostsGoDirect) {
   auto list = dir.write_file("list.txt", lines({behind.url("/a"), direct.url("/direct")}));
 
   auto result = run_poller({"--proxy", "127.0.0.1:" + std::to_string(dead), "--noproxy", "127.0.0.2",
-                            "--count", "2", "--interval", "0", list});
+                            "--count", "2", "--interval", "0", "-v", list});
 
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.out, "/direct\n/direct\n");

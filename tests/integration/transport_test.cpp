@@ -79,7 +79,7 @@ TEST(Transport, ConnectionRefusedFailsThatUrlAndTheRoundGoesOn) {
   auto const refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/down";
   auto list = dir.write_file("list.txt", lines({refused, server.url("/up")}));
 
-  auto result = run_poller({"--interval", "0", "--count", "2", list});
+  auto result = run_poller({"--interval", "0", "--count", "2", "-v", list});
 
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.out, "/up\n/up\n");
@@ -230,7 +230,7 @@ TEST(Transport, RedirectToAnotherSchemeFails) {
   auto const to_file = server.url("/redirect-to?url=file%3A%2F%2F%2Fetc%2Fpasswd");
   auto list = dir.write_file("list.txt", lines({to_ftp, to_file, server.url("/ok")}));
 
-  auto result = run_poller({"--interval", "0", "--count", "2", "-L", list});
+  auto result = run_poller({"--interval", "0", "--count", "2", "-L", "-v", list});
 
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.out, "/ok\n/ok\n");

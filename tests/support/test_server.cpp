@@ -70,7 +70,8 @@ struct State {
   std::size_t tls_handshakes = 0;  // in progress now
   std::size_t max_tls_handshakes = 0;
   std::size_t counter = 0;
-  std::map<std::string, std::size_t, std::less<>> every_other;  // /every-other/NAME requests
+  // Requests so far by path: /every-other/NAME, /statuses/LIST.
+  std::map<std::string, std::size_t, std::less<>> every_other;
   std::vector<RecordedRequest> requests;
   std::vector<RecordedRequest> unanswered_requests;
 };
@@ -249,6 +250,21 @@ Reply route(const RecordedRequest& request, State& state) {
     std::lock_guard lock(state.mutex);
     const auto n = ++state.every_other[std::string(path)];
     return text(200, "v" + std::to_string((n + 1) / 2) + "\n");
+  }
+  // /statuses/503,503,200: the Nth request to that path answers with the Nth status of the list,
+  // and every later one with the last: an outage and a recovery, as the test writes them.
+  if (path.starts_with("/statuses/")) {
+    std::size_t n = 0;
+    {
+      std::lock_guard lock(state.mutex);
+      n = state.every_other[std::string(path)]++;
+    }
+    std::string_view list = path.substr(std::string_view("/statuses/").size());
+    for (; n > 0 && list.find(',') != std::string_view::npos; --n)
+      list.remove_prefix(list.find(',') + 1);
+    const auto status = parse_number(list.substr(0, list.find(',')));
+    if (!status || *status < 200 || *status > 999) return text(400, "bad status\n");
+    return text(static_cast<unsigned>(*status), "status " + std::to_string(*status) + "\n");
   }
   if (path == "/binary") {
     std::string every_byte(256, '\0');

@@ -70,6 +70,8 @@ struct RecordedRequest {
 //                         "target: T\n", the headers as /headers does, an empty line, the body
 //   /counter              200 "count N\n", N = requests to /counter so far (1, 2, ...)
 //   /every-other/NAME     200 "v1\n", "v1\n", "v2\n", "v2\n", ...: a new body every other request
+//   /statuses/A,B,...     the Nth request to the path gets the Nth status of the list (then the
+//                         last), body "status N\n": an outage and a recovery, request by request
 //   /binary               200, the 256 byte values 0..255 in order (not valid UTF-8)
 //   /truncate/N           Content-Length N, then N/2 bytes of /bytes' pattern, then a hard close
 //   /gzip/TEXT            200, Content-Encoding: gzip, TEXT gzipped (sent only when asked by path,

@@ -52,6 +52,12 @@ TEST(MetricsRegistry, RendersTheExactExpositionForOneReusedFetch) {
             R"(# HELP poller_up Whether the last fetch of the URL succeeded (1) or failed (0).
 # TYPE poller_up gauge
 poller_up{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a"} 1
+# HELP poller_state_up The URL's state by --down-after and --up-after: 1 up, 0 down; absent while unknown.
+# TYPE poller_state_up gauge
+poller_state_up{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a"} 1
+# HELP poller_state_changes_total Events of the URL: changes to down, and from down to up.
+# TYPE poller_state_changes_total counter
+poller_state_changes_total{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a"} 0
 # HELP poller_http_status HTTP status of the final response of the URL's last fetch; 0 when none arrived.
 # TYPE poller_http_status gauge
 poller_http_status{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a"} 200
@@ -59,42 +65,67 @@ poller_http_status{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a"}
 # TYPE poller_fetches_total counter
 poller_fetches_total{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",result="success"} 1
 poller_fetches_total{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",result="failure"} 0
-# HELP poller_fetch_duration_seconds Duration of each phase of the URL's fetches: resolve, connect, tls, processing (request sent to first response byte), transfer (the rest of the response). A phase that did not happen (a reused connection has no resolve, connect or tls) is not observed.
+# HELP poller_fetch_duration_seconds Total time of each of the URL's fetches, redirects included: the time --max-latency judges.
 # TYPE poller_fetch_duration_seconds histogram
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.0001"} 0
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.0005"} 0
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.001"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.005"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.01"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.025"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.05"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.1"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.25"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="1"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="2.5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="10"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="+Inf"} 1
-poller_fetch_duration_seconds_sum{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing"} 0.0008
-poller_fetch_duration_seconds_count{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.0001"} 0
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.0005"} 0
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.001"} 0
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.005"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.01"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.025"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.05"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.1"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.25"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="1"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="2.5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="5"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="10"} 1
-poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="+Inf"} 1
-poller_fetch_duration_seconds_sum{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer"} 0.0022
-poller_fetch_duration_seconds_count{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="0.0001"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="0.0005"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="0.001"} 0
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="0.005"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="0.01"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="0.025"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="0.05"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="0.1"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="0.25"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="0.5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="1"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="2.5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="5"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="10"} 1
+poller_fetch_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",le="+Inf"} 1
+poller_fetch_duration_seconds_sum{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a"} 0.003
+poller_fetch_duration_seconds_count{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a"} 1
+# HELP poller_check_failed Whether a check failed the URL's last fetch (1) or not (0), by check: status, body, latency, cert_expiry.
+# TYPE poller_check_failed gauge
+poller_check_failed{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",check="status"} 0
+poller_check_failed{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",check="body"} 0
+poller_check_failed{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",check="latency"} 0
+poller_check_failed{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",check="cert_expiry"} 0
+# HELP poller_fetch_phase_duration_seconds Duration of each phase of the URL's fetches: resolve, connect, tls, processing (request sent to first response byte), transfer (the rest of the response). A phase that did not happen (a reused connection has no resolve, connect or tls) is not observed.
+# TYPE poller_fetch_phase_duration_seconds histogram
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.0001"} 0
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.0005"} 0
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.001"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.005"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.01"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.025"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.05"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.1"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.25"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="0.5"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="1"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="2.5"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="5"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="10"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing",le="+Inf"} 1
+poller_fetch_phase_duration_seconds_sum{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing"} 0.0008
+poller_fetch_phase_duration_seconds_count{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="processing"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.0001"} 0
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.0005"} 0
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.001"} 0
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.005"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.01"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.025"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.05"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.1"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.25"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="0.5"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="1"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="2.5"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="5"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="10"} 1
+poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer",le="+Inf"} 1
+poller_fetch_phase_duration_seconds_sum{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer"} 0.0022
+poller_fetch_phase_duration_seconds_count{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a",phase="transfer"} 1
 # HELP poller_last_success_timestamp_seconds When the URL's last successful fetch ended, in seconds since the Unix epoch; absent until one succeeded.
 # TYPE poller_last_success_timestamp_seconds gauge
 poller_last_success_timestamp_seconds{url="http://127.0.0.1:8080/a",name="http://127.0.0.1:8080/a"} 1800000000.003
@@ -135,7 +166,7 @@ TEST(MetricsRegistry, BeforeAnyFetchOnlyTheOverallFamiliesAreThere) {
   EXPECT_EQ(lines_starting(text, "poller_rounds_total"),
             std::vector<std::string>{"poller_rounds_total 0"});
   EXPECT_TRUE(lines_starting(text, "# TYPE poller_up").empty()) << text;
-  EXPECT_TRUE(lines_starting(text, "# HELP poller_fetch_duration_seconds").empty()) << text;
+  EXPECT_TRUE(lines_starting(text, "# HELP poller_fetch_phase_duration_seconds").empty()) << text;
 }
 
 TEST(MetricsRegistry, ShardInfoNamesShardAndShardsOnlyWithShard) {
@@ -179,7 +210,7 @@ TEST(MetricsRegistry, HistogramBucketsAreCumulativeAndEndWithInf) {
 
   auto const transfer = lines_starting(
       render_metrics(store),
-      R"(poller_fetch_duration_seconds_bucket{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer")");
+      R"(poller_fetch_phase_duration_seconds_bucket{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer")");
   ASSERT_EQ(transfer.size(), 15u);
   auto bucket = [&](std::string_view le) {
     for (auto const& line : transfer) {
@@ -197,14 +228,14 @@ TEST(MetricsRegistry, HistogramBucketsAreCumulativeAndEndWithInf) {
   EXPECT_EQ(
       lines_starting(
           text,
-          R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"})"),
+          R"(poller_fetch_phase_duration_seconds_count{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"})"),
       std::vector<std::string>{
-          R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"} 3)"});
+          R"(poller_fetch_phase_duration_seconds_count{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"} 3)"});
   EXPECT_EQ(
       lines_starting(
-          text, R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"})"),
+          text, R"(poller_fetch_phase_duration_seconds_sum{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"})"),
       std::vector<std::string>{
-          R"(poller_fetch_duration_seconds_sum{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"} 20.00305)"});
+          R"(poller_fetch_phase_duration_seconds_sum{url="http://127.0.0.1/a",name="http://127.0.0.1/a",phase="transfer"} 20.00305)"});
 }
 
 TEST(MetricsRegistry, FailedFetchIsDownWithStatus0AndNoLastSuccess) {
@@ -228,10 +259,10 @@ TEST(MetricsRegistry, FailedFetchIsDownWithStatus0AndNoLastSuccess) {
           R"(poller_fetches_total{url="http://127.0.0.1:1/",name="http://127.0.0.1:1/",result="failure"} 1)"});
   EXPECT_TRUE(lines_starting(text, "poller_last_success_timestamp_seconds").empty()) << text;
   // The resolve happened; nothing after it did.
-  EXPECT_EQ(lines_starting(text, "poller_fetch_duration_seconds_count").size(), 1u) << text;
+  EXPECT_EQ(lines_starting(text, "poller_fetch_phase_duration_seconds_count").size(), 1u) << text;
   EXPECT_EQ(
       lines_starting(
-          text, R"(poller_fetch_duration_seconds_count{url="http://127.0.0.1:1/",name="http://127.0.0.1:1/",phase="resolve"})")
+          text, R"(poller_fetch_phase_duration_seconds_count{url="http://127.0.0.1:1/",name="http://127.0.0.1:1/",phase="resolve"})")
           .size(),
       1u);
 }

@@ -156,6 +156,14 @@ TEST(OptionsMetricsListen, TakesAnIpv6AddressInBrackets) {
   EXPECT_EQ(listen.to_string(), "[::1]:9100");
 }
 
+// As exporters take it: no address is every address, IPv4 and IPv6 (one dual-stack socket).
+TEST(OptionsMetricsListen, APortAloneIsEveryAddress) {
+  auto const listen = parse_listen_address(":9100");
+  EXPECT_EQ(listen.address, "::");
+  EXPECT_EQ(listen.port, 9100);
+  EXPECT_EQ(listen.to_string(), "[::]:9100");
+}
+
 TEST(OptionsMetricsListen, LocalhostIs127001WithoutALookup) {
   auto const listen = parse_listen_address("localhost:0");
   EXPECT_EQ(listen.address, "127.0.0.1");
@@ -170,7 +178,6 @@ TEST(OptionsMetricsListen, RejectsANameItWouldHaveToResolve) {
 
 TEST(OptionsMetricsListen, RejectsABadAddressOrPort) {
   EXPECT_FALSE(listen_error("9100").empty());
-  EXPECT_FALSE(listen_error(":9100").empty());
   EXPECT_FALSE(listen_error("127.0.0.1").empty());
   EXPECT_FALSE(listen_error("127.0.0.1:").empty());
   EXPECT_FALSE(listen_error("127.0.0.1:65536").empty());

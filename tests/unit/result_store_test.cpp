@@ -153,7 +153,7 @@ TEST(ResultStore, AUrlListedAgainStartsAfreshInTheExpositionAndCountsOnInTheSumm
             std::string::npos)
       << text;
   EXPECT_EQ(summary_lines(store).at(1).rfind(
-                "summary: http://127.0.0.1/a: 2 fetch(es), 1 failure(s), median ", 0),
+                "summary: http://127.0.0.1/a: 2 fetch(es), 1 failure(s), min ", 0),
             0u);
 }
 

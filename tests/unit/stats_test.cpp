@@ -49,9 +49,35 @@ TEST(RunStats, SummaryCountsRoundsFetchesAndFailuresPerUrl) {
 
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0], "summary: 2 round(s), 4 fetch(es), 2 failure(s)");
-  EXPECT_EQ(lines[1].rfind("summary: http://127.0.0.1/a: 2 fetch(es), 0 failure(s), median 10", 0), 0u)
+  EXPECT_EQ(lines[1].rfind("summary: http://127.0.0.1/a: 2 fetch(es), 0 failure(s), min 10ms, median 10ms, p95 10ms, "
+                              "p99 10ms, max 10ms", 0), 0u)
       << lines[1];
   EXPECT_EQ(lines[2], "summary: http://user@127.0.0.1/b: 2 fetch(es), 2 failure(s), no successful fetch");
+}
+
+// As ping's statistics: the spread of the times, and the share of the time the URL was up (each
+// stretch between two fetches in the state the first of them left).
+TEST(RunStats, SummaryGivesTheSpreadOfTimesAndTheShareOfTimeUp) {
+  Target a = *parse_target("http://127.0.0.1/a").target;
+  ResultStore store;
+  auto const start = std::chrono::system_clock::time_point(1'800'000'000s);
+  auto const fetch = [&](Duration at, Duration took, bool ok) {
+    FetchResult result;
+    result.target = &a;
+    result.started = start + std::chrono::duration_cast<std::chrono::system_clock::duration>(at);
+    result.time_total = took;
+    if (ok) result.status = 200;
+    if (!ok) result.error = FetchError{FetchErrorKind::connect, "connect: Connection refused"};
+    record(store, result);
+  };
+  fetch(0s, 2ms, true);
+  fetch(10s, 0ms, false);
+  fetch(20s, 30ms, true);
+  fetch(40s, 4ms, true);
+
+  EXPECT_EQ(summary_lines(store).at(1),
+            "summary: http://127.0.0.1/a: 4 fetch(es), 1 failure(s), min 2ms, median 3.97ms, "
+            "p95 29.95ms, p99 29.95ms, max 30ms, up 75.0% of 40s");  // quantiles: within 1 %
 }
 
 }  // namespace

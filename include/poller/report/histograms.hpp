@@ -19,10 +19,14 @@ class LatencyHistogram {
   std::uint64_t count() const { return count_; }
   // The q-quantile (0 < q <= 1), 0 when empty.
   Duration quantile(double q) const;
+  // Exact, not a bucket's: 0 when empty.
+  Duration min() const { return min_; }
+  Duration max() const { return max_; }
 
  private:
   std::map<int, std::uint64_t> buckets_;  // bucket index -> count; sparse
   std::uint64_t count_ = 0;
+  Duration min_{}, max_{};
 };
 
 // Bucket upper bounds in seconds, for the fetch phases and the round lateness alike: loopback

@@ -31,7 +31,11 @@ class ResultStore {
   // histograms since it was listed. Kept small: one per URL, and the phase histograms are most
   // of it (bench/RESULTS.md, "Figures moved out of code comments").
   struct Series {
-    bool up = false;
+    bool up = false;  // the last fetch passed
+    UrlState::Health health = UrlState::Health::unknown;
+    std::uint64_t state_changes = 0;
+    std::string_view failed_check;  // of the last fetch: "status", "body", ... or none
+    SecondsHistogram total;         // each fetch's total time
     unsigned http_status = 0;
     std::optional<std::chrono::system_clock::time_point> last_success;
     std::optional<std::chrono::system_clock::time_point> cert_expiry;
@@ -45,6 +49,12 @@ class ResultStore {
     std::uint64_t fetches = 0;
     std::uint64_t failures = 0;
     LatencyHistogram latency;  // of the successful fetches
+    // Time between its first and last fetch, and the part of it in the up state (each stretch
+    // between two fetches counted as the state after the first of them).
+    std::chrono::system_clock::time_point last_fetch{};
+    bool up_since_last = false;
+    Duration watched{};
+    Duration up{};
     // Whether the list as last loaded has the URL. A reload that drops it takes its series out
     // of /metrics, and a fetch of the round under way, which may still finish after the reload,
     // makes none: the summary counts it, the exposition does not. Listed anew, it starts afresh.

@@ -1,6 +1,7 @@
 #pragma once
-// The run summary on SIGUSR1 and at exit with -v: rounds, fetches, failures, and per URL the
-// median and p99 latency, read from the run's ResultStore.
+// The run summary on SIGUSR1, and at exit on a terminal or with -v: rounds, fetches, failures,
+// and per URL the min, median, p95, p99 and max latency and the share of the time it was up,
+// read from the run's ResultStore.
 
 #include <string>
 #include <vector>

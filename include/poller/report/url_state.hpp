@@ -1,7 +1,8 @@
 #pragma once
-// What the run knows of each list entry across rounds, in one place: whether its checks pass and
-// since when, how many in a row, the digest of its last passing body. The run owns one table of
-// them (UrlStates); --on-change, the board and /metrics read it. Pure: no I/O.
+// What the run knows of each list entry across rounds, in one place: its state (unknown, up,
+// down) and since when, how many passes or failures in a row, the digest of its last passing
+// body. The run owns one table of them (UrlStates); the log, the hooks, --on-change, the board
+// and /metrics read it. Pure: no I/O.
 
 #include <chrono>
 #include <cstddef>
@@ -9,12 +10,20 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <string_view>
 
 #include "poller/base/body_digest.hpp"
 #include "poller/base/fetch_result.hpp"
 #include "poller/report/verdict.hpp"
 
 namespace poller {
+
+// What it takes to change an entry's state (SPEC "State and alerts"): --down-after N failures in
+// a row make it down, --up-after N passes in a row up. Per URL too.
+struct StateRules {
+  unsigned down_after = 1;
+  unsigned up_after = 1;
+};
 
 struct UrlState {
   enum class Health { unknown, up, down };
@@ -28,9 +37,16 @@ struct UrlState {
   std::uint64_t fetches = 0;
   std::uint64_t passes_in_a_row = 0;
   std::uint64_t failures_in_a_row = 0;
-  // Up after a fetch that passed, down after one that failed (thresholds: a later issue).
+  // Unknown until its rules decide; the start of the fetch that decided it (of the entry's first
+  // fetch while unknown).
   Health health = Health::unknown;
-  Time health_since{};  // the start of the first fetch of the current health
+  Time health_since{};
+  // Whether this result was an event: a change to down, or from down to up (unknown to up is
+  // not announced). Then `ended` is the health it ended, which had held since `ended_since`.
+  bool changed = false;
+  Health ended = Health::unknown;
+  Time ended_since{};
+  std::uint64_t changes = 0;  // events so far
   // The last fetch's outcome, and when it (passing or not, the status) last differed from the
   // fetch before: the board's "changed".
   bool passed = false;
@@ -42,7 +58,11 @@ struct UrlState {
   bool body_changed = false;
 
   bool up() const { return health == Health::up; }
+  bool down() const { return health == Health::down; }
 };
+
+// "unknown", "up", "down": as JSON, -w %{state} and the hooks' POLLER_STATE say it.
+std::string_view to_string(UrlState::Health health);
 
 class UrlStates {
  public:
@@ -51,9 +71,10 @@ class UrlStates {
   explicit UrlStates(bool digest_bodies, std::size_t entries = 0)
       : digest_bodies_(digest_bodies), states_(entries) {}
 
-  // Takes a judged result into its entry's state (result.entry) and returns that state, which
-  // stays where it is for the rest of the run (a reload resets it in place).
-  const UrlState& record(const FetchResult& result, const Verdict& verdict);
+  // Takes a judged result into its entry's state (result.entry) by the entry's `rules` and returns
+  // that state, which stays where it is for the rest of the run (a reload resets it in place).
+  const UrlState& record(const FetchResult& result, const Verdict& verdict,
+                         const StateRules& rules = {});
 
   // The entry's state; null before its first result.
   const UrlState* find(std::size_t entry) const;

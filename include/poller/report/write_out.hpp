@@ -7,6 +7,7 @@
 
 #include "poller/base/fetch_result.hpp"
 #include "poller/report/record.hpp"
+#include "poller/report/url_state.hpp"
 #include "poller/report/verdict.hpp"
 
 namespace poller {
@@ -20,14 +21,17 @@ class WriteOutTemplate {
  public:
   // Variables: url, url_effective, http_code (response_code), http_version, size_download,
   // time_total, time_namelookup, time_connect, time_appconnect, time_starttransfer,
-  // num_redirects, num_connects, remote_ip, errormsg (the verdict's reason), round, json (the
-  // --format json record), header{NAME}. Escapes: \n \t \r \\. Throws UsageError naming an
+  // num_redirects, num_connects, remote_ip, errormsg (the verdict's reason), round, state (the
+  // entry's: unknown, up, down), json (the --format json record), header{NAME}. Escapes: \n \t \r \\. Throws UsageError naming an
   // unknown or unterminated variable.
   static WriteOutTemplate parse(std::string_view text);
 
-  std::string render(const FetchResult& result, const Verdict& verdict) const;
+  // `state`: the entry's (null: %{state} is "unknown").
+  std::string render(const FetchResult& result, const Verdict& verdict,
+                     const UrlState* state = nullptr) const;
   // The same, into a record that refers to the body rather than copying it (%{json}).
-  void render(const FetchResult& result, const Verdict& verdict, Record& out) const;
+  void render(const FetchResult& result, const Verdict& verdict, const UrlState* state,
+              Record& out) const;
   // Whether the template prints the body (%{json} does); the rest needs only its size.
   bool uses_body() const;
   // Whether it prints a response header (%{header{NAME}}).
@@ -52,6 +56,7 @@ class WriteOutTemplate {
     remote_ip,
     errormsg,
     round,
+    state,
     json,
     header,
   };
