@@ -3,6 +3,8 @@
 #include "poller/report/url_state.hpp"
 
 #include <chrono>
+#include <optional>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -86,6 +88,37 @@ TEST_F(UrlStatesTest, AReloadKeepsTheEntriesThatStayAndResetsTheOthers) {
   EXPECT_EQ(states.find(2), nullptr);
   EXPECT_FALSE(fetch(a, 0, 200, 2s).body_changed);
   EXPECT_TRUE(fetch(b, 1, 200, 2s).body_changed);
+}
+
+// --down-after 2 --up-after 3: fetches in a row decide; a change to down, or from down to up, is
+// an event that names the health it ended and since when (unknown to up is not announced).
+TEST_F(UrlStatesTest, RulesDecideTheStateAndItsChangesAreEvents) {
+  StateRules const rules{.down_after = 2, .up_after = 3};
+  auto const at = [&](std::optional<unsigned> status, std::chrono::seconds when) {
+    FetchResult result;
+    result.target = &a;
+    result.status = status;
+    result.started = std::chrono::system_clock::time_point(when);
+    if (!status) result.error = FetchError{FetchErrorKind::connect, "Connection refused"};
+    auto const& state = states.record(result, wire_verdict(result), rules);
+    return std::tuple(state.health, state.changed, state.changes);
+  };
+  using H = UrlState::Health;
+  EXPECT_EQ(at(200, 0s), std::tuple(H::unknown, false, 0u));
+  EXPECT_EQ(at(200, 10s), std::tuple(H::unknown, false, 0u));
+  EXPECT_EQ(at(200, 20s), std::tuple(H::up, false, 0u));  // not announced
+  EXPECT_EQ(at(std::nullopt, 30s), std::tuple(H::up, false, 0u));
+  EXPECT_EQ(at(200, 40s), std::tuple(H::up, false, 0u));  // the run of failures is broken
+  EXPECT_EQ(at(std::nullopt, 50s), std::tuple(H::up, false, 0u));
+  EXPECT_EQ(at(std::nullopt, 60s), std::tuple(H::down, true, 1u));
+  auto const& went_down = *states.find(0);
+  EXPECT_EQ(went_down.ended, H::up);
+  EXPECT_EQ(went_down.ended_since, std::chrono::system_clock::time_point(20s));
+  EXPECT_EQ(went_down.health_since, std::chrono::system_clock::time_point(60s));
+  EXPECT_EQ(at(200, 70s), std::tuple(H::down, false, 1u));
+  EXPECT_EQ(at(200, 80s), std::tuple(H::down, false, 1u));
+  EXPECT_EQ(at(200, 90s), std::tuple(H::up, true, 2u));
+  EXPECT_EQ(states.find(0)->ended_since, std::chrono::system_clock::time_point(60s));
 }
 
 }  // namespace
