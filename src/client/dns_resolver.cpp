@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <deque>
 #include <limits>
 #include <map>
 #include <stdexcept>
@@ -22,9 +23,15 @@ using error_code = boost::system::error_code;
 
 namespace {
 
-// A TTL of 0 (c-ares gives every /etc/hosts answer that TTL) would mean a lookup for each
-// request on a pooled connection; a second is short next to any real TTL.
+// A TTL of 0 would mean a lookup for each request on a pooled connection (the pool checks a
+// connection's address once its answer has expired); a second is short next to a real TTL.
 constexpr auto shortest_kept = std::chrono::seconds(1);
+
+// Lookups sent at once; more wait their turn. Each is two queries (A, AAAA) whose answers wait
+// in one UDP socket's receive buffer while the loop is busy: thousands at once (-Z over a long
+// list) overflowed it, and the kernel dropped answers that c-ares then waited out its timeout
+// for (bench/RESULTS.md, issue 25).
+constexpr std::size_t most_lookups_at_once = 64;
 
 // Answers of names no longer asked for are dropped once the cache holds this many.
 constexpr std::size_t cache_sweep_size = 4096;
@@ -178,20 +185,42 @@ struct DnsResolver::State {
     auto [entry, is_new] = pending.try_emplace(host);
     entry->second.waiters.emplace_back(id, std::move(waiter));
     if (is_new) {
-      ares_addrinfo_hints hints{};
-      hints.ai_family = AF_UNSPEC;  // A and AAAA at once
-      hints.ai_socktype = SOCK_STREAM;
-      ares_getaddrinfo(channel, host.c_str(), nullptr, &hints, &State::on_answer,
-                       new Query{this, host});
-      arm_timer();
+      if (sent < most_lookups_at_once) {
+        send(host);
+      } else {
+        queued.push_back(host);
+      }
     }
     return id;
+  }
+
+  void send(const std::string& host) {
+    ++sent;
+    ares_addrinfo_hints hints{};
+    hints.ai_family = AF_UNSPEC;  // A and AAAA at once
+    hints.ai_socktype = SOCK_STREAM;
+    ares_getaddrinfo(channel, host.c_str(), nullptr, &hints, &State::on_answer,
+                     new Query{this, host});
+    arm_timer();
+  }
+
+  // A lookup ended: the next one waiting goes out.
+  void send_next() {
+    --sent;
+    if (shut_down || queued.empty()) return;
+    auto host = std::move(queued.front());
+    queued.pop_front();
+    send(host);
   }
 
   static void on_answer(void* data, int status, int /*timeouts*/, ares_addrinfo* result) {
     std::unique_ptr<Query> query(static_cast<Query*>(data));
     query->state->answered(query->host, status, result);
     if (result != nullptr) ares_freeaddrinfo(result);
+    // Posted: c-ares is not to be called into from its own callback. After shutdown() (and in
+    // the destructor) nothing more goes out, and nothing may refer to the state.
+    if (query->state->shut_down) return;
+    net::post(query->state->io, [state = query->state] { state->send_next(); });
   }
 
   void answered(const std::string& host, int status, const ares_addrinfo* result) {
@@ -287,6 +316,7 @@ struct DnsResolver::State {
     if (shut_down) return;
     shut_down = true;
     pending.clear();       // nobody waits any more
+    queued.clear();
     ares_cancel(channel);  // the lookups end (their callbacks find no waiter)
     timer.cancel();
   }
@@ -297,6 +327,8 @@ struct DnsResolver::State {
   std::map<int, std::unique_ptr<Watch>> watches;
   std::unordered_map<std::string, Pending> pending;
   std::unordered_map<std::string, Answer> cache;
+  std::deque<std::string> queued;  // names waiting for one of the lookups at once
+  std::size_t sent = 0;            // lookups c-ares has under way
   WaiterId last_id = 0;
   std::uint64_t last_serial = 0;
   bool shut_down = false;

@@ -81,6 +81,12 @@ def main():
     address, port, rules_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     udp = socket.socket(family, socket.SOCK_DGRAM)
+    # A burst of thousands of queries (-Z over a long list) must not overflow the default buffer:
+    # the kernel would drop them, and the client wait out its retry timeout.
+    try:
+        udp.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)  # SO_RCVBUFFORCE (root)
+    except OSError:
+        udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
     udp.bind((address, port))
     tcp = socket.socket(family, socket.SOCK_STREAM)
     tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
