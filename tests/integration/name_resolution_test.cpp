@@ -116,6 +116,7 @@ TEST(AddressFamily, Ipv4AndIpv6FlagsConnectOverThatFamilyOnlyAlsoPerUrl) {
 TEST(AddressFamily, Ipv4AndIpv6TogetherAreAUsageError) {
   auto result = run_poller({"--once", "-4", "-6", "http://127.0.0.1:1/"});
   EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("--ipv4 excludes --ipv6"), std::string::npos) << result.err;
 }
 
 // --- --resolve --------------------------------------------------------------------------------
@@ -169,6 +170,24 @@ TEST(NameServer, AnswerFromTheNameServerIsUsedAndCachedForItsTtl) {
   // Three new connections, one lookup (A and AAAA at once): the answer lasts 60 s.
   EXPECT_EQ(count_of(dnsmasq.log(), "query[A] cached.test"), 1u) << dnsmasq.log();
   EXPECT_EQ(count_of(dnsmasq.log(), "query[AAAA] cached.test"), 1u) << dnsmasq.log();
+}
+
+TEST(NameServer, CnameIsFollowedToTheAddressesOfEitherFamily) {
+  PrivateNetwork network("", local_name_server);
+  TestServer v4;
+  TestServer v6({.address = "::1", .port = v4.port()});
+  Dnsmasq dnsmasq(network, "127.0.0.1 target.test\n::1 target.test\n", 60,
+                  {"--cname=alias.test,target.test"});
+  auto const url = "http://alias.test:" + port_of(v4.port()) + "/";
+
+  auto const with_4 = run_poller({"--once", "-4", "--format", "none", "-w", "%{remote_ip}\n", url});
+  auto const with_6 = run_poller({"--once", "-6", "--format", "none", "-w", "%{remote_ip}\n", url});
+
+  EXPECT_EQ(with_4.out, "127.0.0.1\n") << with_4.err;
+  EXPECT_EQ(with_6.out, "::1\n") << with_6.err;
+  EXPECT_NE(dnsmasq.log().find("query[AAAA] alias.test"), std::string::npos) << dnsmasq.log();
+  ASSERT_EQ(v6.requests().size(), 1u);
+  EXPECT_EQ(v6.requests()[0].headers.at("host"), "alias.test:" + port_of(v4.port()));
 }
 
 TEST(NameServer, TtlExpiryMovesBothTheNextNewConnectionAndThePooledOne) {
@@ -287,17 +306,19 @@ TEST(FaultyNameServer, ServfailSaysTheNameServerGaveNoUsableAnswer) {
       << result.err << dns.log();
 }
 
-TEST(FaultyNameServer, TruncatedUdpAnswerIsAskedAgainOverTcp) {
+TEST(FaultyNameServer, TruncatedUdpAnswerIsAskedAgainOverTcpAndKept) {
   PrivateNetwork network("", local_name_server);
-  TestServer server;
-  FaultDns dns(network, R"({"big.test": {"a": ["127.0.0.1"], "truncate": true}})");
+  TestServer server({.connection_close = true});  // a new connection, so a lookup, each round
+  FaultDns dns(network, R"({"big.test": {"a": ["127.0.0.1"], "truncate": true, "ttl": 60}})");
 
-  auto result = run_poller({"--once", "--format", "none", "-w", "%{http_code}\n",
-                            "http://big.test:" + port_of(server.port()) + "/"});
+  auto result = run_poller({"--interval", "0", "--count", "2", "--format", "none", "-w",
+                            "%{http_code}\n", "http://big.test:" + port_of(server.port()) + "/"});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(result.out, "200\n");
-  EXPECT_NE(dns.log().find("query big.test A tcp"), std::string::npos) << dns.log();
+  EXPECT_EQ(result.out, "200\n200\n");
+  // Once over UDP (truncated), once over TCP; the second connection used the kept answer.
+  EXPECT_EQ(count_of(dns.log(), "query big.test A\n"), 1u) << dns.log();
+  EXPECT_EQ(count_of(dns.log(), "query big.test A tcp"), 1u) << dns.log();
 }
 
 TEST(FaultyNameServer, AnswerWhoseAddressChangesIsFollowedOnceItsTtlEnds) {

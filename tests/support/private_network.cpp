@@ -59,15 +59,27 @@ PrivateNetwork::~PrivateNetwork() {
 
 void PrivateNetwork::write_hosts(std::string_view hosts) const { rewrite(hosts_path_, hosts); }
 
-Dnsmasq::Dnsmasq(const PrivateNetwork& network, std::string_view hosts, int ttl)
+namespace {
+
+std::vector<std::string> joined(std::vector<std::string> first,
+                                const std::vector<std::string>& more) {
+  first.insert(first.end(), more.begin(), more.end());
+  return first;
+}
+
+}  // namespace
+
+Dnsmasq::Dnsmasq(const PrivateNetwork& network, std::string_view hosts, int ttl,
+                 const std::vector<std::string>& more)
     : hosts_path_(network.dir().write_file("dnsmasq.hosts", hosts)),
-      process_({"/usr/sbin/dnsmasq", "--keep-in-foreground", "--log-facility=-", "--log-queries",
+      process_(joined({"/usr/sbin/dnsmasq", "--keep-in-foreground", "--log-facility=-", "--log-queries",
                 "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--no-poll", "--user=root",
                 "--port=53", "--listen-address=127.0.0.1", "--bind-interfaces",
                 // Names under .test are its own: one it does not know is NXDOMAIN, not REFUSED.
                 "--local=/test/",
                 "--addn-hosts=" + hosts_path_, "--local-ttl=" + std::to_string(ttl),
-                "--pid-file="}) {
+                "--pid-file="},
+                      more)) {
   await_ready(process_, "started", "dnsmasq");
 }
 

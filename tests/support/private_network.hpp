@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "support/subprocess.hpp"
 
@@ -38,7 +39,9 @@ class PrivateNetwork {
 // reload()), never forwarding. `ttl`: the TTL of its answers, in seconds.
 class Dnsmasq {
  public:
-  Dnsmasq(const PrivateNetwork& network, std::string_view hosts, int ttl);
+  // `more`: further dnsmasq options (--cname=..., --host-record=...).
+  Dnsmasq(const PrivateNetwork& network, std::string_view hosts, int ttl,
+          const std::vector<std::string>& more = {});
   ~Dnsmasq();
   // Rewrites the hosts file and makes dnsmasq read it again (SIGHUP).
   void reload(std::string_view hosts);
