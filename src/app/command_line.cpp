@@ -151,8 +151,8 @@ void define_request_options(CLI::App& app, Options& options, OptionTexts& texts)
                  "Most redirects followed with -L (default 10)")
       ->type_name("N");
   app.add_option("--resolve", texts.resolves,
-                 "HOST:PORT:ADDR[,ADDR]...: connect to these addresses for HOST:PORT, raced as a "
-                 "name's (IPv6 in brackets; repeatable)")
+                 "Connect to these addresses for HOST:PORT instead of looking HOST up; several "
+                 "are raced as a name's are (IPv6 in brackets; repeatable)")
       ->type_name("HOST:PORT:ADDR[,ADDR]...")
       ->allow_extra_args(false);
   auto* const ipv4 = app.add_flag_callback(
