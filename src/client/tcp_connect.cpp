@@ -17,8 +17,9 @@ namespace {
 
 using tcp = net::ip::tcp;
 
-// RFC 8305 section 4: alternate the families, starting with the resolver's first choice.
-Endpoints interleaved(const Endpoints& endpoints) {
+}  // namespace
+
+Endpoints connection_order(const Endpoints& endpoints) {
   if (endpoints.empty()) return {};
   bool const first_v6 = endpoints.front().address().is_v6();
   Endpoints first, second, order;
@@ -31,6 +32,8 @@ Endpoints interleaved(const Endpoints& endpoints) {
   }
   return order;
 }
+
+namespace {
 
 std::string outcome_word(const std::optional<error_code>& outcome) {
   if (!outcome || *outcome == net::error::operation_aborted) return "timed out";
@@ -136,7 +139,7 @@ net::awaitable<error_code> ConnectRace::run(tcp::socket& socket, const Endpoints
   if (race_) race_->close_all();
   race_ = std::make_shared<Race>(io_);
   auto race = race_;
-  race->order = interleaved(endpoints);
+  race->order = connection_order(endpoints);
   if (race->order.empty()) co_return net::error::host_not_found;
   race->start(race, race->order.front());
 

@@ -21,6 +21,10 @@ namespace poller {
 // RFC 8305 section 5: the recommended Connection Attempt Delay.
 inline constexpr std::chrono::milliseconds connection_attempt_delay{250};
 
+// The order the race tries `resolved` in (RFC 8305 section 4): the two families alternated,
+// starting with the family of the resolver's first choice, each in the resolver's order.
+Endpoints connection_order(const Endpoints& resolved);
+
 class ConnectRace {
  public:
   explicit ConnectRace(net::io_context& io) : io_(io) {}
