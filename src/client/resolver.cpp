@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace poller {
 namespace {
@@ -17,6 +18,21 @@ bool of_family(const net::ip::address& address, IpFamily family) {
 
 std::string_view family_name(IpFamily family) {
   return family == IpFamily::v4 ? "IPv4 (-4)" : "IPv6 (-6)";
+}
+
+// -v: what a lookup answered, and for how long it is kept.
+void log_answer(const std::string& host, const DnsAnswer& answer) {
+  if (!answer.failure.empty()) {
+    spdlog::debug("looked up {}: {}", host, answer.failure);
+    return;
+  }
+  std::string addresses;
+  for (auto const& address : answer.addresses) {
+    addresses += (addresses.empty() ? "" : ", ") + address.to_string();
+  }
+  auto const kept = std::chrono::ceil<std::chrono::seconds>(answer.expires -
+                                                            DnsAnswer::Clock::now());
+  spdlog::debug("looked up {}: {} (kept {}s)", host, addresses, kept.count());
 }
 
 }  // namespace
@@ -51,6 +67,7 @@ net::awaitable<Resolved> Resolver::resolve(const std::string& host, std::uint16_
     auto [lookup_ec, looked_up] = co_await look_up(host);
     if (lookup_ec) co_return resolved;  // cancelled: the caller knows
     answer = std::move(looked_up);
+    if (spdlog::should_log(spdlog::level::debug)) log_answer(host, *answer);
   }
   if (!answer->failure.empty()) {
     resolved.failure = answer->failure;

@@ -161,7 +161,7 @@ TEST(NameServer, AnswerFromTheNameServerIsUsedAndCachedForItsTtl) {
   Dnsmasq dnsmasq(network, "127.0.0.1 cached.test\n", 60);
 
   auto result = run_poller({"--interval", "0", "--count", "3", "--format", "none", "-w",
-                            "%{remote_ip}\n",
+                            "%{remote_ip}\n", "-v",
                             "http://cached.test:" + port_of(server.port()) + "/"});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -170,6 +170,7 @@ TEST(NameServer, AnswerFromTheNameServerIsUsedAndCachedForItsTtl) {
   // Three new connections, one lookup (A and AAAA at once): the answer lasts 60 s.
   EXPECT_EQ(count_of(dnsmasq.log(), "query[A] cached.test"), 1u) << dnsmasq.log();
   EXPECT_EQ(count_of(dnsmasq.log(), "query[AAAA] cached.test"), 1u) << dnsmasq.log();
+  EXPECT_EQ(count_of(result.err, "looked up cached.test: 127.0.0.1 (kept 60s)"), 1u) << result.err;
 }
 
 TEST(NameServer, CnameIsFollowedToTheAddressesOfEitherFamily) {
