@@ -1,8 +1,9 @@
 #pragma once
 // A suspended coroutine's completion handler, kept until the event it waits for comes, then
 // resumed from a handler of its own (never inline: whoever delivers the event goes on first).
-// What asio::any_completion_handler is for; Boost 1.81's recursed without end when one was moved
-// into a posted lambda. Private to the client.
+// asio::any_completion_handler would do; with Boost 1.81 it recursed without end here (its
+// allocator wrapping itself, a stack overflow at the first connect), cause not pinned down.
+// Private to the client.
 
 #include <memory>
 #include <utility>
