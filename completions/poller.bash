@@ -60,7 +60,8 @@ _poller() {
   if [[ "$cur" == -* ]]; then
     local options="-h --help --version -i --interval -n --count --once -X --request -d --data
       --data-binary --json --connect-timeout
-      -m --max-time -L --location -f --fail --max-redirs --resolve -x --proxy --noproxy -H --header
+      -m --max-time -L --location -f --fail --max-redirs --resolve -4 --ipv4 -6 --ipv6 -x --proxy
+      --noproxy -H --header
       -A --user-agent --max-filesize --compressed --max-connections --expect-status --expect-body
       --max-latency --cert-expiry --down-after --up-after --on-state --on-state-timeout
       --alertmanager --cacert -k --insecure --format

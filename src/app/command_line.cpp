@@ -78,7 +78,7 @@ constexpr std::array per_url_options{
     "request", "data",          "data-binary", "json",          "header",
     "user-agent", "location",   "max-redirs",  "max-time",      "connect-timeout",
     "max-filesize", "compressed", "fail",      "expect-status", "expect-body",
-    "max-latency", "cert-expiry", "down-after", "up-after", "name"};
+    "max-latency", "cert-expiry", "down-after", "up-after", "name", "ipv4", "ipv6"};
 
 // What --help adds to the description of an option a list line may carry.
 constexpr std::string_view per_url_mark = " [per URL]";
@@ -152,9 +152,17 @@ void define_request_options(CLI::App& app, Options& options, OptionTexts& texts)
                  "Most redirects followed with -L (default 10)")
       ->type_name("N");
   app.add_option("--resolve", texts.resolves,
-                 "HOST:PORT:ADDR: connect to ADDR for HOST:PORT (repeatable)")
-      ->type_name("HOST:PORT:ADDR")
+                 "Connect to these addresses for HOST:PORT instead of looking HOST up; several "
+                 "are raced as a name's are (IPv6 in brackets; repeatable)")
+      ->type_name("HOST:PORT:ADDR[,ADDR]...")
       ->allow_extra_args(false);
+  auto* const ipv4 = app.add_flag_callback(
+      "-4,--ipv4", [&options] { options.client.request.ip_family = IpFamily::v4; },
+      "Connect over IPv4 only (names resolve to IPv4 addresses only)");
+  auto* const ipv6 = app.add_flag_callback(
+      "-6,--ipv6", [&options] { options.client.request.ip_family = IpFamily::v6; },
+      "Connect over IPv6 only (names resolve to IPv6 addresses only)");
+  ipv4->excludes(ipv6);
   app.add_option("-H,--header", texts.headers,
                  "'Name: value' added to every request, replacing a default; 'Name:' removes it "
                  "(repeatable)")

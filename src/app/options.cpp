@@ -82,7 +82,8 @@ std::string parse_method_option(std::string_view text) {
 
 ResolveOverride parse_resolve_option(std::string_view text) {
   auto fail = [&] {
-    return UsageError(fmt::format("--resolve \"{}\" is not of the form HOST:PORT:ADDRESS", text));
+    return UsageError(
+        fmt::format("--resolve \"{}\" is not of the form HOST:PORT:ADDR[,ADDR]...", text));
   };
   auto const first = text.find(':');
   if (first == std::string_view::npos || first == 0) throw fail();
@@ -94,16 +95,24 @@ ResolveOverride parse_resolve_option(std::string_view text) {
   auto const port = parse_port(text.substr(first + 1, second - first - 1), false);
   if (!port) throw fail();
   entry.port = *port;
-  std::string_view address = text.substr(second + 1);
-  // curl writes IPv6 addresses in brackets: example.com:443:[::1]
-  if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
-    address = address.substr(1, address.size() - 2);
+  // Several addresses, comma-separated, are raced as a name's would be (happy eyeballs).
+  std::string_view rest = text.substr(second + 1);
+  for (;;) {
+    auto const comma = rest.find(',');
+    std::string_view address = rest.substr(0, comma);
+    // curl writes IPv6 addresses in brackets: example.com:443:[::1]
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+      address = address.substr(1, address.size() - 2);
+    }
+    std::string address_text(address);
+    if (!is_ip_address(address_text, AF_INET) && !is_ip_address(address_text, AF_INET6)) {
+      throw UsageError(
+          fmt::format("--resolve \"{}\": \"{}\" is not an IP address", text, address));
+    }
+    entry.addresses.push_back(std::move(address_text));
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
   }
-  std::string const address_text(address);
-  if (!is_ip_address(address_text, AF_INET) && !is_ip_address(address_text, AF_INET6)) {
-    throw UsageError(fmt::format("--resolve \"{}\": \"{}\" is not an IP address", text, address));
-  }
-  entry.address = std::string(address);
   return entry;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // What the HTTP client keeps for the whole run, shared by every exchange: its settings, the pool
 // of idle connections, the TLS context and sessions, the slots for TLS handshakes, the proxies,
-// --resolve, the deadline timer, and the exchanges in flight (so that a cancel reaches each).
+// --resolve and the DNS resolver with its cache, the deadline timer, and the exchanges in flight (so that a cancel reaches each).
 // Internal to the client.
 
 #include <cstdint>
@@ -21,9 +21,11 @@
 #include "poller/client/async_semaphore.hpp"
 #include "poller/client/client_config.hpp"
 #include "poller/client/tls_handshake_limit.hpp"
+#include "dns_resolver.hpp"
 #include "fetch_deadline.hpp"
 #include "pool.hpp"
 #include "proxy.hpp"
+#include "resolver.hpp"
 #include "tls_session_cache.hpp"
 
 namespace poller {
@@ -50,7 +52,8 @@ struct ClientState {
   std::optional<net::ssl::context> tls;
   ProxySettings proxies;
   ConnectionPool pool;
-  std::map<std::pair<std::string, std::uint16_t>, net::ip::address> resolve_overrides;
+  ResolveOverrides resolve_overrides;
+  DnsResolver dns{io};
   // Sessions to resume, per origin: a reconnect then costs one round trip less and no
   // certificate check.
   std::shared_ptr<TlsSessionCache> tls_sessions = std::make_shared<TlsSessionCache>();

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "byte_stream.hpp"
+#include "poller/client/client_config.hpp"
 #include "proxy.hpp"
 #include "poller/input/target.hpp"
 #include "tls_session_cache.hpp"
@@ -46,7 +47,20 @@ class Connection {
   void cancel();
 
   const std::string& remote_ip() const { return remote_ip_; }
+  // Until when the peer's address is known to be its host's (the DNS answer's TTL); max for an
+  // IP literal or --resolve. After that a pooled connection is checked against a fresh answer.
+  using Clock = std::chrono::steady_clock;
+  bool address_expired() const {
+    return address_valid_until_ != Clock::time_point::max() && Clock::now() >= address_valid_until_;
+  }
+  void set_address_valid_until(Clock::time_point when) { address_valid_until_ = when; }
   void set_remote_ip(std::string ip) { remote_ip_ = std::move(ip); }
+  // Whether the peer's address is of `family` (-4, -6): a URL that asks for one family does not
+  // reuse a pooled connection of the other.
+  bool of_family(IpFamily family) const {
+    if (family == IpFamily::any) return true;
+    return (remote_ip_.find(':') != std::string::npos) == (family == IpFamily::v6);
+  }
 
   // HTTPS, after a successful handshake: when the server's leaf certificate expires (notAfter).
   // Read once at the handshake, so every request over the connection can report it.
@@ -59,6 +73,7 @@ class Connection {
   std::unique_ptr<ByteStream> stream_;
   TlsSocket* tls_;
   std::string remote_ip_;
+  Clock::time_point address_valid_until_ = Clock::time_point::max();
   std::weak_ptr<TlsSessionCache> session_cache_;
   Expiry certificate_expiry_;
 };

@@ -1,5 +1,7 @@
 #include "connector.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -37,12 +39,14 @@ Connector::Opened cut_short(Connector::Opened opened) {
 Connector::Connector(ClientState& client, const RequestConfig& config)
     : client_(client),
       config_(config),
-      resolver_(client.io, client.resolve_overrides),
+      resolver_(client.io, client.dns, client.resolve_overrides),
+      race_(client.io),
       tls_handshake_(client.tls_handshakes, *client.tls_sessions) {}
 
 void Connector::cancel() {
   cancelled_ = true;
   resolver_.cancel();
+  race_.cancel();
   if (opening_ != nullptr) opening_->cancel();
   tls_handshake_.cancel();
 }
@@ -52,14 +56,15 @@ net::awaitable<Connector::Opened> Connector::open(const Route& route) {
   auto const port = route.proxy != nullptr ? route.proxy->port : route.origin.port;
   Opened opened;
   step_ = Step::resolve;
-  auto ec = co_await resolver_.resolve(tcp_host(route), port, endpoints_);
+  looked_up_ = host_named(route);
+  resolved_ = co_await resolver_.resolve(tcp_host(route), port, config_.ip_family);
   opened.resolved = Clock::now();
-  if (ec && !cancelled_) {
-    opened.error = FetchError{FetchErrorKind::resolve, fmt::format("cannot resolve {}: {}",
-                                                                   host_named(route), ec.message())};
+  if (cancelled_) co_return cut_short(std::move(opened));
+  if (!resolved_.failure.empty()) {
+    auto message = route.proxy != nullptr ? "proxy: " + resolved_.failure : resolved_.failure;
+    opened.error = FetchError{FetchErrorKind::resolve, std::move(message)};
     co_return opened;
   }
-  if (cancelled_) co_return cut_short(std::move(opened));
 
   step_ = Step::connect;
   std::unique_ptr<ByteStream> stream;
@@ -79,9 +84,10 @@ net::awaitable<Connector::Opened> Connector::open(const Route& route) {
     co_return opened;
   }
   auto connection = std::make_unique<Connection>(route, std::move(stream), tls);
+  connection->set_address_valid_until(resolved_.valid_until);
   opening_ = connection.get();
   std::optional<FetchError> tunnel_failure;
-  ec = co_await connect_and_secure(*connection, tls, opened, tunnel_failure);
+  auto const ec = co_await connect_and_secure(*connection, tls, opened, tunnel_failure);
   opening_ = nullptr;
   if (cancelled_) co_return cut_short(std::move(opened));
   if (tunnel_failure) {
@@ -108,7 +114,7 @@ net::awaitable<error_code> Connector::connect_and_secure(Connection& connection,
                                                          std::optional<FetchError>& tunnel_failure) {
   auto const& route = connection.route();
   std::string remote_ip;
-  auto ec = co_await connect_tcp(connection.stream().socket(), endpoints_, remote_ip);
+  auto ec = co_await race_.run(connection.stream().socket(), resolved_.endpoints, remote_ip);
   if (ec) co_return ec;
   connection.set_remote_ip(std::move(remote_ip));
   opened.connected = Clock::now();
@@ -134,8 +140,40 @@ std::optional<FetchError> Connector::describe_failure(const Connection& connecti
                       fmt::format("connect to {}: {}", peer(route), ec.message())};
   }
   if (tls_failed && tls != nullptr) return FetchError{FetchErrorKind::tls, describe_tls_failure(*tls, ec)};
+  if (race_.attempts() > 1) {
+    return FetchError{FetchErrorKind::connect, "connect to " + race_.outcomes()};
+  }
   return FetchError{FetchErrorKind::connect, describe_connect_failure(ec)};
 }
+
+net::awaitable<bool> Connector::still_current(Connection& connection) {
+  auto const& route = connection.route();
+  auto const port = route.proxy != nullptr ? route.proxy->port : route.origin.port;
+  step_ = Step::resolve;
+  looked_up_ = host_named(route);
+  auto fresh = co_await resolver_.resolve(tcp_host(route), port, config_.ip_family);
+  if (cancelled_) co_return false;
+  bool const listed = std::any_of(fresh.endpoints.begin(), fresh.endpoints.end(),
+                                  [&](const auto& endpoint) {
+                                    return endpoint.address().to_string() == connection.remote_ip();
+                                  });
+  if (listed) {
+    connection.set_address_valid_until(fresh.valid_until);
+    co_return true;
+  }
+  if (spdlog::should_log(spdlog::level::debug)) {
+    std::string now;
+    for (auto const& endpoint : fresh.endpoints) {
+      now += (now.empty() ? "" : ", ") + endpoint.address().to_string();
+    }
+    spdlog::debug("closing the pooled connection to {} ({}): {} no longer has that address ({})",
+                  peer(route), connection.remote_ip(), tcp_host(route),
+                  fresh.failure.empty() ? "now " + now : fresh.failure);
+  }
+  co_return false;
+}
+
+std::string Connector::name_servers() const { return client_.dns.name_servers(); }
 
 std::string Connector::stopped_while(const Route& route) const {
   if (step_ == Step::resolve) return "resolving " + host_named(route);
@@ -150,6 +188,7 @@ std::string Connector::stopped_while(const Route& route) const {
   if (step_ == Step::tls && tls_handshake_.server_silent()) {
     return fmt::format("waiting for {} to answer the TLS handshake", route.origin.to_string());
   }
+  if (race_.attempts() > 1) return fmt::format("connecting to {} ({})", peer(route), race_.outcomes());
   return "connecting to " + peer(route);
 }
 

@@ -15,6 +15,7 @@
 #include "connection.hpp"
 #include "poller/base/fetch_result.hpp"
 #include "resolver.hpp"
+#include "tcp_connect.hpp"
 #include "tls_handshake.hpp"
 
 namespace poller {
@@ -43,6 +44,17 @@ class Connector {
 
   // What open() was waiting for when cancel() came, for a timeout's message.
   std::string stopped_while(const Route& route) const;
+  // Whether open() or still_current() was waiting for a name server when cancel() came.
+  bool was_resolving() const { return step_ == Step::resolve; }
+  // The name the last lookup was for ("example.com", "proxy host proxy.example").
+  const std::string& looked_up() const { return looked_up_; }
+  // The name servers asked, for a timeout's message.
+  std::string name_servers() const;
+
+  // Whether a pooled connection's peer is still one of its host's addresses, once the answer it
+  // was opened with has expired: the host is looked up again (or the fresh cached answer read).
+  // False also when the lookup fails: a new connection then reports why. Bounded by the caller.
+  net::awaitable<bool> still_current(Connection& connection);
 
  private:
   enum class Step { resolve, connect, tls };
@@ -56,10 +68,12 @@ class Connector {
   ClientState& client_;
   const RequestConfig& config_;
   Resolver resolver_;
+  ConnectRace race_;
   TlsHandshake tls_handshake_;
-  Endpoints endpoints_;
+  Resolved resolved_;
   Connection* opening_ = nullptr;  // what cancel() must reach, while a step is under way
   Step step_ = Step::resolve;
+  std::string looked_up_;
   bool cancelled_ = false;
 };
 

@@ -128,6 +128,10 @@ net::awaitable<std::optional<FetchError>> Exchange::request(const Target& target
   RequestFormatter(config_).format(target, method_, to_listed_origin,
                                    route.tunnelled() ? nullptr : proxy, request_bytes_);
   auto connection = client_.pool.take(route);
+  if (connection && !connection->of_family(config_.ip_family)) connection.reset();
+  if (connection && connection->address_expired()) {
+    if (auto stop = co_await keep_if_current(connection)) co_return stop;
+  }
   bool reused = connection != nullptr;
   for (int attempt = 0;; ++attempt) {
     if (!connection) {
@@ -182,12 +186,30 @@ net::awaitable<std::optional<FetchError>> Exchange::request(const Target& target
   }
 }
 
+Exchange::Deadline Exchange::connect_deadline() const {
+  return config_.connect_timeout == Duration::zero()
+             ? fetch_deadline_
+             : std::min(fetch_deadline_, Clock::now() + config_.connect_timeout);
+}
+
+// A pooled connection whose host's DNS answer has expired: kept only if its peer is still one of
+// the host's addresses, so a service moved by DNS is checked where it now is. The lookup is
+// bounded as a new connection's would be.
+net::awaitable<std::optional<FetchError>> Exchange::keep_if_current(
+    std::unique_ptr<Connection>& connection) {
+  auto const connect_deadline = this->connect_deadline();
+  deadline_.set(connect_deadline);
+  bool const current = co_await connector_.still_current(*connection);
+  if (auto stop = cancelled()) co_return stop;
+  if (deadline_.expired()) co_return timeout(connect_deadline, connector_.stopped_while(connection->route()));
+  deadline_.set(fetch_deadline_);
+  if (!current) connection.reset();
+  co_return std::nullopt;
+}
+
 // A new connection for `route`, all its steps (connector.hpp) within --connect-timeout.
 net::awaitable<Exchange::OpenedConnection> Exchange::open(const Route& route) {
-  auto const connect_deadline =
-      config_.connect_timeout == Duration::zero()
-          ? fetch_deadline_
-          : std::min(fetch_deadline_, Clock::now() + config_.connect_timeout);
+  auto const connect_deadline = this->connect_deadline();
   deadline_.set(connect_deadline);
   auto opened = co_await connector_.open(route);
   if (opened.resolved) result_.time_namelookup = *opened.resolved - start_;
@@ -204,6 +226,15 @@ net::awaitable<Exchange::OpenedConnection> Exchange::open(const Route& route) {
 }
 
 FetchError Exchange::timeout(Deadline connect_deadline, const std::string& during) const {
+  if (connector_.was_resolving()) {
+    bool const by_fetch = connect_deadline == fetch_deadline_;
+    return {FetchErrorKind::timeout,
+            fmt::format("name server did not answer for {} within {} ({}; asked {})",
+                        connector_.looked_up(),
+                        format_duration(by_fetch ? config_.max_time : config_.connect_timeout),
+                        by_fetch ? "--max-time" : "--connect-timeout",
+                        connector_.name_servers())};
+  }
   if (connect_deadline == fetch_deadline_) {
     return {FetchErrorKind::timeout, fmt::format("timed out after --max-time {} while {}",
                                                  format_duration(config_.max_time), during)};

@@ -48,6 +48,8 @@ class Exchange {
 
   net::awaitable<std::optional<FetchError>> request(const Target& target, bool to_listed_origin);
   net::awaitable<OpenedConnection> open(const Route& route);
+  net::awaitable<std::optional<FetchError>> keep_if_current(std::unique_ptr<Connection>& connection);
+  Deadline connect_deadline() const;
   void abort_io();
   void follow_redirect(const Target& from, const Target& to);
 

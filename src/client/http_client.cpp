@@ -16,7 +16,9 @@ ClientState::ClientState(net::io_context& io, ClientConfig config)
       pool(this->config.max_connections),
       deadlines(io) {
   for (auto const& entry : this->config.resolve) {
-    resolve_overrides[{entry.host, entry.port}] = net::ip::make_address(entry.address);
+    auto& addresses = resolve_overrides[{entry.host, entry.port}];
+    addresses.clear();  // a later --resolve for the same host and port replaces it, as in curl
+    for (auto const& address : entry.addresses) addresses.push_back(net::ip::make_address(address));
   }
 }
 
@@ -73,6 +75,7 @@ net::awaitable<FetchResult> HttpClient::fetch(const Target& target, const Reques
 void HttpClient::cancel() {
   state_->cancelled = true;
   state_->deadlines.shutdown();
+  state_->dns.shutdown();
   for (auto* exchange : state_->in_flight) exchange->abort();
 }
 
@@ -86,6 +89,7 @@ void HttpClient::keep_only(const std::vector<Target>& targets) {
 
 void HttpClient::shutdown() {
   state_->deadlines.shutdown();
+  state_->dns.shutdown();
   state_->pool.close_all();
 }
 

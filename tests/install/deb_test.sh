@@ -24,7 +24,8 @@ field() { dpkg-deb -f "$deb" "$1"; }
 
 # The libraries poller links, as dpkg-shlibdeps names their Debian 12 packages.
 depends="$(field Depends)"
-for package in libc6 libstdc++6 libssl3 libboost-url1.81.0 libboost-json1.81.0 libspdlog1.10-fmt9; do
+for package in libc6 libstdc++6 libssl3 libboost-url1.81.0 libboost-json1.81.0 libspdlog1.10-fmt9 \
+  libc-ares2; do
   case ", $depends" in
     *", $package "* | *", $package,"* | *", $package") ;;
     *) fail "Depends lacks $package: $depends" ;;

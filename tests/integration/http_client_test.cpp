@@ -1,6 +1,12 @@
 // HttpClient in-process, on the test's own io_context, against the test server (on its thread):
 // what the server saw (connections, requests) and what the client reported, no binary between.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <exception>
@@ -160,6 +166,71 @@ TEST_F(HttpClientTest, SecondTlsConnectionResumesTheSessionOfTheFirst) {
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_TRUE(seen[1].tls_session_reused);
   EXPECT_EQ(seen[1].tls_server_name, "");  // no SNI for an IP literal (RFC 6066 section 3)
+}
+
+}  // namespace
+}  // namespace poller::test
+
+namespace poller::test {
+namespace {
+
+// Happy eyeballs in-process: --resolve gives the race two addresses, the first of which drops
+// SYNs; the second answers 250 ms later, long before the connect timeout.
+TEST_F(HttpClientTest, ConnectRaceMovesOnFromAnAddressThatDropsSyns) {
+  TestServer server;
+  FullBacklogListener blackhole("::1", server.port());
+  ASSERT_TRUE(blackhole.saturated());
+  auto config = direct();
+  config.resolve.push_back({"race.example", server.port(), {"::1", "127.0.0.1"}});
+  HttpClient client(io_, config, false);
+  RequestConfig request;
+  request.connect_timeout = std::chrono::seconds(5);
+
+  auto const start = std::chrono::steady_clock::now();
+  auto const result =
+      fetch(client, "http://race.example:" + std::to_string(server.port()) + "/r", request);
+
+  EXPECT_FALSE(result.error) << why(result);
+  EXPECT_EQ(result.remote_ip, "127.0.0.1");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(server.requests_served(), 1u);
+}
+
+// A port bound on 127.0.0.1 and ::1 that never listens, held until the test process ends: a
+// connection to it is refused on both families.
+std::uint16_t refusing_port() {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    int const v4 = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof in;
+    if (::bind(v4, reinterpret_cast<sockaddr*>(&in), sizeof in) != 0 ||
+        ::getsockname(v4, reinterpret_cast<sockaddr*>(&in), &length) != 0) {
+      throw std::runtime_error("cannot bind a loopback port");
+    }
+    int const v6 = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in6 in6{};
+    in6.sin6_family = AF_INET6;
+    in6.sin6_addr = in6addr_loopback;
+    in6.sin6_port = in.sin_port;
+    if (::bind(v6, reinterpret_cast<sockaddr*>(&in6), sizeof in6) == 0) return ntohs(in.sin_port);
+    ::close(v4);
+    ::close(v6);
+  }
+  throw std::runtime_error("no port free on both 127.0.0.1 and ::1");
+}
+
+TEST_F(HttpClientTest, ConnectRaceThatNoAddressWinsNamesEachAttempt) {
+  auto const port = refusing_port();
+  auto config = direct();
+  config.resolve.push_back({"down.example", port, {"127.0.0.1", "::1"}});
+  HttpClient client(io_, config, false);
+
+  auto const result = fetch(client, "http://down.example:" + std::to_string(port) + "/");
+
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->message, "connect to 127.0.0.1 refused, ::1 refused");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "support/test_server.hpp"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -879,23 +880,42 @@ std::size_t TestServer::max_tls_handshakes_at_once() const {
   return impl_->state->max_tls_handshakes;
 }
 
-FullBacklogListener::FullBacklogListener() {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  socklen_t length = sizeof address;
+FullBacklogListener::FullBacklogListener(const std::string& address_text, std::uint16_t port) {
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  int family = AF_INET;
+  if (address_text.find(':') != std::string::npos) {
+    family = AF_INET6;
+    auto& in6 = reinterpret_cast<sockaddr_in6&>(address);
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(port);
+    if (::inet_pton(AF_INET6, address_text.c_str(), &in6.sin6_addr) != 1)
+      throw std::runtime_error("FullBacklogListener: bad address " + address_text);
+    length = sizeof in6;
+  } else {
+    auto& in = reinterpret_cast<sockaddr_in&>(address);
+    in.sin_family = AF_INET;
+    in.sin_port = htons(port);
+    if (::inet_pton(AF_INET, address_text.c_str(), &in.sin_addr) != 1)
+      throw std::runtime_error("FullBacklogListener: bad address " + address_text);
+    length = sizeof in;
+  }
+  address_ = address_text;
+  listener_ = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  if (family == AF_INET6) ::setsockopt(listener_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
       ::listen(listener_, 0) != 0 ||
       ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0)
-    throw std::runtime_error("FullBacklogListener: cannot listen on loopback");
-  port_ = ntohs(address.sin_port);
+    throw std::runtime_error("FullBacklogListener: cannot listen on " + address_text);
+  port_ = ntohs(family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(address).sin6_port
+                                   : reinterpret_cast<sockaddr_in&>(address).sin_port);
   // A backlog of 0 holds one connection; the next SYN is dropped. Connect until one hangs.
   for (int attempt = 0; attempt < 8 && !saturated_; ++attempt) {
-    const int filler = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int filler = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (filler < 0) break;
     fillers_.push_back(filler);
-    if (::connect(filler, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) continue;
+    if (::connect(filler, reinterpret_cast<sockaddr*>(&address), length) == 0) continue;
     if (errno != EINPROGRESS) break;
     pollfd done{filler, POLLOUT, 0};
     saturated_ = ::poll(&done, 1, 300) == 0;
@@ -908,7 +928,8 @@ FullBacklogListener::~FullBacklogListener() {
 }
 
 std::string FullBacklogListener::url(std::string_view path) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+  auto const host = address_.find(':') != std::string::npos ? "[" + address_ + "]" : address_;
+  return "http://" + host + ":" + std::to_string(port_) + std::string(path);
 }
 
 }  // namespace poller::test

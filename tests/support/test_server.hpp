@@ -148,7 +148,8 @@ class TestServer {
 // not), so a client's connect hangs until its own timeout, as with a host that does not answer.
 class FullBacklogListener {
  public:
-  FullBacklogListener();
+  // On `address` (IPv4 or IPv6), at `port` (0: ephemeral).
+  explicit FullBacklogListener(const std::string& address = "127.0.0.1", std::uint16_t port = 0);
   ~FullBacklogListener();
   FullBacklogListener(const FullBacklogListener&) = delete;
   FullBacklogListener& operator=(const FullBacklogListener&) = delete;
@@ -160,6 +161,7 @@ class FullBacklogListener {
 
  private:
   int listener_ = -1;
+  std::string address_;
   std::vector<int> fillers_;
   std::uint16_t port_ = 0;
   bool saturated_ = false;

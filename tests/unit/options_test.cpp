@@ -97,17 +97,29 @@ TEST(OptionsResolve, ParsesHostPortAndIpv4Address) {
   auto const entry = parse_resolve_option("example.com:443:127.0.0.1");
   EXPECT_EQ(entry.host, "example.com");
   EXPECT_EQ(entry.port, 443);
-  EXPECT_EQ(entry.address, "127.0.0.1");
+  EXPECT_EQ(entry.addresses, std::vector<std::string>{"127.0.0.1"});
 }
 
 TEST(OptionsResolve, StripsBracketsFromAnIpv6Address) {
   auto const entry = parse_resolve_option("example.com:8443:[::1]");
   EXPECT_EQ(entry.port, 8443);
-  EXPECT_EQ(entry.address, "::1");
+  EXPECT_EQ(entry.addresses, std::vector<std::string>{"::1"});
 }
 
 TEST(OptionsResolve, AcceptsAnIpv6AddressWithoutBrackets) {
-  EXPECT_EQ(parse_resolve_option("example.com:443:2001:db8::1").address, "2001:db8::1");
+  EXPECT_EQ(parse_resolve_option("example.com:443:2001:db8::1").addresses,
+            std::vector<std::string>{"2001:db8::1"});
+}
+
+TEST(OptionsResolve, TakesSeveralAddressesInTheOrderGiven) {
+  EXPECT_EQ(parse_resolve_option("example.com:443:[::1],127.0.0.2,2001:db8::1").addresses,
+            (std::vector<std::string>{"::1", "127.0.0.2", "2001:db8::1"}));
+}
+
+TEST(OptionsResolve, RejectsAnEmptyOrBadAddressInTheList) {
+  EXPECT_FALSE(resolve_error("example.com:443:127.0.0.1,").empty());
+  EXPECT_FALSE(resolve_error("example.com:443:,127.0.0.1").empty());
+  EXPECT_TRUE(resolve_error("example.com:443:127.0.0.1,nope").find("nope") != std::string::npos);
 }
 
 TEST(OptionsResolve, LowerCasesTheHost) {

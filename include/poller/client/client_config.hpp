@@ -13,12 +13,15 @@
 
 namespace poller {
 
-// --resolve HOST:PORT:ADDR
+// --resolve HOST:PORT:ADDR[,ADDR]...
 struct ResolveOverride {
   std::string host;  // lower case
   std::uint16_t port = 0;
-  std::string address;
+  std::vector<std::string> addresses;  // in the order given; IPv6 without brackets
 };
+
+// -4, -6: the address family connections use; any: both, raced (happy eyeballs).
+enum class IpFamily { any, v4, v6 };
 
 // -H 'Name: value'; an empty value removes the header (as in curl).
 struct HeaderOption {
@@ -73,6 +76,7 @@ struct RequestConfig {
   std::uint64_t max_filesize = 64ull * 1024 * 1024;
   // --compressed: ask for gzip or deflate, decode what comes so encoded.
   bool compressed = false;
+  IpFamily ip_family = IpFamily::any;
 
   // Not an option of its own: the app sets it from what the output and the URL's checks use.
   // Without it each body is counted (and, with ClientConfig::digest_body, digested) as it
