@@ -32,6 +32,9 @@ INTERVAL = 0.5
 
 class Flapping(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # One send per response, no Nagle: else each keep-alive response waits for a delayed ACK.
+    wbufsize = 65536
+    disable_nagle_algorithm = True
     served = {}
     lock = threading.Lock()
 
@@ -50,6 +53,11 @@ class Flapping(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # poller closing its connection at the end of a run is no news
+
+
 def scrape(url):
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.read().decode()
@@ -59,8 +67,8 @@ def lateness(text):
     """(mean, the bucket that holds the 99th percentile) of poller_round_lateness_seconds."""
     buckets = [(float("inf") if le == "+Inf" else float(le), int(float(v)))
                for le, v in re.findall(r'poller_round_lateness_seconds_bucket\{le="([^"]+)"\} (\S+)', text)]
-    total = float(re.search(r"poller_round_lateness_seconds_sum (\S+)", text).group(1))
-    count = int(float(re.search(r"poller_round_lateness_seconds_count (\S+)", text).group(1)))
+    total = float(re.search(r"^poller_round_lateness_seconds_sum (\S+)", text, re.M).group(1))
+    count = int(float(re.search(r"^poller_round_lateness_seconds_count (\S+)", text, re.M).group(1)))
     p99 = next(le for le, n in buckets if n >= 0.99 * count)
     return total / count, p99, count
 
@@ -83,7 +91,7 @@ def run(hook, urls_file, work):
         time.sleep(0.05)
     while True:
         text = scrape(metrics)
-        rounds = int(float(re.search(r"poller_rounds_total (\S+)", text).group(1)))
+        rounds = int(float(re.search(r"^poller_rounds_total (\S+)", text, re.M).group(1)))
         if rounds > ROUNDS:
             break
         time.sleep(INTERVAL / 2)
@@ -95,7 +103,7 @@ def run(hook, urls_file, work):
 
 
 def main():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flapping)
+    server = QuietServer(("127.0.0.1", 0), Flapping)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
     with tempfile.TemporaryDirectory() as work:
