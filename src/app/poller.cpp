@@ -18,6 +18,7 @@
 #include "engine.hpp"
 #include "line_options.hpp"
 #include "log.hpp"
+#include "politeness_log.hpp"
 #include "poller/base/asio_defaults.hpp"
 #include "poller/client/http_client.hpp"
 #include "poller/input/shard.hpp"
@@ -111,13 +112,16 @@ class Poller {
         sink_(make_output_sink(output_config(options), stdout_, io_.get_executor())),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         store_(options.metrics_listen ? ResultStore::Metrics::on : ResultStore::Metrics::off),
-        states_(options.output.on_change, targets_->size()),
+        states_(options.output.on_change, targets_->size(), options.max_retry_after),
         engine_(
             io_,
             EngineSettings{options.interval, options.count, options.parallel, options.parallel_max,
-                           options.parallel_max_host},
-            EngineHooks{[this](const Target& target, std::uint64_t round, DeferredPermit* place) {
-                          return client_.fetch(target, request_for(target), round, place);
+                           options.parallel_max_host, options.spread},
+            EngineHooks{[this](const Target& target, std::size_t entry, std::uint64_t round,
+                               DeferredPermit* place) {
+                          auto const& request = request_for(target);
+                          return client_.fetch(target, request, round, place,
+                                               validators_for(request, target, entry));
                         },
                         [this](FetchResult& result) { return judge_result(result); },
                         [this](const FetchResult& result, const Verdict& verdict) {
@@ -127,6 +131,9 @@ class Poller {
                         [this](std::uint64_t round, Duration lateness,
                                RoundSchedule::Clock::time_point next_tick) {
                           round_started(round, lateness, next_tick);
+                        },
+                        [this](const Target& target, std::size_t entry) {
+                          return skip_fetch(target, entry);
                         }}) {
     signals_.add(SIGUSR1);
     if (options.metrics_listen) {
@@ -179,6 +186,22 @@ class Poller {
     store_.record_round(lateness);
     bool const last = options_.count && round >= *options_.count;
     sink_->round_started(round, last ? std::nullopt : std::optional(next_tick));
+  }
+
+  // --conditional: what the entry's last 200 said, for its next request to send back.
+  Validators validators_for(const RequestConfig& request, const Target& target,
+                            std::size_t entry) const {
+    if (!request.conditional) return {};
+    auto const* state = states_.find(entry, target);
+    return state != nullptr ? state->polite.validators : Validators{};
+  }
+
+  // Retry-After: the entry's server asked for a pause that is not over.
+  bool skip_fetch(const Target& target, std::size_t entry) {
+    auto const* state = states_.find(entry, target);
+    if (state == nullptr || !state->polite.skips(std::chrono::system_clock::now())) return false;
+    store_.record_skip(target);
+    return true;
   }
 
   // After a result is written: false, and the run stops, once stdout's reader has gone.
@@ -322,7 +345,7 @@ class Poller {
       [this](const FetchResult& result, const Verdict& verdict, const UrlState& state) {
         store_.record(result, verdict, state);
       },
-      &log_result};
+      &log_result, &log_politeness};
   Engine engine_;
   std::uint64_t rounds_started_ = 0;
 

@@ -121,6 +121,14 @@ const std::vector<Family>& families() {
          append_sample(out, f.name, std::string(url) + ",result=\"success\"", s.successes);
          append_sample(out, f.name, std::string(url) + ",result=\"failure\"", s.failures);
        }},
+      {"poller_skipped_total", "counter",
+       "Fetches of the URL not made, by reason: retry_after (its server answered 429 or 503 "
+       "with Retry-After). Absent until the first skip.",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         if (s.skipped_retry_after == 0) return;
+         append_sample(out, f.name, std::string(url) + ",reason=\"retry_after\"",
+                       s.skipped_retry_after);
+       }},
       {"poller_fetch_duration_seconds", "histogram",
        "Duration of each phase of the URL's fetches: resolve, connect, tls, processing (request "
        "sent to first response byte), transfer (the rest of the response). A phase that did not "

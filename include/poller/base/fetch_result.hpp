@@ -12,6 +12,7 @@
 
 #include "poller/base/duration.hpp"
 #include "poller/base/fetch_error.hpp"
+#include "poller/base/validators.hpp"
 
 namespace poller {
 
@@ -49,6 +50,12 @@ struct FetchResult {
   // Of the final response; null without one, or when not kept (ClientConfig::keep_headers).
   std::shared_ptr<const ResponseHeaders> headers;
   std::string http_version;                  // "1.1", "1.0"; empty without a response
+  // Politeness (SPEC "Back-off on request", --conditional): a 429's or 503's Retry-After as
+  // given; with --conditional, the validators of a 200 or 304 (each kept only when short
+  // enough); whether the request carried validators of poller's own.
+  std::string retry_after;
+  Validators validators;
+  bool conditional = false;
 
   bool reused = false;      // the (last) request went over a connection opened earlier
   unsigned connects = 0;    // new connections this fetch opened
