@@ -50,17 +50,19 @@ _poller() {
     -i | --interval | -n | --count | --connect-timeout | -m | --max-time | --max-redirs | \
       --resolve | -x | --proxy | --noproxy | -H | --header | -A | --user-agent | --max-filesize | \
       --max-connections | --expect-status | --expect-body | --max-latency | --cert-expiry | \
-      --metrics-listen | --shard | --parallel-max | --parallel-max-host | --name)
+      --metrics-listen | --shard | --parallel-max | --parallel-max-host | --name | \
+      --max-retry-after)
       COMPREPLY=()
       return
       ;;
   esac
 
   if [[ "$cur" == -* ]]; then
-    local options="-h --help --version -i --interval -n --count --once -X --request -d --data
+    local options="-h --help --version -i --interval -n --count --once --spread --max-retry-after
+      -X --request -d --data
       --data-binary --json --connect-timeout
       -m --max-time -L --location -f --fail --max-redirs --resolve -x --proxy --noproxy -H --header
-      -A --user-agent --max-filesize --compressed --max-connections --expect-status --expect-body
+      -A --user-agent --max-filesize --conditional --compressed --max-connections --expect-status --expect-body
       --max-latency --cert-expiry --cacert -k --insecure --format
       --name -w --write-out --on-change --metrics-listen --shard -Z --parallel --parallel-max
       --parallel-max-host --log-format --color -v --verbose -q --quiet"
