@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <ctime>
 #include <thread>
+#include <tuple>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,21 +52,6 @@ std::string http_date(std::chrono::seconds from_now) {
   char text[64];
   std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &fields);
   return text;
-}
-
-std::string percent_encode(const std::string& text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 // ---- Retry-After ----------------------------------------------------------------------------
@@ -336,10 +322,12 @@ TEST(Spread, WithParallelEachOriginStartsAtItsOwnFixedOffset) {
   auto const origin = [&](const std::string& host) {
     return "http://" + host + ":" + std::to_string(server.port());
   };
-  std::string first = hosts[0], second;
-  for (auto const& host : hosts) {
-    auto const apart = spread_fraction(origin(host)) - spread_fraction(origin(first));
-    if (apart > 0.3 && apart < 0.7) second = host;
+  std::string first, second;  // the second's offset 0.3 to 0.7 of the interval after the first's
+  for (auto const& a : hosts) {
+    for (auto const& b : hosts) {
+      auto const apart = spread_fraction(origin(b)) - spread_fraction(origin(a));
+      if (apart > 0.3 && apart < 0.7) std::tie(first, second) = std::tie(a, b);
+    }
   }
   ASSERT_FALSE(second.empty()) << "no two of the hosts are far enough apart";
 
