@@ -48,9 +48,9 @@ struct EngineSettings {
 struct EngineHooks {
   using Clock = RoundSchedule::Clock;
 
-  // Fetches `target` (list entry `entry`) for `round`. `place` is the --parallel-max place for the client to take
-  // once a body follows, held until the result is delivered; null when no other fetch can be in
-  // flight (one lane, one worker).
+  // Fetches `target` (list entry `entry`) for `round`. `place` is the --parallel-max place for
+  // the client to take once a body follows, held until the result is delivered; null when no
+  // other fetch can be in flight (one lane, one worker).
   std::function<boost::asio::awaitable<FetchResult>(const Target&, std::size_t entry,
                                                     std::uint64_t round, DeferredPermit* place)>
       fetch;

@@ -26,12 +26,12 @@ void log_politeness(const FetchResult& result, const Verdict&, const UrlState& s
     case News::unreadable_retry_after:
       spdlog::debug("{}: {} with Retry-After \"{}\", neither seconds nor an HTTP date: ignored",
                     who(*result.target), *result.status,
-                    escape_control_characters(result.retry_after));
+                    escape_control_characters(result.polite->retry_after));
       return;
     case News::backing_off:
     case News::backing_off_capped:
       spdlog::info("{}: {} with Retry-After \"{}\": not fetched until {}{}", who(*result.target),
-                   *result.status, escape_control_characters(result.retry_after),
+                   *result.status, escape_control_characters(result.polite->retry_after),
                    format_rfc3339_utc_seconds(*polite.skip_until),
                    polite.news == News::backing_off_capped ? " (capped by --max-retry-after)" : "");
       return;

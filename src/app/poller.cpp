@@ -189,15 +189,19 @@ class Poller {
   }
 
   // --conditional: what the entry's last 200 said, for its next request to send back.
-  Validators validators_for(const RequestConfig& request, const Target& target,
-                            std::size_t entry) const {
-    if (!request.conditional) return {};
+  std::shared_ptr<const Validators> validators_for(const RequestConfig& request,
+                                                  const Target& target, std::size_t entry) const {
+    if (!request.conditional) return nullptr;
     auto const* state = states_.find(entry, target);
-    return state != nullptr ? state->polite.validators : Validators{};
+    return state != nullptr ? state->polite.validators : nullptr;
   }
 
   // Retry-After: the entry's server asked for a pause that is not over.
   bool skip_fetch(const Target& target, std::size_t entry) {
+    // Whose state it is (a hash of the URL) and the clock are looked at only for an entry that
+    // has been asked to pause: this runs before every fetch.
+    auto const* paused = states_.find(entry);
+    if (paused == nullptr || !paused->polite.skip_until) return false;
     auto const* state = states_.find(entry, target);
     if (state == nullptr || !state->polite.skips(std::chrono::system_clock::now())) return false;
     store_.record_skip(target);

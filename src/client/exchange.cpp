@@ -18,7 +18,8 @@ bool is_redirect(unsigned status) {
 }  // namespace
 
 Exchange::Exchange(ClientState& client, const Target& listed, const RequestConfig& config,
-                   std::uint64_t round, DeferredPermit* body_place, Validators validators)
+                   std::uint64_t round, DeferredPermit* body_place,
+                   std::shared_ptr<const Validators> validators)
     : client_(client),
       config_(config),
       listed_(listed),
@@ -119,11 +120,18 @@ void Exchange::keep_politeness_fields() {
                   listed_.display_url, name, value.size(), Validators::max_length);
     return {};
   };
-  if (status == 429 || status == 503) result_.retry_after = kept("Retry-After");
-  if (config_.conditional && result_.redirects == 0 && (status == 200 || status == 304)) {
-    result_.validators.etag = kept("ETag");
-    result_.validators.last_modified = kept("Last-Modified");
+  bool const asked_to_wait = status == 429 || status == 503;
+  bool const validated =
+      config_.conditional && result_.redirects == 0 && (status == 200 || status == 304);
+  if (!asked_to_wait && !validated) return;  // most fetches: nothing to build
+  PoliteFields fields;
+  if (asked_to_wait) fields.retry_after = kept("Retry-After");
+  if (validated) {
+    fields.validators.etag = kept("ETag");
+    fields.validators.last_modified = kept("Last-Modified");
   }
+  if (!fields.retry_after.empty() || !fields.validators.empty())
+    result_.polite = std::make_shared<const PoliteFields>(std::move(fields));
 }
 
 // The method of the request to `to`, as the redirect's status makes it.
@@ -147,11 +155,12 @@ net::awaitable<std::optional<FetchError>> Exchange::request(const Target& target
   auto const* const proxy = client_.proxies.for_origin(target.origin);
   auto const route = Route::to(target.origin, proxy);
   // Validators describe the listed URL's response: not sent after a redirect.
-  bool const conditional = config_.conditional && result_.redirects == 0;
+  bool const conditional =
+      config_.conditional && result_.redirects == 0 && validators_ && !validators_->empty();
   RequestFormatter(config_).format(target, method_, to_listed_origin,
                                    route.tunnelled() ? nullptr : proxy, request_bytes_,
-                                   conditional ? &validators_ : nullptr);
-  result_.conditional = conditional && !validators_.empty();
+                                   conditional ? validators_.get() : nullptr);
+  result_.conditional = conditional;
   auto connection = client_.pool.take(route);
   bool reused = connection != nullptr;
   for (int attempt = 0;; ++attempt) {

@@ -28,7 +28,8 @@ class Exchange {
   // caller until the result is written; null: none to take.
   // `validators` (--conditional): what the listed URL's last 200 said, sent with its request.
   Exchange(ClientState& client, const Target& listed, const RequestConfig& config,
-           std::uint64_t round, DeferredPermit* body_place, Validators validators = {});
+           std::uint64_t round, DeferredPermit* body_place,
+           std::shared_ptr<const Validators> validators = nullptr);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -61,7 +62,7 @@ class Exchange {
   ClientState& client_;
   const RequestConfig& config_;
   const Target& listed_;
-  Validators const validators_;
+  std::shared_ptr<const Validators> const validators_;
   FetchResult result_;
 
   Connector connector_;

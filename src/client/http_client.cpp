@@ -59,7 +59,7 @@ HttpClient::~HttpClient() = default;
 
 net::awaitable<FetchResult> HttpClient::fetch(const Target& target, const RequestConfig& request,
                                               std::uint64_t round, DeferredPermit* body_place,
-                                              Validators validators) {
+                                              std::shared_ptr<const Validators> validators) {
   if (state_->cancelled) {
     FetchResult result;
     result.target = &target;

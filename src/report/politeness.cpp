@@ -50,13 +50,18 @@ void take_politeness(Politeness& politeness, const FetchResult& result, const Ve
   politeness.news = Politeness::News::none;
   if (!result.status) return;
   auto const status = *result.status;
+  auto const& polite = result.polite;
   if ((status == 200 && verdict.pass()) || status == 304) {
+    // Kept as a part of the result's fields, without a copy.
+    auto brought = polite && !polite->validators.empty()
+                       ? std::shared_ptr<const Validators>(polite, &polite->validators)
+                       : nullptr;
     // A 304 need not repeat the validators; the ones it does repeat replace the kept ones.
-    if (status == 200 || !result.validators.empty()) politeness.validators = result.validators;
+    if (status == 200 || brought) politeness.validators = std::move(brought);
     return;
   }
-  if ((status != 429 && status != 503) || result.retry_after.empty()) return;
-  auto until = parse_retry_after(result.retry_after, now);
+  if ((status != 429 && status != 503) || !polite || polite->retry_after.empty()) return;
+  auto until = parse_retry_after(polite->retry_after, now);
   if (!until) {
     politeness.news = Politeness::News::unreadable_retry_after;
     return;
@@ -65,8 +70,7 @@ void take_politeness(Politeness& politeness, const FetchResult& result, const Ve
   auto const latest = now + std::chrono::duration_cast<Politeness::Time::duration>(max_retry_after);
   bool const capped = *until > latest;
   politeness.skip_until = capped ? latest : *until;
-  politeness.news =
-      capped ? Politeness::News::backing_off_capped : Politeness::News::backing_off;
+  politeness.news = capped ? Politeness::News::backing_off_capped : Politeness::News::backing_off;
 }
 
 }  // namespace poller

@@ -1,17 +1,17 @@
 // Polite polling run for real (SPEC "Back-off on request", --conditional, --spread), asserted
 // by what the test server saw: which requests came and when, and the validators they carried.
 
+#include <gtest/gtest.h>
+
 #include <cctype>
 #include <csignal>
 #include <cstdint>
 #include <ctime>
-#include <thread>
-#include <tuple>
 #include <optional>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "poller_test.hpp"
 #include "support/nginx.hpp"
@@ -60,8 +60,8 @@ TEST(RetryAfter, A429PausesThatUrlOnlyAndSaysUntilWhen) {
   TestServer server;
   std::string const paused = "/retry-after?status=429&value=30";
   // 8 rounds in 1.4 s: the paused URL once, the other every round.
-  auto const run = run_poller({"-i", "0.2", "--count", "8", server.url(paused),
-                               server.url("/counter")});
+  auto const run =
+      run_poller({"-i", "0.2", "--count", "8", server.url(paused), server.url("/counter")});
   EXPECT_EQ(run.exit_code, 0) << run.err;  // a 429 fails only with -f
   EXPECT_EQ(requests_for(server, paused).size(), 1u);
   EXPECT_EQ(requests_for(server, "/counter").size(), 8u);
@@ -87,8 +87,8 @@ TEST(RetryAfter, A503WithAnHttpDateIsHonouredUntilThatDate) {
 TEST(RetryAfter, MaxRetryAfterCapsThePause) {
   TestServer server;
   std::string const paused = "/retry-after?status=429&value=3600";
-  auto const run = run_poller(
-      {"-i", "0.1", "--count", "15", "--max-retry-after", "500ms", server.url(paused)});
+  auto const run =
+      run_poller({"-i", "0.1", "--count", "15", "--max-retry-after", "500ms", server.url(paused)});
   auto const seen = requests_for(server, paused);
   // Rounds over 1.4 s, a pause of 0.5 s after each 429: 2 or 3 requests, not 15 nor 1.
   EXPECT_GE(seen.size(), 2u) << run.err;
@@ -122,8 +122,8 @@ TEST(RetryAfter, WithParallelTheRestOfTheLaneGoesOn) {
 TEST(RetryAfter, MetricsCountTheSkippedFetches) {
   TestServer server;
   std::string const paused = "/retry-after?status=429&value=30";
-  Process poller(poller_command({"-i", "0.1", "--format", "none", "--metrics-listen",
-                                 "127.0.0.1:0", server.url(paused)}));
+  Process poller(poller_command(
+      {"-i", "0.1", "--format", "none", "--metrics-listen", "127.0.0.1:0", server.url(paused)}));
   auto const metrics = metrics_url(poller, 10s);
   ASSERT_FALSE(metrics.empty()) << poller.stderr_text();
   // Without --name, the name label is the URL.
@@ -148,14 +148,13 @@ TEST(Conditional, OnChangeSendsTheLastEtagBackAndPrintsOnlyChanges) {
   TestServer server;
   // The page changes at its 4th request: versions v1 v1 v1 v2 v2 v2 on the server's side.
   std::string const page = "/validated?etag=%22abc%22&version-every=3";
-  auto const run = run_poller({"--on-change", "--format", "json", "-i", "0.1", "--count", "6",
-                               server.url(page)});
+  auto const run = run_poller(
+      {"--on-change", "--format", "json", "-i", "0.1", "--count", "6", server.url(page)});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   auto const seen = requests_for(server, page);
   using Tag = std::optional<std::string>;
-  EXPECT_EQ(if_none_match_of(seen),
-            (std::vector<Tag>{std::nullopt, "\"abc-v1\"", "\"abc-v1\"", "\"abc-v1\"",
-                              "\"abc-v2\"", "\"abc-v2\""}));
+  EXPECT_EQ(if_none_match_of(seen), (std::vector<Tag>{std::nullopt, "\"abc-v1\"", "\"abc-v1\"",
+                                                      "\"abc-v1\"", "\"abc-v2\"", "\"abc-v2\""}));
   // Printed: the first 200 and the change; the 304s are unchanged fetches.
   EXPECT_EQ(count_of(run.out, "\n"), 2u) << run.out;
   EXPECT_EQ(count_of(run.out, "validated-v2"), 1u) << run.out;
@@ -165,9 +164,9 @@ TEST(Conditional, OnChangeSendsTheLastEtagBackAndPrintsOnlyChanges) {
 TEST(Conditional, A304IsASuccessfulFetchWithoutABodyInJson) {
   TestServer server;
   std::string const page = "/validated?etag=%22x%22";
-  auto const run = run_poller({"--conditional", "--format", "json", "-i", "0.1", "--count", "2",
-                               "--expect-status", "200", "--expect-body", "validated",
-                               server.url(page)});
+  auto const run =
+      run_poller({"--conditional", "--format", "json", "-i", "0.1", "--count", "2",
+                  "--expect-status", "200", "--expect-body", "validated", server.url(page)});
   EXPECT_EQ(run.exit_code, 0) << run.err << run.out;
   auto const records = jq("[.status, has(\"body\"), has(\"error\")]", run.out);
   EXPECT_EQ(records.out, "[200,true,false]\n[304,false,false]\n") << run.out;
@@ -176,8 +175,7 @@ TEST(Conditional, A304IsASuccessfulFetchWithoutABodyInJson) {
 TEST(Conditional, TheBodyModePrintsNothingForA304) {
   TestServer server;
   std::string const page = "/validated?etag=%22x%22";
-  auto const run =
-      run_poller({"--conditional", "-i", "0.1", "--count", "3", server.url(page)});
+  auto const run = run_poller({"--conditional", "-i", "0.1", "--count", "3", server.url(page)});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out, "validated-v1\n");
 }
@@ -187,8 +185,7 @@ TEST(Conditional, WeakEtagAndLastModifiedAreSentAsGiven) {
   std::string const date = "Sun, 06 Nov 1994 08:49:37 GMT";
   std::string const page =
       "/validated?etag=" + percent_encode("W/\"w1\"") + "&last-modified=" + percent_encode(date);
-  run_poller({"--conditional", "--format", "none", "-i", "0.1", "--count", "2",
-              server.url(page)});
+  run_poller({"--conditional", "--format", "none", "-i", "0.1", "--count", "2", server.url(page)});
   auto const seen = requests_for(server, page);
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(field(seen[0], "if-none-match"), std::nullopt);
@@ -200,8 +197,8 @@ TEST(Conditional, LastModifiedAloneMakesTheRequestConditional) {
   TestServer server;
   std::string const date = "Sun, 06 Nov 1994 08:49:37 GMT";
   std::string const page = "/validated?last-modified=" + percent_encode(date);
-  auto const run = run_poller({"--conditional", "--format", "json", "-i", "0.1", "--count", "2",
-                               server.url(page)});
+  auto const run = run_poller(
+      {"--conditional", "--format", "json", "-i", "0.1", "--count", "2", server.url(page)});
   EXPECT_EQ(count_of(run.out, "\"status\":304"), 1u) << run.out;
   EXPECT_EQ(field(requests_for(server, page).at(1), "if-modified-since"), date);
 }
@@ -231,8 +228,8 @@ TEST(Conditional, AListLineMayAskForItForItsUrlOnly) {
   TestServer server;
   TempDir dir;
   std::string const asked = "/validated?etag=%22a%22", not_asked = "/validated?etag=%22b%22";
-  auto const list = dir.write_file(
-      "urls", server.url(asked) + " --conditional\n" + server.url(not_asked) + "\n");
+  auto const list =
+      dir.write_file("urls", server.url(asked) + " --conditional\n" + server.url(not_asked) + "\n");
   run_poller({"--format", "none", "-i", "0.1", "--count", "2", list});
   EXPECT_EQ(field(requests_for(server, asked).at(1), "if-none-match"), "\"a\"");
   EXPECT_EQ(field(requests_for(server, not_asked).at(1), "if-none-match"), std::nullopt);
@@ -299,9 +296,9 @@ double spread_fraction(const std::string& origin) {
 TEST(Spread, WithoutParallelTheUrlsOfARoundArePacedOverTheInterval) {
   TestServer server;
   // 4 URLs over 0.8 s: one every 0.2 s, round after round.
-  auto const run = run_poller({"--spread", "-i", "0.8", "--count", "2", "--format", "none",
-                               server.url("/a"), server.url("/b"), server.url("/c"),
-                               server.url("/d")});
+  auto const run =
+      run_poller({"--spread", "-i", "0.8", "--count", "2", "--format", "none", server.url("/a"),
+                  server.url("/b"), server.url("/c"), server.url("/d")});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   auto const seen = server.requests();
   ASSERT_EQ(seen.size(), 8u);

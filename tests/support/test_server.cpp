@@ -251,7 +251,8 @@ Reply route(const RecordedRequest& request, State& state) {
     const auto status = parse_number(query_parameter(query, "status").value_or("429"));
     if (!status || *status < 200 || *status > 999) return text(400, "bad status\n");
     Reply reply = text(static_cast<unsigned>(*status), "retry later\n");
-    if (auto value = query_parameter(query, "value")) reply.fields.emplace_back("Retry-After", *value);
+    if (auto value = query_parameter(query, "value"))
+      reply.fields.emplace_back("Retry-After", *value);
     return reply;
   }
   if (path == "/validated") {
@@ -287,7 +288,8 @@ Reply route(const RecordedRequest& request, State& state) {
   }
   if (const auto length = number_after("/long-etag/")) {
     Reply reply = text(200, "long etag\n");
-    reply.fields.emplace_back("ETag", "\"" + std::string(*length - std::min<std::uint64_t>(*length, 2), 'x') + "\"");
+    const auto quoted = *length - std::min<std::uint64_t>(*length, 2);
+    reply.fields.emplace_back("ETag", "\"" + std::string(quoted, 'x') + "\"");
     return reply;
   }
   if (path.starts_with("/every-other/")) {

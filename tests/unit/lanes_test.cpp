@@ -166,9 +166,10 @@ TEST(Lanes, AnEntryTheSkipHookNamesIsNeitherFetchedNorDelivered) {
   };
   hooks.skip = [](const Target&, std::size_t entry) { return entry == 1; };
   Engine engine(io, EngineSettings{0ms, 2, true, 50, 1}, hooks);
-  net::co_spawn(
-      io, engine.run(list_of({"http://127.0.0.1:1/a", "http://127.0.0.1:1/b", "http://127.0.0.1:1/c"})),
-      net::detached);
+  net::co_spawn(io,
+                engine.run(list_of(
+                    {"http://127.0.0.1:1/a", "http://127.0.0.1:1/b", "http://127.0.0.1:1/c"})),
+                net::detached);
   io.run();
 
   EXPECT_EQ(recorder.order, (std::vector<std::string>{"/a", "/c", "/a", "/c"}));

@@ -47,15 +47,18 @@ INSTANTIATE_TEST_SUITE_P(
                     // A date in the past is readable; it asks for no pause.
                     RetryAfterCase{"Wed, 21 Oct 2015 07:27:00 GMT", -60s},
                     // Too large for a number: ten years, which --max-retry-after caps.
-                    RetryAfterCase{"99999999999999999999999", std::chrono::seconds(10ll * 366 * 24 * 3600)},
+                    RetryAfterCase{"99999999999999999999999",
+                                   std::chrono::seconds(10ll * 366 * 24 * 3600)},
                     RetryAfterCase{"", std::nullopt}, RetryAfterCase{"soon", std::nullopt},
                     RetryAfterCase{"-5", std::nullopt}, RetryAfterCase{"1.5", std::nullopt},
                     RetryAfterCase{"Wed, 21 Oct 2015 07:29:00 GMT trailing", std::nullopt}));
 
-FetchResult answered(unsigned status, std::string retry_after = {}) {
+FetchResult answered(unsigned status, std::string retry_after = {}, Validators validators = {}) {
   FetchResult result;
   result.status = status;
-  result.retry_after = std::move(retry_after);
+  if (!retry_after.empty() || !validators.empty())
+    result.polite = std::make_shared<const PoliteFields>(
+        PoliteFields{std::move(retry_after), std::move(validators)});
   return result;
 }
 
@@ -87,24 +90,25 @@ TEST(Politeness, OtherStatusesAndUnreadableValuesAskForNoPause) {
 
 TEST(Politeness, ValidatorsComeFromAPassingOkOrANotModified) {
   Politeness polite;
-  auto ok = answered(200);
-  ok.validators = {"\"v1\"", "Wed, 21 Oct 2015 07:28:00 GMT"};
-  take_politeness(polite, ok, Verdict{}, 1h, now);
-  EXPECT_EQ(polite.validators.etag, "\"v1\"");
+  take_politeness(polite, answered(200, "", {"\"v1\"", "Wed, 21 Oct 2015 07:28:00 GMT"}),
+                  Verdict{}, 1h, now);
+  ASSERT_TRUE(polite.validators);
+  EXPECT_EQ(polite.validators->etag, "\"v1\"");
 
   // A 200 that fails its checks is not the body the validators should vouch for.
-  auto failed = answered(200);
-  failed.validators = {"\"bad\"", ""};
-  take_politeness(polite, failed, Verdict{Verdict::Failure::check, "check failed"}, 1h, now);
-  EXPECT_EQ(polite.validators.etag, "\"v1\"");
+  take_politeness(polite, answered(200, "", {"\"bad\"", ""}),
+                  Verdict{Verdict::Failure::check, "check failed"}, 1h, now);
+  EXPECT_EQ(polite.validators->etag, "\"v1\"");
 
   // A 304 without validators keeps them; one with new ones replaces them.
   take_politeness(polite, answered(304), Verdict{}, 1h, now);
-  EXPECT_EQ(polite.validators.etag, "\"v1\"");
-  auto renewed = answered(304);
-  renewed.validators = {"\"v2\"", ""};
-  take_politeness(polite, renewed, Verdict{}, 1h, now);
-  EXPECT_EQ(polite.validators.etag, "\"v2\"");
+  EXPECT_EQ(polite.validators->etag, "\"v1\"");
+  take_politeness(polite, answered(304, "", {"\"v2\"", ""}), Verdict{}, 1h, now);
+  EXPECT_EQ(polite.validators->etag, "\"v2\"");
+
+  // A passing 200 without validators: nothing to send any more.
+  take_politeness(polite, answered(200), Verdict{}, 1h, now);
+  EXPECT_FALSE(polite.validators);
 }
 
 TEST(Politeness, IsForgottenWhenTheEntryChangesOnReload) {
@@ -132,8 +136,9 @@ TEST(ConditionalRequest, SendsTheValidatorsUnlessAHeaderOptionNamesThem) {
 
   config.headers = {{"If-None-Match", "\"mine\""}, {"If-Modified-Since", ""}};
   RequestFormatter(config).format(target, {"GET", false}, true, nullptr, out, &validators);
-  EXPECT_EQ(out, "GET / HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n"
-                 "If-None-Match: \"mine\"\r\n\r\n");
+  EXPECT_EQ(out,
+            "GET / HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n"
+            "If-None-Match: \"mine\"\r\n\r\n");
 }
 
 TEST(Spread, AnOriginsOffsetIsItsDocumentedHashOverTwoToThe64) {

@@ -38,7 +38,7 @@ class HttpClient {
   boost::asio::awaitable<FetchResult> fetch(const Target& target, const RequestConfig& request,
                                             std::uint64_t round,
                                             DeferredPermit* body_place = nullptr,
-                                            Validators validators = {});
+                                            std::shared_ptr<const Validators> validators = nullptr);
 
   // Aborts the fetches in flight (they return `cancelled`) and every later one.
   void cancel();

@@ -4,6 +4,7 @@
 // validators its next request sends back. Pure: no I/O.
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -17,8 +18,8 @@ namespace poller {
 struct Politeness {
   using Time = std::chrono::system_clock::time_point;
 
-  // Of the last passing 200 (or a 304 confirming it): sent with the next request.
-  Validators validators;
+  // Of the last passing 200 (or a 304 confirming it): sent with the next request. Null: none.
+  std::shared_ptr<const Validators> validators;
   // Retry-After: the entry's fetches are skipped before then.
   std::optional<Time> skip_until;
 
