@@ -28,6 +28,11 @@ void log_politeness(const FetchResult& result, const Verdict&, const UrlState& s
                     who(*result.target), *result.status,
                     escape_control_characters(result.polite->retry_after));
       return;
+    case News::validator_too_long:
+      spdlog::warn("{}: a validator (ETag or Last-Modified) of {} bytes, longer than {}: not kept, "
+                   "so its requests stay unconditional",
+                   who(*result.target), result.polite->validator_too_long, Validators::max_length);
+      return;
     case News::backing_off:
     case News::backing_off_capped:
       spdlog::info("{}: {} with Retry-After \"{}\": not fetched until {}{}", who(*result.target),

@@ -113,24 +113,25 @@ net::awaitable<FetchResult> Exchange::run() {
 // redirect's target would be sent to the listed URL, which they do not describe).
 void Exchange::keep_politeness_fields() {
   auto const status = *result_.status;
-  auto const kept = [this](std::string_view name) -> std::string {
+  PoliteFields fields;
+  auto const kept = [&](std::string_view name) -> std::string {
     auto const value = session_.field(name);
     if (value.size() <= Validators::max_length) return std::string(value);
-    spdlog::debug("{}: {} of {} bytes is longer than {}: ignored",
-                  listed_.display_url, name, value.size(), Validators::max_length);
+    spdlog::debug("{}: {} of {} bytes is longer than {}: ignored", listed_.display_url, name,
+                  value.size(), Validators::max_length);
+    if (name != "Retry-After") fields.validator_too_long = value.size();
     return {};
   };
   bool const asked_to_wait = status == 429 || status == 503;
   bool const validated =
       config_.conditional && result_.redirects == 0 && (status == 200 || status == 304);
   if (!asked_to_wait && !validated) return;  // most fetches: nothing to build
-  PoliteFields fields;
   if (asked_to_wait) fields.retry_after = kept("Retry-After");
   if (validated) {
     fields.validators.etag = kept("ETag");
     fields.validators.last_modified = kept("Last-Modified");
   }
-  if (!fields.retry_after.empty() || !fields.validators.empty())
+  if (!fields.retry_after.empty() || !fields.validators.empty() || fields.validator_too_long != 0)
     result_.polite = std::make_shared<const PoliteFields>(std::move(fields));
 }
 

@@ -51,6 +51,10 @@ void take_politeness(Politeness& politeness, const FetchResult& result, const Ve
   if (!result.status) return;
   auto const status = *result.status;
   auto const& polite = result.polite;
+  if (polite && polite->validator_too_long != 0 && !politeness.told_validator_too_long) {
+    politeness.told_validator_too_long = true;
+    politeness.news = Politeness::News::validator_too_long;
+  }
   if ((status == 200 && verdict.pass()) || status == 304) {
     // Kept as a part of the result's fields, without a copy.
     auto brought = polite && !polite->validators.empty()

@@ -55,7 +55,8 @@ struct FetchRecorder {
             },
             [](FetchResult& result) { return wire_verdict(result); },
             [](const FetchResult&, const Verdict&) -> net::awaitable<void> { co_return; }, [] { return true; },
-            [](std::uint64_t, Duration, EngineHooks::Clock::time_point) {}};
+            [](std::uint64_t, Duration, EngineHooks::Clock::time_point) {},
+            nullptr};
   }
 
   net::io_context& io;

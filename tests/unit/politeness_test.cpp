@@ -111,6 +111,17 @@ TEST(Politeness, ValidatorsComeFromAPassingOkOrANotModified) {
   EXPECT_FALSE(polite.validators);
 }
 
+TEST(Politeness, AValidatorTooLongToKeepIsToldOnce) {
+  Politeness polite;
+  auto result = answered(200);
+  result.polite = std::make_shared<const PoliteFields>(PoliteFields{{}, {}, 20000});
+  take_politeness(polite, result, Verdict{}, 1h, now);
+  EXPECT_EQ(polite.news, Politeness::News::validator_too_long);
+  EXPECT_FALSE(polite.validators);
+  take_politeness(polite, result, Verdict{}, 1h, now);
+  EXPECT_EQ(polite.news, Politeness::News::none);
+}
+
 TEST(Politeness, IsForgottenWhenTheEntryChangesOnReload) {
   Target target = *parse_target("http://127.0.0.1:1/").target;
   UrlStates states(false, 1);

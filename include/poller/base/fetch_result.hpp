@@ -33,6 +33,7 @@ class ResponseHeaders {
 struct PoliteFields {
   std::string retry_after;
   Validators validators;
+  std::size_t validator_too_long = 0;  // the length of a validator not kept (0: none)
 };
 
 struct FetchResult {

@@ -24,9 +24,17 @@ struct Politeness {
   std::optional<Time> skip_until;
 
   // What the result just taken in changed, for the log: a back-off began (and whether
-  // --max-retry-after shortened it), or a Retry-After could not be read.
-  enum class News { none, backing_off, backing_off_capped, unreadable_retry_after };
+  // --max-retry-after shortened it), a Retry-After could not be read, or (said once per
+  // entry) a validator was too long to keep.
+  enum class News {
+    none,
+    backing_off,
+    backing_off_capped,
+    unreadable_retry_after,
+    validator_too_long
+  };
   News news = News::none;
+  bool told_validator_too_long = false;
 
   bool skips(Time now) const { return skip_until && now < *skip_until; }
 };
