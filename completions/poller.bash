@@ -51,20 +51,21 @@ _poller() {
       --resolve | -x | --proxy | --noproxy | -H | --header | -A | --user-agent | --max-filesize | \
       --max-connections | --expect-status | --expect-body | --max-latency | --cert-expiry | \
       --metrics-listen | --shard | --parallel-max | --parallel-max-host | --name | --down-after | \
-      --up-after | --on-state | --on-state-timeout | --alertmanager)
+      --up-after | --on-state | --on-state-timeout | --alertmanager | --max-retry-after)
       COMPREPLY=()
       return
       ;;
   esac
 
   if [[ "$cur" == -* ]]; then
-    local options="-h --help --version -i --interval -n --count --once -X --request -d --data
+    local options="-h --help --version -i --interval -n --count --once --spread --max-retry-after
+      -X --request -d --data
       --data-binary --json --connect-timeout
       -m --max-time -L --location -f --fail --max-redirs --resolve -4 --ipv4 -6 --ipv6 -x --proxy
       --noproxy -H --header
-      -A --user-agent --max-filesize --compressed --max-connections --expect-status --expect-body
-      --max-latency --cert-expiry --down-after --up-after --on-state --on-state-timeout
-      --alertmanager --cacert -k --insecure --format
+      -A --user-agent --max-filesize --conditional --compressed --max-connections --expect-status
+      --expect-body --max-latency --cert-expiry --down-after --up-after --on-state
+      --on-state-timeout --alertmanager --cacert -k --insecure --format
       --name -w --write-out --on-change --metrics-listen --shard -Z --parallel --parallel-max
       --parallel-max-host --log-format --color -v --verbose -q --quiet"
     mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")

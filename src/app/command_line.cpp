@@ -78,7 +78,8 @@ constexpr std::array per_url_options{
     "request", "data",          "data-binary", "json",          "header",
     "user-agent", "location",   "max-redirs",  "max-time",      "connect-timeout",
     "max-filesize", "compressed", "fail",      "expect-status", "expect-body",
-    "max-latency", "cert-expiry", "down-after", "up-after", "name", "ipv4", "ipv6"};
+    "max-latency", "cert-expiry", "down-after", "up-after", "name", "ipv4", "ipv6",
+    "conditional"};
 
 // What --help adds to the description of an option a list line may carry.
 constexpr std::string_view per_url_mark = " [per URL]";
@@ -105,6 +106,14 @@ void define_run_options(CLI::App& app, Options& options, OptionTexts& texts) {
   app.add_option("-n,--count", texts.count, "Stop after N rounds (default: until stopped)")
       ->type_name("N");
   app.add_flag("--once", texts.once, "Same as --count 1");
+  app.add_flag("--spread", options.spread,
+               "Spread round starts over the interval: with -Z each origin's lane at a fixed "
+               "offset (a hash of the origin), else URL i of n at i/n of the interval");
+  app.add_option("--max-retry-after", texts.max_retry_after,
+                 "Longest pause a 429 or 503 response's Retry-After gets: that URL's fetches are "
+                 "skipped until then")
+      ->type_name("DURATION")
+      ->capture_default_str();
 }
 
 // -d, --data-binary, --json: each occurrence is kept, in command-line order across the three
@@ -175,6 +184,9 @@ void define_request_options(CLI::App& app, Options& options, OptionTexts& texts)
                  "Largest body accepted, with k, M, G suffixes (powers of 1024)")
       ->type_name("SIZE")
       ->capture_default_str();
+  app.add_flag("--conditional", options.client.request.conditional,
+               "Send the last 200's ETag as If-None-Match and Last-Modified as If-Modified-Since; "
+               "a 304 is an unchanged, successful fetch (implied by --on-change)");
   app.add_flag("--compressed", options.client.request.compressed,
                "Send Accept-Encoding: gzip, deflate and decode such bodies (--max-filesize then "
                "limits the decoded size)");
@@ -276,7 +288,8 @@ void define_output_options(CLI::App& app, Options& options, OptionTexts& texts) 
                  "round, state, json, header{NAME}; \\n and \\t escapes; @FILE reads it from FILE")
       ->type_name("TEMPLATE");
   app.add_flag("--on-change", options.output.on_change,
-               "Print a URL's result only when its body differs from the previous round's");
+               "Print a URL's result only when its body differs from the previous round's "
+               "(implies --conditional)");
 }
 
 // Serving metrics, and one instance of several.
@@ -377,6 +390,9 @@ void finish_options(const OptionTexts& texts, Options& options) {
     throw UsageError("--name names one URL: give it after the URL on its list line");
   }
   options.interval = to_duration("--interval", texts.interval);
+  options.max_retry_after = to_duration("--max-retry-after", texts.max_retry_after);
+  // Only whether the body changed matters: a 304 says so without sending it.
+  if (options.output.on_change) options.client.request.conditional = true;
   finish_fetch_options(texts, options.client.request, options.checks);
   finish_state_rules(texts, options.state_rules);
   if (texts.on_state) options.on_state = *texts.on_state;

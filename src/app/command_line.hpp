@@ -21,6 +21,7 @@ namespace poller {
 // Option values as given, for those that need more than CLI11's conversions.
 struct OptionTexts {
   std::string interval = "5s", connect_timeout = "10s", max_time = "30s", max_filesize = "64M";
+  std::string max_retry_after = "1h";
   std::vector<std::string> headers, resolves;
   std::string format = "body", log_format = "text", color = "auto";
   std::optional<std::string> write_out, count, cert_expiry, max_redirects, max_connections;

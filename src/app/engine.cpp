@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "poller/base/asio_defaults.hpp"
+#include "poller/input/shard.hpp"
 
 namespace poller {
 
@@ -31,6 +32,7 @@ struct Engine::Lane {
   net::steady_timer timer;
   std::uint64_t first_round = 1;
   Clock::time_point first_start{};
+  Clock::time_point round_start{};  // when the round under way was due
   std::size_t cursor = 0;  // the next entry of the round's list to fetch
   bool dropped = false;    // a reload left its key out
 };
@@ -75,13 +77,21 @@ net::awaitable<void> Engine::run(std::shared_ptr<const std::vector<Target>> targ
   // round's lateness.
   t0_ = Clock::now();
   for (auto& [key, lane] : lanes_) {
-    lane->first_start = t0_;
+    lane->first_start = t0_ + lane_offset(*lane->list);
     start_lane(lane);
   }
   // Either way the run waits for its lanes to end: none may deliver once the output is closed.
   while (running_ > 0 || (!stopping_ && !settings_.count))
     co_await lane_ends_->channel.async_receive(use_tuple);
   ended_ = true;
+}
+
+// --spread with -Z: the lane's fixed fraction of the interval, from its origin. A lane is
+// never empty, so its first entry names its origin.
+Duration Engine::lane_offset(const LaneList& list) const {
+  if (!settings_.spread || !settings_.lane_per_origin || list.entries.empty()) return {};
+  auto const& origin = (*list.all)[list.entries.front()].origin;
+  return std::chrono::duration_cast<Duration>(settings_.interval * spread_fraction(origin));
 }
 
 void Engine::update(std::shared_ptr<const std::vector<Target>> targets) {
@@ -117,7 +127,7 @@ void Engine::update(std::shared_ptr<const std::vector<Target>> targets) {
   for (auto& [key, list] : lists) {
     auto lane = std::make_shared<Lane>(io_, key, list);
     lane->first_round = round;
-    lane->first_start = start;
+    lane->first_start = start + lane_offset(*list);
     lanes_.emplace(key, lane);
     start_lane(lane);
   }
@@ -157,6 +167,7 @@ net::awaitable<void> Engine::run_lane(std::shared_ptr<Lane> lane) {
   co_await wait_until(*lane, scheduled_start);
   for (auto round = lane->first_round; !stopping_ && !lane->dropped; ++round) {
     rounds_begun_ = std::max(rounds_begun_, round);
+    lane->round_start = scheduled_start;
     hooks_.round_started(round, Clock::now() - scheduled_start,
                          scheduled_start + settings_.interval);
     co_await run_lane_round(*lane, round);
@@ -196,13 +207,30 @@ net::awaitable<void> Engine::run_workers(Lane& lane, std::shared_ptr<const LaneL
     if (error) std::rethrow_exception(error);
 }
 
+// --spread with one lane: the fetch at `position` of `of` waits for its own start time,
+// position/of of the interval into the round, and its lateness is measured from there.
+net::awaitable<void> Engine::pace(Lane& lane, std::uint64_t round, std::size_t position,
+                                  std::size_t of) {
+  // In floating point: a long interval times a long list overflows 64-bit nanoseconds.
+  auto const start =
+      lane.round_start + std::chrono::duration_cast<Duration>(
+                             settings_.interval * (static_cast<double>(position) / of));
+  co_await wait_until(lane, start);
+  hooks_.round_started(round, Clock::now() - start, lane.round_start + settings_.interval);
+}
+
 net::awaitable<void> Engine::run_worker(Lane& lane, std::shared_ptr<const LaneList> list,
                                         std::uint64_t round) {
   while (!stopping_ && !lane.dropped && lane.cursor < list->entries.size()) {
-    auto const entry = list->entries[lane.cursor++];
+    auto const position = lane.cursor++;
+    auto const entry = list->entries[position];
+    auto const& target = (*list->all)[entry];
+    if (position > 0 && paced()) co_await pace(lane, round, position, list->entries.size());
+    if (stopping_ || lane.dropped) co_return;
+    if (hooks_.skip && hooks_.skip(target, entry)) continue;
     std::optional<DeferredPermit> place;
     if (shared_) place.emplace(places_);
-    auto result = co_await hooks_.fetch((*list->all)[entry], round, place ? &*place : nullptr);
+    auto result = co_await hooks_.fetch(target, entry, round, place ? &*place : nullptr);
     result.entry = entry;
     if (result.cancelled()) co_return;
     std::optional<SemaphorePermit> delivering;

@@ -38,17 +38,21 @@ struct EngineSettings {
   bool lane_per_origin = false;        // -Z; else one lane over the whole list
   std::size_t parallel_max = 50;       // -Z: bodies read (and held until delivered) at once
   std::size_t parallel_max_host = 1;   // -Z: fetches in flight per lane (connections per origin)
+  // --spread: with -Z each lane's ticks are offset by its origin's fraction of the interval
+  // (shard.hpp's spread_fraction); with one lane, URL i of n starts no earlier than i/n of the
+  // interval into its round.
+  bool spread = false;
 };
 
 // What the run does with each fetch and each round start; the engine only schedules.
 struct EngineHooks {
   using Clock = RoundSchedule::Clock;
 
-  // Fetches `target` for `round`. `place` is the --parallel-max place for the client to take
-  // once a body follows, held until the result is delivered; null when no other fetch can be in
-  // flight (one lane, one worker).
-  std::function<boost::asio::awaitable<FetchResult>(const Target&, std::uint64_t round,
-                                                    DeferredPermit* place)>
+  // Fetches `target` (list entry `entry`) for `round`. `place` is the --parallel-max place for
+  // the client to take once a body follows, held until the result is delivered; null when no
+  // other fetch can be in flight (one lane, one worker).
+  std::function<boost::asio::awaitable<FetchResult>(const Target&, std::size_t entry,
+                                                    std::uint64_t round, DeferredPermit* place)>
       fetch;
   // Decides whether the fetch passes, once (report/verdict.hpp).
   std::function<Verdict(FetchResult&)> judge;
@@ -57,9 +61,14 @@ struct EngineHooks {
   std::function<boost::asio::awaitable<void>(const FetchResult&, const Verdict&)> deliver;
   // Asked after each delivery: false ends the run (stdout's reader went away).
   std::function<bool()> go_on;
-  // A lane starts `round`, `lateness` after its tick; the lane's next tick is `next_tick`.
+  // A lane starts `round`, `lateness` after its tick; the lane's next tick is `next_tick`. With
+  // --spread and one lane, also each paced fetch of the round after the first, `lateness`
+  // after its own start time.
   std::function<void(std::uint64_t round, Duration lateness, Clock::time_point next_tick)>
       round_started;
+  // Asked before each fetch: true leaves the entry out of this round (its server asked for a
+  // pause with Retry-After); nothing is fetched or delivered for it. Unset: nothing is skipped.
+  std::function<bool(const Target&, std::size_t entry)> skip;
 };
 
 class Engine {
@@ -88,6 +97,9 @@ class Engine {
 
   std::map<std::string, std::shared_ptr<LaneList>> split(
       const std::shared_ptr<const std::vector<Target>>& targets) const;
+  Duration lane_offset(const LaneList& list) const;
+  boost::asio::awaitable<void> pace(Lane& lane, std::uint64_t round, std::size_t position,
+                                    std::size_t of);
 
   void start_lane(std::shared_ptr<Lane> lane);
   boost::asio::awaitable<void> run_lane(std::shared_ptr<Lane> lane);
@@ -97,6 +109,10 @@ class Engine {
                                            std::uint64_t round, std::size_t workers);
   boost::asio::awaitable<void> run_worker(Lane& lane, std::shared_ptr<const LaneList> list,
                                           std::uint64_t round);
+  // --spread with one lane: each fetch of a round has its own start time.
+  bool paced() const {
+    return settings_.spread && !shared_ && settings_.interval > Duration::zero();
+  }
   bool past_last_round(std::uint64_t round) const {
     return settings_.count && round > *settings_.count;
   }

@@ -35,6 +35,10 @@ struct Options {
   bool parallel = false;
   std::size_t parallel_max = 50;      // --parallel-max: bodies read at once over all origins
   std::size_t parallel_max_host = 1;  // --parallel-max-host: connections per origin
+  // --spread: round starts spread over the interval (engine.hpp).
+  bool spread = false;
+  // --max-retry-after: the longest pause a server's Retry-After gets (politeness.hpp).
+  Duration max_retry_after = std::chrono::hours(1);
 
   ClientConfig client;
   Checks checks;  // -f, --expect-status, --expect-body, --max-latency, --cert-expiry

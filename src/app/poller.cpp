@@ -20,6 +20,7 @@
 #include "engine.hpp"
 #include "line_options.hpp"
 #include "log.hpp"
+#include "politeness_log.hpp"
 #include "result_log.hpp"
 #include "poller/base/asio_defaults.hpp"
 #include "poller/client/http_client.hpp"
@@ -118,13 +119,16 @@ class Poller {
         sink_(make_output_sink(output_config(options), stdout_, io_.get_executor())),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         store_(options.metrics_listen ? ResultStore::Metrics::on : ResultStore::Metrics::off),
-        states_(options.output.on_change, targets_->size()),
+        states_(options.output.on_change, targets_->size(), options.max_retry_after),
         engine_(
             io_,
             EngineSettings{options.interval, options.count, options.parallel, options.parallel_max,
-                           options.parallel_max_host},
-            EngineHooks{[this](const Target& target, std::uint64_t round, DeferredPermit* place) {
-                          return client_.fetch(target, request_for(target), round, place);
+                           options.parallel_max_host, options.spread},
+            EngineHooks{[this](const Target& target, std::size_t entry, std::uint64_t round,
+                               DeferredPermit* place) {
+                          auto const& request = request_for(target);
+                          return client_.fetch(target, request, round, place,
+                                               validators_for(request, target, entry));
                         },
                         [this](FetchResult& result) { return judge_result(result); },
                         [this](const FetchResult& result, const Verdict& verdict) {
@@ -134,6 +138,9 @@ class Poller {
                         [this](std::uint64_t round, Duration lateness,
                                RoundSchedule::Clock::time_point next_tick) {
                           round_started(round, lateness, next_tick);
+                        },
+                        [this](const Target& target, std::size_t entry) {
+                          return skip_fetch(target, entry);
                         }}) {
     signals_.add(SIGUSR1);
     if (options.on_state) {
@@ -207,6 +214,26 @@ class Poller {
     store_.record_round(lateness);
     bool const last = options_.count && round >= *options_.count;
     sink_->round_started(round, last ? std::nullopt : std::optional(next_tick));
+  }
+
+  // --conditional: what the entry's last 200 said, for its next request to send back.
+  std::shared_ptr<const Validators> validators_for(const RequestConfig& request,
+                                                  const Target& target, std::size_t entry) const {
+    if (!request.conditional) return nullptr;
+    auto const* state = states_.find(entry, target);
+    return state != nullptr ? state->polite.validators : nullptr;
+  }
+
+  // Retry-After: the entry's server asked for a pause that is not over.
+  bool skip_fetch(const Target& target, std::size_t entry) {
+    // Whose state it is (a hash of the URL) and the clock are looked at only for an entry that
+    // has been asked to pause: this runs before every fetch.
+    auto const* paused = states_.find(entry);
+    if (paused == nullptr || !paused->polite.skip_until) return false;
+    auto const* state = states_.find(entry, target);
+    if (state == nullptr || !state->polite.skips(std::chrono::system_clock::now())) return false;
+    store_.record_skip(target);
+    return true;
   }
 
   // After a result is written: false, and the run stops, once stdout's reader has gone.
@@ -333,12 +360,12 @@ class Poller {
   std::unique_ptr<MetricsServer> metrics_server_;
   UrlStates states_;  // by list entry
   // Who takes each judged result with its entry's state, in this order, before the output: the
-  // store (summary and /metrics), then the log.
+  // store (summary and /metrics), then the log (failures and recoveries, then Retry-After).
   std::vector<std::function<void(const FetchResult&, const Verdict&, const UrlState&)>> listeners_{
       [this](const FetchResult& result, const Verdict& verdict, const UrlState& state) {
         store_.record(result, verdict, state);
       },
-      ResultLog(options_.verbosity == Verbosity::verbose)};
+      ResultLog(options_.verbosity == Verbosity::verbose), &log_politeness};
   Engine engine_;
   std::unique_ptr<StateHooks> hooks_;  // --on-state: a listener too
   std::unique_ptr<Alertmanager> alertmanager_;  // --alertmanager: a listener too

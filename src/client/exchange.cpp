@@ -18,10 +18,12 @@ bool is_redirect(unsigned status) {
 }  // namespace
 
 Exchange::Exchange(ClientState& client, const Target& listed, const RequestConfig& config,
-                   std::uint64_t round, DeferredPermit* body_place)
+                   std::uint64_t round, DeferredPermit* body_place,
+                   std::shared_ptr<const Validators> validators)
     : client_(client),
       config_(config),
       listed_(listed),
+      validators_(std::move(validators)),
       connector_(client, config),
       session_(config, client.config.digest_body, client.take_read_buffer(), body_place),
       request_bytes_(client.take_request_buffer()),
@@ -100,9 +102,37 @@ net::awaitable<FetchResult> Exchange::run() {
     current = &*redirected;
   }
   deadline_.clear();
+  if (result_.ok()) keep_politeness_fields();
   session_.hand_over(result_, client_.config.keep_headers);
   result_.time_total = Clock::now() - start_;
   co_return std::move(result_);
+}
+
+// What the app's politeness reads of the final response: a 429's or 503's Retry-After, and with
+// --conditional the validators of a 200 or 304 of the listed URL itself (validators of a
+// redirect's target would be sent to the listed URL, which they do not describe).
+void Exchange::keep_politeness_fields() {
+  auto const status = *result_.status;
+  PoliteFields fields;
+  auto const kept = [&](std::string_view name) -> std::string {
+    auto const value = session_.field(name);
+    if (value.size() <= Validators::max_length) return std::string(value);
+    spdlog::debug("{}: {} of {} bytes is longer than {}: ignored", listed_.display_url, name,
+                  value.size(), Validators::max_length);
+    if (name != "Retry-After") fields.validator_too_long = value.size();
+    return {};
+  };
+  bool const asked_to_wait = status == 429 || status == 503;
+  bool const validated =
+      config_.conditional && result_.redirects == 0 && (status == 200 || status == 304);
+  if (!asked_to_wait && !validated) return;  // most fetches: nothing to build
+  if (asked_to_wait) fields.retry_after = kept("Retry-After");
+  if (validated) {
+    fields.validators.etag = kept("ETag");
+    fields.validators.last_modified = kept("Last-Modified");
+  }
+  if (!fields.retry_after.empty() || !fields.validators.empty() || fields.validator_too_long != 0)
+    result_.polite = std::make_shared<const PoliteFields>(std::move(fields));
 }
 
 // The method of the request to `to`, as the redirect's status makes it.
@@ -125,8 +155,13 @@ net::awaitable<std::optional<FetchError>> Exchange::request(const Target& target
                                                             bool to_listed_origin) {
   auto const* const proxy = client_.proxies.for_origin(target.origin);
   auto const route = Route::to(target.origin, proxy);
+  // Validators describe the listed URL's response: not sent after a redirect.
+  bool const conditional =
+      config_.conditional && result_.redirects == 0 && validators_ && !validators_->empty();
   RequestFormatter(config_).format(target, method_, to_listed_origin,
-                                   route.tunnelled() ? nullptr : proxy, request_bytes_);
+                                   route.tunnelled() ? nullptr : proxy, request_bytes_,
+                                   conditional ? validators_.get() : nullptr);
+  result_.conditional = conditional;
   auto connection = client_.pool.take(route);
   if (connection && !connection->of_family(config_.ip_family)) connection.reset();
   if (connection && connection->address_expired()) {

@@ -26,8 +26,10 @@ class Exchange {
  public:
   // `body_place` (-Z): the --parallel-max place to take before reading a body, held by the
   // caller until the result is written; null: none to take.
+  // `validators` (--conditional): what the listed URL's last 200 said, sent with its request.
   Exchange(ClientState& client, const Target& listed, const RequestConfig& config,
-           std::uint64_t round, DeferredPermit* body_place);
+           std::uint64_t round, DeferredPermit* body_place,
+           std::shared_ptr<const Validators> validators = nullptr);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -52,6 +54,7 @@ class Exchange {
   Deadline connect_deadline() const;
   void abort_io();
   void follow_redirect(const Target& from, const Target& to);
+  void keep_politeness_fields();
 
   FetchError describe_exchange_error(const error_code& ec) const;
   FetchError not_retried(const error_code& ec) const;
@@ -61,6 +64,7 @@ class Exchange {
   ClientState& client_;
   const RequestConfig& config_;
   const Target& listed_;
+  std::shared_ptr<const Validators> const validators_;
   FetchResult result_;
 
   Connector connector_;

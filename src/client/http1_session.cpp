@@ -189,6 +189,11 @@ std::string_view Http1Session::location() const {
   return {location.data(), location.size()};
 }
 
+std::string_view Http1Session::field(std::string_view name) const {
+  auto const value = parser_->get()[boost::beast::string_view(name.data(), name.size())];
+  return {value.data(), value.size()};
+}
+
 void Http1Session::drop_body() { std::string().swap(parser_->get().body().text); }
 
 void Http1Session::hand_over(FetchResult& result, bool keep_headers) {

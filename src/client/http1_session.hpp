@@ -57,6 +57,8 @@ class Http1Session {
   unsigned status() const { return parser_->get().result_int(); }
   unsigned version() const { return parser_->get().version(); }
   std::string_view location() const;
+  // A field of the final response by name (case-insensitive); empty when absent.
+  std::string_view field(std::string_view name) const;
   // Whether the connection may carry the next request: the server keeps it open, and no byte
   // beyond the response came (the stream would be out of step).
   bool reusable() const { return parser_->keep_alive() && read_buffer_.size() == 0; }

@@ -60,7 +60,8 @@ HttpClient::HttpClient(net::io_context& io, ClientConfig config, bool https_list
 HttpClient::~HttpClient() = default;
 
 net::awaitable<FetchResult> HttpClient::fetch(const Target& target, const RequestConfig& request,
-                                              std::uint64_t round, DeferredPermit* body_place) {
+                                              std::uint64_t round, DeferredPermit* body_place,
+                                              std::shared_ptr<const Validators> validators) {
   if (state_->cancelled) {
     FetchResult result;
     result.target = &target;
@@ -68,7 +69,7 @@ net::awaitable<FetchResult> HttpClient::fetch(const Target& target, const Reques
     result.error = fetch_cancelled();
     co_return result;
   }
-  Exchange exchange(*state_, target, request, round, body_place);
+  Exchange exchange(*state_, target, request, round, body_place, std::move(validators));
   co_return co_await exchange.run();
 }
 

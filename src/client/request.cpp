@@ -67,7 +67,8 @@ bool RequestFormatter::counts(std::vector<HeaderOption>::const_iterator header) 
 }
 
 void RequestFormatter::format(const Target& target, RequestMethod method, bool to_listed_origin,
-                              const Proxy* proxy, std::string& out) const {
+                              const Proxy* proxy, std::string& out,
+                              const Validators* validators) const {
   // A -H that applies to this request: credentials and Host only to the listed origin; no
   // Content-Length beside poller's own, and nothing about a body a redirect dropped. A
   // Transfer-Encoding goes only with a body, which it then frames instead of Content-Length.
@@ -100,6 +101,10 @@ void RequestFormatter::format(const Target& target, RequestMethod method, bool t
   append_default("Accept-Encoding", config_.compressed ? "gzip, deflate" : "");
   append_default("Authorization", target.authorization);
   if (proxy != nullptr) append_default("Proxy-Authorization", proxy->authorization);
+  if (validators != nullptr) {
+    append_default("If-None-Match", validators->etag);
+    append_default("If-Modified-Since", validators->last_modified);
+  }
   // The -H Transfer-Encoding that counts, the last, frames the body when it applies.
   auto const* const transfer_encoding = last_header(headers, "transfer-encoding");
   bool const chunked = transfer_encoding != nullptr && applies(*transfer_encoding);

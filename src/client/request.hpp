@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "poller/base/validators.hpp"
 #include "poller/client/client_config.hpp"
 #include "proxy.hpp"
 #include "poller/input/target.hpp"
@@ -48,7 +49,8 @@ class RequestFormatter {
   // replaces a default of the same name, or with an empty value removes it; of several -H of one
   // name the last counts. Authorization, Cookie and Host from -H go to the listed origin only
   // (`to_listed_origin`), as in curl: a redirect elsewhere does not carry them along (and gets
-  // its own Host).
+  // its own Host). With `validators` (--conditional), If-None-Match and If-Modified-Since
+  // follow Authorization, as defaults: a -H of the same name wins.
   // Through a proxy (`proxy`, plain http only) the request target is the absolute URL, without
   // userinfo, and Proxy-Authorization follows Authorization.
   // With a body, Content-Length is always poller's own (a -H Content-Length is not sent: it could
@@ -57,7 +59,7 @@ class RequestFormatter {
   // After a redirect dropped the body, no header describes it, -H's included; a
   // Transfer-Encoding is sent only with a body.
   void format(const Target& target, RequestMethod method, bool to_listed_origin, const Proxy* proxy,
-              std::string& out) const;
+              std::string& out, const Validators* validators = nullptr) const;
 
   // The CONNECT request that asks `proxy` for a tunnel to `origin` (https through a proxy).
   void format_connect(const Origin& origin, const Proxy& proxy, std::string& out) const;

@@ -106,6 +106,10 @@ std::uint64_t shard_weight(const Origin& origin, unsigned index) {
   return fmix64(fnv1a64(fmt::format("{}|{}", index, origin.to_string())));
 }
 
+double spread_fraction(const Origin& origin) {
+  return static_cast<double>(fmix64(fnv1a64(origin.to_string()))) * 0x1p-64;
+}
+
 unsigned shard_of(const Origin& origin, unsigned count) {
   unsigned best = 1;
   std::uint64_t best_weight = shard_weight(origin, 1);

@@ -132,6 +132,14 @@ const std::vector<Family>& families() {
          append_sample(out, f.name, std::string(url) + ",result=\"success\"", s.successes);
          append_sample(out, f.name, std::string(url) + ",result=\"failure\"", s.failures);
        }},
+      {"poller_skipped_total", "counter",
+       "Fetches of the URL not made, by reason: retry_after (its server answered 429 or 503 "
+       "with Retry-After). Absent until the first skip.",
+       [](const Family& f, std::string_view url, const Series& s, std::string& out) {
+         if (s.skipped_retry_after == 0) return;
+         append_sample(out, f.name, std::string(url) + ",reason=\"retry_after\"",
+                       s.skipped_retry_after);
+       }},
       {"poller_fetch_duration_seconds", "histogram",
        "Total time of each of the URL's fetches, redirects included: the time --max-latency "
        "judges.",

@@ -134,11 +134,14 @@ std::optional<std::string> BodyPattern::mismatch(std::string_view body) const {
 std::optional<CheckFailure> evaluate_checks(const Checks& checks, const FetchResult& result,
                                             std::chrono::system_clock::time_point now) {
   if (!result.ok()) return std::nullopt;
-  if (checks.expect_status && result.status && !checks.expect_status->contains(*result.status)) {
+  // A 304 to poller's conditional request confirms the body whose 200 passed these checks.
+  bool const confirmed = result.conditional && result.status == 304;
+  if (!confirmed && checks.expect_status && result.status &&
+      !checks.expect_status->contains(*result.status)) {
     return CheckFailure{
         "status", fmt::format("status {} not in {}", *result.status, checks.expect_status->text())};
   }
-  if (checks.expect_body) {
+  if (!confirmed && checks.expect_body) {
     if (auto why = checks.expect_body->mismatch(result.body))
       return CheckFailure{"body", std::move(*why)};
   }

@@ -74,6 +74,12 @@ void ResultStore::record(const FetchResult& result, const Verdict& verdict,
   if (result.reused) ++connections_reused_;
 }
 
+void ResultStore::record_skip(const Target& target) {
+  // A skip follows the fetch that asked for it, which made the series (if /metrics has one).
+  auto found = urls_.find(UrlKeyLess::View{target.display_url, target.name});
+  if (found != urls_.end() && found->second.series) ++found->second.series->skipped_retry_after;
+}
+
 void ResultStore::expose_only(const std::vector<Target>& targets) {
   if (metrics_ == Metrics::off) return;
   reloaded_ = true;

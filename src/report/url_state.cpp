@@ -65,17 +65,28 @@ const UrlState& UrlStates::record(const FetchResult& result, const Verdict& verd
     state.health = health;
     state.health_since = result.started;
   }
-  if (pass && digest_bodies_) {
+  if (pass && digest_bodies_ && result.status == 304 && result.conditional) {
+    state.body_changed = false;  // the body the validators were taken from, unchanged
+  } else if (pass && digest_bodies_) {
     auto const digest = result.body_sha256 ? *result.body_sha256 : BodyDigest::of(result.body);
     state.body_changed = state.body_digest != digest;
     state.body_digest = digest;
   }
+  // Measured from when the response was in: a delay is counted from its arrival.
+  auto const answered =
+      result.started + std::chrono::duration_cast<UrlState::Time::duration>(result.time_total);
+  take_politeness(state.polite, result, verdict, max_retry_after_, answered);
   return state;
 }
 
 const UrlState* UrlStates::find(std::size_t entry) const {
   if (entry >= states_.size() || states_[entry].fetches == 0) return nullptr;
   return &states_[entry];
+}
+
+const UrlState* UrlStates::find(std::size_t entry, const Target& target) const {
+  auto const* state = find(entry);
+  return state != nullptr && state->of == identity(target) ? state : nullptr;
 }
 
 void UrlStates::reload(std::size_t size, const std::function<bool(std::size_t)>& stays) {

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cctype>
 #include <chrono>
 #include <stdexcept>
 #include <initializer_list>
@@ -56,6 +57,23 @@ inline std::vector<std::string> loopback_hosts(int count) {
     hosts.push_back("127.0." + std::to_string(1 + i / 250) + "." + std::to_string(1 + i % 250));
   }
   return hosts;
+}
+
+// A query value for the test server's routes (redirect-to?url=, retry-after?value=): all but
+// letters, digits and "/.-" percent-encoded.
+inline std::string percent_encode(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '/' || c == '.' || c == '-') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 // Runs jq -c over `input`; jq exits non-zero on anything that is not JSON.

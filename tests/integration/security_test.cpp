@@ -14,22 +14,6 @@ namespace {
 // example.com is a real name; --resolve maps it to loopback, so no DNS query leaves the machine.
 const std::string mapped_host = "example.com";
 
-// For a redirect-to?url= query value.
-std::string percent_encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '/' || c == '.' || c == '-') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 // Every byte, so that the decoded text does not appear in the listed URL.
 std::string percent_encode_all(std::string_view text) {
   static constexpr char hex[] = "0123456789ABCDEF";

@@ -73,6 +73,7 @@ struct State {
   std::size_t counter = 0;
   // Requests so far by path: /every-other/NAME, /statuses/LIST.
   std::map<std::string, std::size_t, std::less<>> every_other;
+  std::map<std::string, std::size_t, std::less<>> validated;  // /validated requests, by target
   std::vector<RecordedRequest> requests;
   std::vector<RecordedRequest> unanswered_requests;
 };
@@ -118,6 +119,7 @@ struct Reply {
   Fault fault = Fault::none;
   std::uint64_t claimed_length = 0;  // Fault::claimed_length: the Content-Length said
   std::uint64_t filler_header = 0;   // an X-Filler field of this many bytes in the header
+  std::vector<std::pair<std::string, std::string>> fields{};  // more header fields, as given
 };
 
 std::optional<std::uint64_t> parse_number(std::string_view text) {
@@ -247,6 +249,51 @@ Reply route(const RecordedRequest& request, State& state) {
     std::lock_guard lock(state.mutex);
     return text(200, "count " + std::to_string(++state.counter) + "\n");
   }
+  if (path == "/retry-after") {
+    const auto status = parse_number(query_parameter(query, "status").value_or("429"));
+    if (!status || *status < 200 || *status > 999) return text(400, "bad status\n");
+    Reply reply = text(static_cast<unsigned>(*status), "retry later\n");
+    if (auto value = query_parameter(query, "value"))
+      reply.fields.emplace_back("Retry-After", *value);
+    return reply;
+  }
+  if (path == "/validated") {
+    auto etag = query_parameter(query, "etag");
+    const auto last_modified = query_parameter(query, "last-modified");
+    const auto every = parse_number(query_parameter(query, "version-every").value_or("0"));
+    std::size_t requests = 0;
+    {
+      std::lock_guard lock(state.mutex);
+      requests = ++state.validated[request.target];
+    }
+    const auto version = every && *every > 0 ? (requests - 1) / *every + 1 : 1;
+    const auto suffix = "-v" + std::to_string(version);
+    if (etag && every && *every > 0) {
+      // Inside the closing quote: "abc" becomes "abc-v2".
+      if (etag->ends_with('"'))
+        etag->insert(etag->size() - 1, suffix);
+      else
+        *etag += suffix;
+    }
+    const auto field = [&](const char* name) -> std::string {
+      const auto found = request.headers.find(name);
+      return found == request.headers.end() ? std::string() : found->second;
+    };
+    const auto if_none_match = field("if-none-match");
+    const bool unchanged = !if_none_match.empty()
+                               ? etag && if_none_match == *etag
+                               : last_modified && field("if-modified-since") == *last_modified;
+    Reply reply = unchanged ? text(304, "") : text(200, "validated" + suffix + "\n");
+    if (etag) reply.fields.emplace_back("ETag", *etag);
+    if (last_modified) reply.fields.emplace_back("Last-Modified", *last_modified);
+    return reply;
+  }
+  if (const auto length = number_after("/long-etag/")) {
+    Reply reply = text(200, "long etag\n");
+    const auto quoted = *length - std::min<std::uint64_t>(*length, 2);
+    reply.fields.emplace_back("ETag", "\"" + std::string(quoted, 'x') + "\"");
+    return reply;
+  }
   if (path.starts_with("/every-other/")) {
     std::lock_guard lock(state.mutex);
     const auto n = ++state.every_other[std::string(path)];
@@ -351,6 +398,7 @@ std::string response_header(const Reply& reply, const Request& request, std::uin
   if (!reply.location.empty()) header += "Location: " + reply.location + "\r\n";
   if (reply.filler_header != 0)
     header += "X-Filler: " + std::string(reply.filler_header, 'x') + "\r\n";
+  for (const auto& [name, value] : reply.fields) header += name + ": " + value + "\r\n";
   if (!reply.content_encoding.empty()) {
     header += "Content-Encoding: " + reply.content_encoding + "\r\n";
   }
@@ -637,7 +685,8 @@ asio::awaitable<bool> serve_requests(AsyncStream& stream, std::shared_ptr<State>
                            lower_case_headers(request),
                            tls_server_name,
                            tls_session_reused,
-                           request.body()};
+                           request.body(),
+                           std::chrono::steady_clock::now()};
     if (state->close_on_second_request && !first) {
       std::lock_guard lock(state->mutex);
       state->unanswered_requests.push_back(std::move(record));

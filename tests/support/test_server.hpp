@@ -54,6 +54,7 @@ struct RecordedRequest {
   std::string tls_server_name{};                 // SNI of the connection, empty without TLS or SNI
   bool tls_session_reused = false;               // the connection's handshake resumed a session
   std::string body{};                            // as received (Content-Length or chunked)
+  std::chrono::steady_clock::time_point received{};  // when its header was read
 };
 
 // Listens from construction on; serves on a background thread with its own io_context.
@@ -69,6 +70,17 @@ struct RecordedRequest {
 //   /anything[/...]       200, what the request was (httpbin's echo, as text): "method: M\n",
 //                         "target: T\n", the headers as /headers does, an empty line, the body
 //   /counter              200 "count N\n", N = requests to /counter so far (1, 2, ...)
+//   /retry-after?status=S&value=V
+//                         status S (default 429), body "retry later\n", with Retry-After: V
+//                         (percent-decoded) when V is given
+//   /validated?etag=E&last-modified=L&version-every=K
+//                         a page with validators: ETag: E and Last-Modified: L when given (E as
+//                         sent: quotes and W/ are the caller's). With K, the page changes every
+//                         K-th request: E and the body get "-vN" appended. A request whose
+//                         If-None-Match is the current ETag, or (without If-None-Match) whose
+//                         If-Modified-Since is L, gets a 304 without a body; others 200
+//                         "validated vN\n"
+//   /long-etag/N          200 "long etag\n" with an ETag of N characters (a hostile server)
 //   /every-other/NAME     200 "v1\n", "v1\n", "v2\n", "v2\n", ...: a new body every other request
 //   /statuses/A,B,...     the Nth request to the path gets the Nth status of the list (then the
 //                         last), body "status N\n": an outage and a recovery, request by request

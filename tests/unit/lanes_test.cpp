@@ -35,10 +35,11 @@ struct FetchRecorder {
       : io(io), fetch_time(fetch_time) {}
 
   EngineHooks hooks() {
-    return {[this](const Target& target, std::uint64_t round,
+    return {[this](const Target& target, std::size_t, std::uint64_t round,
                    DeferredPermit*) -> net::awaitable<FetchResult> {
               auto const origin = target.origin.to_string();
               ++fetches[origin];
+              started.push_back(std::chrono::steady_clock::now());
               last_round[origin] = round;
               order.push_back(target.display_url.substr(target.display_url.rfind('/')));
               most_at_once[origin] = std::max(most_at_once[origin], ++in_flight[origin]);
@@ -54,7 +55,8 @@ struct FetchRecorder {
             },
             [](FetchResult& result) { return wire_verdict(result); },
             [](const FetchResult&, const Verdict&) -> net::awaitable<void> { co_return; }, [] { return true; },
-            [](std::uint64_t, Duration, EngineHooks::Clock::time_point) {}};
+            [](std::uint64_t, Duration, EngineHooks::Clock::time_point) {},
+            nullptr};
   }
 
   net::io_context& io;
@@ -62,6 +64,7 @@ struct FetchRecorder {
   std::map<std::string, int> fetches, in_flight, most_at_once;
   std::map<std::string, std::uint64_t> last_round;
   std::vector<std::string> order;  // the paths, in the order fetched
+  std::vector<std::chrono::steady_clock::time_point> started;  // each fetch's start
   int in_flight_overall = 0, most_at_once_overall = 0;
 };
 
@@ -133,6 +136,46 @@ TEST(Lanes, WithoutLanePerOriginOneLaneFetchesTheWholeListInOrder) {
 
   EXPECT_EQ(recorder.most_at_once_overall, 1);
   EXPECT_EQ(recorder.order, (std::vector<std::string>{"/a", "/b", "/c", "/a", "/b", "/c"}));
+}
+
+TEST(Lanes, SpreadWithOneLanePacesItsFetchesOverTheInterval) {
+  net::io_context io{1};
+  FetchRecorder recorder(io, 0ms);
+  // 4 URLs, 400 ms: one every 100 ms.
+  Engine engine(io, EngineSettings{400ms, 1, false, 50, 1, true}, recorder.hooks());
+  net::co_spawn(io,
+                engine.run(list_of({"http://127.0.0.1:1/a", "http://127.0.0.1:1/b",
+                                    "http://127.0.0.1:1/c", "http://127.0.0.1:1/d"})),
+                net::detached);
+  io.run();
+
+  ASSERT_EQ(recorder.started.size(), 4u);
+  // Measured from the first fetch, which may itself start a moment after its tick.
+  for (std::size_t i = 1; i < 4; ++i) {
+    EXPECT_GE(recorder.started[i] - recorder.started[0], i * 100ms - 5ms) << i;
+    EXPECT_LT(recorder.started[i] - recorder.started[0], i * 100ms + 80ms) << i;
+  }
+}
+
+TEST(Lanes, AnEntryTheSkipHookNamesIsNeitherFetchedNorDelivered) {
+  net::io_context io{1};
+  FetchRecorder recorder(io, 0ms);
+  auto hooks = recorder.hooks();
+  int delivered = 0;
+  hooks.deliver = [&](const FetchResult&, const Verdict&) -> net::awaitable<void> {
+    ++delivered;
+    co_return;
+  };
+  hooks.skip = [](const Target&, std::size_t entry) { return entry == 1; };
+  Engine engine(io, EngineSettings{0ms, 2, true, 50, 1}, hooks);
+  net::co_spawn(io,
+                engine.run(list_of(
+                    {"http://127.0.0.1:1/a", "http://127.0.0.1:1/b", "http://127.0.0.1:1/c"})),
+                net::detached);
+  io.run();
+
+  EXPECT_EQ(recorder.order, (std::vector<std::string>{"/a", "/c", "/a", "/c"}));
+  EXPECT_EQ(delivered, 4);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "poller/base/duration.hpp"
 #include "poller/base/fetch_error.hpp"
+#include "poller/base/validators.hpp"
 
 namespace poller {
 
@@ -24,6 +25,15 @@ class ResponseHeaders {
   virtual ~ResponseHeaders() = default;
   // The field's value (case-insensitive name); empty when absent.
   virtual std::string_view get(std::string_view name) const = 0;
+};
+
+// What a final response asked of poller (SPEC "Back-off on request", --conditional): a 429's or
+// 503's Retry-After as given, and with --conditional the validators of a 200 or 304 (each kept
+// only when short enough).
+struct PoliteFields {
+  std::string retry_after;
+  Validators validators;
+  std::size_t validator_too_long = 0;  // the length of a validator not kept (0: none)
 };
 
 struct FetchResult {
@@ -49,6 +59,10 @@ struct FetchResult {
   // Of the final response; null without one, or when not kept (ClientConfig::keep_headers).
   std::shared_ptr<const ResponseHeaders> headers;
   std::string http_version;                  // "1.1", "1.0"; empty without a response
+  // Null unless the response brought any: most fetches carry (and move) one pointer, not three
+  // strings. Shared, so that a URL's state can keep the validators without a copy.
+  std::shared_ptr<const PoliteFields> polite;
+  bool conditional = false;  // the request carried validators of poller's own
 
   bool reused = false;      // the (last) request went over a connection opened earlier
   unsigned connects = 0;    // new connections this fetch opened

@@ -77,6 +77,9 @@ struct RequestConfig {
   // --compressed: ask for gzip or deflate, decode what comes so encoded.
   bool compressed = false;
   IpFamily ip_family = IpFamily::any;
+  // --conditional (implied by --on-change): the validators of the URL's last 200 go out as
+  // If-None-Match / If-Modified-Since, and the client keeps those a response brings.
+  bool conditional = false;
 
   // Not an option of its own: the app sets it from what the output and the URL's checks use.
   // Without it each body is counted (and, with ClientConfig::digest_body, digested) as it

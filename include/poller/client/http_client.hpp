@@ -34,9 +34,11 @@ class HttpClient {
   // what a network or a server can do: the outcome is in the result, which owns its body and
   // headers. `target` and `request` must outlive the fetch. With `body_place` (-Z), a response's
   // body is read only once that permit is held; the caller keeps it until done with the result.
+  // With request.conditional, `validators` (of the URL's last 200) make the request conditional.
   boost::asio::awaitable<FetchResult> fetch(const Target& target, const RequestConfig& request,
                                             std::uint64_t round,
-                                            DeferredPermit* body_place = nullptr);
+                                            DeferredPermit* body_place = nullptr,
+                                            std::shared_ptr<const Validators> validators = nullptr);
 
   // Aborts the fetches in flight (they return `cancelled`) and every later one.
   void cancel();

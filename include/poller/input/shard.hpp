@@ -58,6 +58,12 @@ std::uint64_t fnv1a64(std::string_view bytes);
 std::uint64_t fmix64(std::uint64_t value);
 std::uint64_t shard_weight(const Origin& origin, unsigned index);
 
+// --spread with -Z: where in the interval `origin`'s lane starts, from 0 (inclusive) to 1,
+//     fmix64(fnv1a64("scheme://host:port")) / 2^64
+// the weight above without the "k|" prefix: the same origin gets the same offset on every
+// instance and every version.
+double spread_fraction(const Origin& origin);
+
 // 1..count: the shard whose weight for `origin` is highest.
 unsigned shard_of(const Origin& origin, unsigned count);
 

@@ -41,6 +41,7 @@ class ResultStore {
     std::optional<std::chrono::system_clock::time_point> cert_expiry;
     std::uint64_t successes = 0;
     std::uint64_t failures = 0;
+    std::uint64_t skipped_retry_after = 0;  // fetches not made: the server's Retry-After
     std::array<SecondsHistogram, fetch_phase_count> phases;  // by FetchPhase
   };
 
@@ -94,6 +95,8 @@ class ResultStore {
   void record_lateness(Duration lateness);
   // One fetch's outcome, after its checks; a cancelled fetch is not recorded.
   void record(const FetchResult& result, const Verdict& verdict, const UrlState& state);
+  // A fetch of `target` not made: its server asked, with Retry-After, not to be fetched yet.
+  void record_skip(const Target& target);
   // After a reload: URLs no longer listed leave /metrics, now and for fetches still under way;
   // the summary keeps them.
   void expose_only(const std::vector<Target>& targets);

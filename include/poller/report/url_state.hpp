@@ -14,6 +14,7 @@
 
 #include "poller/base/body_digest.hpp"
 #include "poller/base/fetch_result.hpp"
+#include "poller/report/politeness.hpp"
 #include "poller/report/verdict.hpp"
 
 namespace poller {
@@ -56,6 +57,8 @@ struct UrlState {
   // passing one before it (true for the first).
   std::optional<BodyDigest::Value> body_digest;
   bool body_changed = false;
+  // Retry-After and validators (politeness.hpp): forgotten with the rest when the entry changes.
+  Politeness polite;
 
   bool up() const { return health == Health::up; }
   bool down() const { return health == Health::down; }
@@ -67,9 +70,11 @@ std::string_view to_string(UrlState::Health health);
 class UrlStates {
  public:
   // `digest_bodies`: keep each passing body's digest (--on-change). `entries`: the list's length,
-  // made room for at once rather than an entry at a time.
-  explicit UrlStates(bool digest_bodies, std::size_t entries = 0)
-      : digest_bodies_(digest_bodies), states_(entries) {}
+  // made room for at once rather than an entry at a time. `max_retry_after`: the longest
+  // back-off a Retry-After may ask for.
+  explicit UrlStates(bool digest_bodies, std::size_t entries = 0,
+                     Duration max_retry_after = std::chrono::hours(1))
+      : digest_bodies_(digest_bodies), max_retry_after_(max_retry_after), states_(entries) {}
 
   // Takes a judged result into its entry's state (result.entry) by the entry's `rules` and returns
   // that state, which stays where it is for the rest of the run (a reload resets it in place).
@@ -78,6 +83,9 @@ class UrlStates {
 
   // The entry's state; null before its first result.
   const UrlState* find(std::size_t entry) const;
+  // The same, when it is `target`'s: null for the state of another URL at that position (a
+  // round that began before a reload fetches the old list).
+  const UrlState* find(std::size_t entry, const Target& target) const;
 
   // A reload brought a list of `size` entries: entry i keeps its state if `stays(i)` (the same
   // URL with the same settings at the same position); the others start afresh.
@@ -85,6 +93,7 @@ class UrlStates {
 
  private:
   bool digest_bodies_;
+  Duration max_retry_after_;
   std::deque<UrlState> states_;  // by list entry; a deque, so that a state never moves
 };
 
