@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "poller/base/encoding.hpp"
 #include "poller/input/target.hpp"
 #include "poller/report/json_record.hpp"
 
@@ -106,15 +107,17 @@ std::optional<StateHooks::Child> spawn_shell(const std::string& command,
 }
 
 // Logs each line the hook prints, prefixed with `label`, until the pipe's last writer closes it.
+// Escaped as the list's text is: a hook's \r or terminal escape never reaches the log as such.
 net::awaitable<void> log_output(net::posix::stream_descriptor& output, const std::string& label) {
   net::streambuf buffer(longest_line);
   for (;;) {
     auto [ec, size] = co_await net::async_read_until(output, buffer, '\n', use_tuple);
-    if (size == 0 && buffer.size() > 0 && (ec == net::error::not_found || ec)) size = buffer.size();
+    // No newline: a line over longest_line (logged in pieces), or the output's unended end.
+    if (size == 0 && ec) size = buffer.size();
     if (size == 0) co_return;
     std::string_view const data(static_cast<const char*>(buffer.data().data()), size);
     auto const line = data.ends_with('\n') ? data.substr(0, data.size() - 1) : data;
-    spdlog::info("{}: --on-state: {}", label, line);
+    spdlog::info("{}: --on-state: {}", label, escape_control_characters(line));
     buffer.consume(size);
   }
 }
@@ -164,7 +167,8 @@ std::vector<std::string> StateHooks::event_environment(const FetchResult& result
   environment.push_back(fmt::format("POLLER_REASON={}", up ? "" : verdict.reason));
   environment.push_back(fmt::format(
       "POLLER_STATUS={}", result.status ? std::to_string(*result.status) : std::string()));
-  environment.push_back(fmt::format("POLLER_SINCE={}", format_rfc3339_utc_seconds(state.ended_since)));
+  environment.push_back(
+      fmt::format("POLLER_SINCE={}", format_rfc3339_utc_seconds(state.ended_since)));
   environment.push_back(
       fmt::format("POLLER_DURATION={}", seconds_between(state.ended_since, result.started)));
   environment.push_back(fmt::format("POLLER_ROUND={}", result.round));

@@ -103,7 +103,7 @@ TEST(State, OnStateRunsTheHookWithTheEventInItsEnvironmentOnly) {
   auto const hook = "printf '%s|%s|%s|%s|%s|%s\\n' \"$POLLER_STATE\" \"$POLLER_URL\" "
                     "\"$POLLER_NAME\" \"$POLLER_REASON\" \"$POLLER_STATUS\" \"$POLLER_ROUND\" >> " +
                     events + "; printf '%s %s\\n' \"$POLLER_SINCE\" \"$POLLER_DURATION\" >> " +
-                    events + ".times; echo said $POLLER_STATE";
+                    events + ".times; echo said $POLLER_STATE; printf 'a\\033[2Jb\\rc'";
 
   auto result = run_poller({"-f", "--count", "2", "--interval", "0.3", "--format", "none",
                             "--on-state", hook, url});
@@ -120,6 +120,8 @@ TEST(State, OnStateRunsTheHookWithTheEventInItsEnvironmentOnly) {
   EXPECT_FALSE(std::filesystem::exists(marker));
   EXPECT_EQ(count_of(result.err, "info: " + url + ": --on-state: said down\n"), 1u) << result.err;
   EXPECT_EQ(count_of(result.err, "info: " + url + ": --on-state: said up\n"), 1u) << result.err;
+  // Its last line, without a newline and with a terminal escape and a \r in it: one log line.
+  EXPECT_EQ(count_of(result.err, ": --on-state: a\\x1b[2Jb\\rc\n"), 2u) << result.err;
 }
 
 // The rounds never wait for a hook; a --count run waits for every hook, the queued ones too.
