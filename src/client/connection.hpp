@@ -54,7 +54,11 @@ class Connection {
     return address_valid_until_ != Clock::time_point::max() && Clock::now() >= address_valid_until_;
   }
   void set_address_valid_until(Clock::time_point when) { address_valid_until_ = when; }
-  void set_remote_ip(std::string ip) { remote_ip_ = std::move(ip); }
+  unsigned short remote_port() const { return remote_port_; }
+  void set_peer(std::string ip, unsigned short port) {
+    remote_ip_ = std::move(ip);
+    remote_port_ = port;
+  }
   // Whether the peer's address is of `family` (-4, -6): a URL that asks for one family does not
   // reuse a pooled connection of the other.
   bool of_family(IpFamily family) const {
@@ -73,6 +77,7 @@ class Connection {
   std::unique_ptr<ByteStream> stream_;
   TlsSocket* tls_;
   std::string remote_ip_;
+  unsigned short remote_port_ = 0;
   Clock::time_point address_valid_until_ = Clock::time_point::max();
   std::weak_ptr<TlsSessionCache> session_cache_;
   Expiry certificate_expiry_;

@@ -113,10 +113,10 @@ net::awaitable<error_code> Connector::connect_and_secure(Connection& connection,
                                                          Opened& opened,
                                                          std::optional<FetchError>& tunnel_failure) {
   auto const& route = connection.route();
-  std::string remote_ip;
-  auto ec = co_await race_.run(connection.stream().socket(), resolved_.endpoints, remote_ip);
+  net::ip::tcp::endpoint peer;
+  auto ec = co_await race_.run(connection.stream().socket(), resolved_.endpoints, peer);
   if (ec) co_return ec;
-  connection.set_remote_ip(std::move(remote_ip));
+  connection.set_peer(peer.address().to_string(), peer.port());
   opened.connected = Clock::now();
   if (route.tunnelled()) {
     tunnel_failure = co_await open_tunnel(connection.stream().socket(), route, config_);

@@ -97,11 +97,13 @@ net::awaitable<FetchResult> Exchange::run() {
       break;
     }
     ++result_.redirects;
+    result_.time_redirect = Clock::now() - start_;
     follow_redirect(*current, *next.target);
     redirected = std::move(*next.target);
     current = &*redirected;
   }
   deadline_.clear();
+  result_.method = method_.name;
   if (result_.ok()) keep_politeness_fields();
   session_.hand_over(result_, client_.config.keep_headers);
   result_.time_total = Clock::now() - start_;
@@ -182,12 +184,16 @@ net::awaitable<std::optional<FetchError>> Exchange::request(const Target& target
     }
     result_.reused = reused;
     result_.remote_ip = connection->remote_ip();
+    result_.remote_port = connection->remote_port();
     result_.cert_expiry = connection->certificate_expiry();
 
     in_flight_ = connection.get();
+    result_.time_pretransfer = Clock::now() - start_;
     auto const ec =
         co_await session_.exchange(connection->stream(), request_bytes_, method_.name == "HEAD");
     in_flight_ = nullptr;
+    if (session_.request_begun()) result_.request_bytes += request_bytes_.size();
+    result_.header_bytes += session_.header_bytes();
     if (auto const first_byte = session_.first_byte()) {
       result_.time_starttransfer = *first_byte - start_;
     }

@@ -80,10 +80,11 @@ net::awaitable<error_code> Http1Session::exchange(ByteStream& stream, std::strin
   request_begun_ = false;
   interim_status_ = 0;
   first_byte_.reset();
+  header_bytes_ = 0;
   if (auto ec = co_await stream.write(net::buffer(request), request_begun_)) co_return ec;
-  // Taken in so far of the response's headers, interim ones included: an endless run of 1xx
-  // responses is bounded like one endless header.
-  std::size_t header_bytes = 0;
+  // header_bytes_: taken in so far of the response's headers, interim ones included: an endless
+  // run of 1xx responses is bounded like one endless header.
+  bool header_counted = false;  // the current header's last bytes are in header_bytes_
   for (;;) {
     std::size_t parsed = 0;
     auto const ec = co_await read_some(stream, parsed);
@@ -94,18 +95,21 @@ net::awaitable<error_code> Http1Session::exchange(ByteStream& stream, std::strin
       // Beast holds header_limit against the unparsed rest of each read only, and keeps the
       // whole fields it has already taken in: a header that arrives in pieces could grow without
       // bound. So what has been parsed, and what waits unparsed, count against the limit here.
-      header_bytes += parsed;
-      if (header_bytes + read_buffer_.size() > header_limit) co_return http::error::header_limit;
-      parser_->header_limit(static_cast<std::uint32_t>(header_limit - header_bytes));
+      header_bytes_ += parsed;
+      if (header_bytes_ + read_buffer_.size() > header_limit) co_return http::error::header_limit;
+      parser_->header_limit(static_cast<std::uint32_t>(header_limit - header_bytes_));
       continue;
     }
+    // The parser stops at the end of a header, so the read that ended it parsed nothing more.
+    if (!header_counted) header_bytes_ += parsed;
+    header_counted = true;
     auto const status = parser_->get().result_int();
     if (status / 100 == 1 && status != 101) {
       // An interim response (100 Continue, 103 Early Hints): the final one follows.
       interim_status_ = status;
-      header_bytes += parsed;  // the end of the interim header
+      header_counted = false;
       fresh_parser();
-      auto const left = header_limit - std::min<std::size_t>(header_bytes, header_limit);
+      auto const left = header_limit - std::min<std::size_t>(header_bytes_, header_limit);
       parser_->header_limit(static_cast<std::uint32_t>(left));
       continue;
     }

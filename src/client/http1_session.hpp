@@ -52,6 +52,8 @@ class Http1Session {
   bool request_begun() const { return request_begun_; }
   bool response_begun() const { return response_begun_; }
   const std::optional<Clock::time_point>& first_byte() const { return first_byte_; }
+  // Of the last exchange(): the bytes of its response headers read, interim ones included.
+  std::size_t header_bytes() const { return header_bytes_; }
 
   // The final response of a successful exchange().
   unsigned status() const { return parser_->get().result_int(); }
@@ -98,6 +100,7 @@ class Http1Session {
   bool response_begun_ = false;
   unsigned interim_status_ = 0;  // the last interim (1xx) response, 0 if none
   std::optional<Clock::time_point> first_byte_;
+  std::size_t header_bytes_ = 0;
   DeferredPermit* body_place_;     // -Z: see the constructor
   SemaphoreWait body_place_wait_;  // what abort() must end, while it waits for it
   bool waiting_for_body_place_ = false;

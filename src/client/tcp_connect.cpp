@@ -135,7 +135,7 @@ ConnectRace::~ConnectRace() {
 }
 
 net::awaitable<error_code> ConnectRace::run(tcp::socket& socket, const Endpoints& endpoints,
-                                            std::string& remote_ip) {
+                                            tcp::endpoint& peer) {
   if (race_) race_->close_all();
   race_ = std::make_shared<Race>(io_);
   auto race = race_;
@@ -185,7 +185,7 @@ net::awaitable<error_code> ConnectRace::run(tcp::socket& socket, const Endpoints
   if (ec) co_return ec;
   socket.assign(endpoint.protocol(), descriptor, ec);
   if (ec) co_return ec;
-  remote_ip = endpoint.address().to_string();
+  peer = endpoint;
   // Requests are small and sent whole; Nagle would only hold them back.
   socket.set_option(tcp::no_delay(true), ec);
   // Reads and writes are tried at once and waited for only when they would block (PlainSocket).

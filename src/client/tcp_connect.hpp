@@ -33,9 +33,9 @@ class ConnectRace {
   ConnectRace& operator=(const ConnectRace&) = delete;
 
   // Connects `socket` to the first of `endpoints` that accepts, and makes it ready for the
-  // client's reads and writes (non-blocking, no Nagle). `remote_ip` is set to the address used.
+  // client's reads and writes (non-blocking, no Nagle). `peer` is set to the endpoint used.
   net::awaitable<error_code> run(net::ip::tcp::socket& socket, const Endpoints& endpoints,
-                                 std::string& remote_ip);
+                                 net::ip::tcp::endpoint& peer);
 
   // Ends the attempts under way; run() returns operation_aborted.
   void cancel();

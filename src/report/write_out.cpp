@@ -14,6 +14,49 @@
 namespace poller {
 namespace {
 
+constexpr std::array<std::pair<std::string_view, WriteOutTemplate::Variable>, 28> variable_names{{
+    {"content_type", WriteOutTemplate::Variable::content_type},
+    {"errormsg", WriteOutTemplate::Variable::errormsg},
+    {"http_code", WriteOutTemplate::Variable::http_code},
+    {"http_version", WriteOutTemplate::Variable::http_version},
+    {"json", WriteOutTemplate::Variable::json},
+    {"method", WriteOutTemplate::Variable::method},
+    {"name", WriteOutTemplate::Variable::name},
+    {"num_connects", WriteOutTemplate::Variable::num_connects},
+    {"num_redirects", WriteOutTemplate::Variable::num_redirects},
+    {"remote_ip", WriteOutTemplate::Variable::remote_ip},
+    {"remote_port", WriteOutTemplate::Variable::remote_port},
+    {"response_code", WriteOutTemplate::Variable::http_code},
+    {"round", WriteOutTemplate::Variable::round},
+    {"scheme", WriteOutTemplate::Variable::scheme},
+    {"size_download", WriteOutTemplate::Variable::size_download},
+    {"size_header", WriteOutTemplate::Variable::size_header},
+    {"size_request", WriteOutTemplate::Variable::size_request},
+    {"speed_download", WriteOutTemplate::Variable::speed_download},
+    {"state", WriteOutTemplate::Variable::state},
+    {"time_appconnect", WriteOutTemplate::Variable::time_appconnect},
+    {"time_connect", WriteOutTemplate::Variable::time_connect},
+    {"time_namelookup", WriteOutTemplate::Variable::time_namelookup},
+    {"time_pretransfer", WriteOutTemplate::Variable::time_pretransfer},
+    {"time_redirect", WriteOutTemplate::Variable::time_redirect},
+    {"time_starttransfer", WriteOutTemplate::Variable::time_starttransfer},
+    {"time_total", WriteOutTemplate::Variable::time_total},
+    {"url", WriteOutTemplate::Variable::url},
+    {"url_effective", WriteOutTemplate::Variable::url_effective},
+}};
+
+std::string known_variables() {
+  std::string known = "%header{NAME}";
+  for (auto const& entry : variable_names) known += fmt::format(" %{{{}}}", entry.first);
+  return known;
+}
+
+// curl's average download speed: the body's bytes over the whole fetch, whole bytes a second.
+std::uint64_t bytes_per_second(const FetchResult& result) {
+  auto const seconds = std::chrono::duration<double>(result.time_total).count();
+  return seconds > 0 ? static_cast<std::uint64_t>(static_cast<double>(result.bytes) / seconds) : 0;
+}
+
 std::string seconds(Duration d) {
   // curl prints times as seconds with microsecond precision.
   return fmt::format("{:.6f}", std::chrono::duration<double>(d).count());
@@ -33,28 +76,6 @@ std::string write_out_template_text(std::string_view argument) {
 }
 
 WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
-  static constexpr std::array<std::pair<std::string_view, Variable>, 19> names{{
-      {"url", Variable::url},
-      {"name", Variable::name},
-      {"url_effective", Variable::url_effective},
-      {"http_code", Variable::http_code},
-      {"response_code", Variable::http_code},
-      {"http_version", Variable::http_version},
-      {"size_download", Variable::size_download},
-      {"time_total", Variable::time_total},
-      {"time_namelookup", Variable::time_namelookup},
-      {"time_connect", Variable::time_connect},
-      {"time_appconnect", Variable::time_appconnect},
-      {"time_starttransfer", Variable::time_starttransfer},
-      {"num_redirects", Variable::num_redirects},
-      {"num_connects", Variable::num_connects},
-      {"remote_ip", Variable::remote_ip},
-      {"errormsg", Variable::errormsg},
-      {"round", Variable::round},
-      {"state", Variable::state},
-      {"json", Variable::json},
-  }};
-
   WriteOutTemplate result;
   std::string literal;
   auto flush_literal = [&] {
@@ -73,30 +94,44 @@ WriteOutTemplate WriteOutTemplate::parse(std::string_view text) {
         continue;
       }
     }
-    if (c != '%' || i + 1 >= text.size() || text[i + 1] != '{') {
+    if (c != '%' || i + 1 == text.size()) {
       literal += c;
       continue;
     }
-    // %{header{NAME}} nests one pair of braces; every other variable is %{name}.
-    auto const name_start = i + 2;
-    if (text.substr(name_start).starts_with("header{")) {
-      auto const close = text.find("}}", name_start);
-      if (close == std::string_view::npos) {
-        throw UsageError(fmt::format("--write-out: unterminated %{{header{{...}}}} at \"{}\"", text.substr(i)));
-      }
-      flush_literal();
-      auto const header_name = text.substr(name_start + 7, close - name_start - 7);
-      result.pieces_.push_back({Variable::header, std::string(header_name)});
-      i = close + 1;
+    auto const rest = text.substr(i + 1);
+    if (rest.front() == '%') {  // %% is one %, as in curl
+      literal += '%';
+      ++i;
       continue;
     }
+    // curl's %header{NAME} (7.84+), and poller's older %{header{NAME}}.
+    bool const curl_header = rest.starts_with("header{");
+    if (curl_header || rest.starts_with("{header{")) {
+      auto const name_start = i + 1 + (curl_header ? 7 : 8);
+      auto const close = text.find(curl_header ? "}" : "}}", name_start);
+      if (close == std::string_view::npos) {
+        throw UsageError(fmt::format("--write-out: unterminated %header{{...}} at \"{}\"", text.substr(i)));
+      }
+      flush_literal();
+      result.pieces_.push_back({Variable::header, std::string(text.substr(name_start, close - name_start))});
+      i = close + (curl_header ? 0 : 1);
+      continue;
+    }
+    if (rest.front() != '{') {
+      literal += c;
+      continue;
+    }
+    auto const name_start = i + 2;
     auto const close = text.find('}', name_start);
     if (close == std::string_view::npos) {
       throw UsageError(fmt::format("--write-out: unterminated variable at \"{}\"", text.substr(i)));
     }
     auto const name = text.substr(name_start, close - name_start);
-    auto const found = std::find_if(names.begin(), names.end(), [&](auto const& entry) { return entry.first == name; });
-    if (found == names.end()) throw UsageError(fmt::format("--write-out: unknown variable %{{{}}}", name));
+    auto const found = std::find_if(variable_names.begin(), variable_names.end(),
+                                    [&](auto const& entry) { return entry.first == name; });
+    if (found == variable_names.end()) {
+      throw UsageError(fmt::format("--write-out: unknown variable %{{{}}}; known: {}", name, known_variables()));
+    }
     flush_literal();
     result.pieces_.push_back({found->second, {}});
     i = close;
@@ -118,8 +153,9 @@ bool WriteOutTemplate::uses_body() const {
 }
 
 bool WriteOutTemplate::uses_headers() const {
-  return std::any_of(pieces_.begin(), pieces_.end(),
-                     [](const Piece& piece) { return piece.variable == Variable::header; });
+  return std::any_of(pieces_.begin(), pieces_.end(), [](const Piece& piece) {
+    return piece.variable == Variable::header || piece.variable == Variable::content_type;
+  });
 }
 
 void WriteOutTemplate::render(const FetchResult& result, const Verdict& verdict,
@@ -142,6 +178,18 @@ void WriteOutTemplate::render(const FetchResult& result, const Verdict& verdict,
       case Variable::num_redirects: out += std::to_string(result.redirects); break;
       case Variable::num_connects: out += std::to_string(result.connects); break;
       case Variable::remote_ip: out += result.remote_ip; break;
+      case Variable::remote_port: out += std::to_string(result.remote_port); break;
+      case Variable::method: out += result.method; break;
+      // As curl 7.x prints it.
+      case Variable::scheme: out += result.url_effective.starts_with("https:") ? "HTTPS" : "HTTP"; break;
+      case Variable::content_type:
+        if (result.headers != nullptr) out += result.headers->get("Content-Type");
+        break;
+      case Variable::size_header: out += std::to_string(result.header_bytes); break;
+      case Variable::size_request: out += std::to_string(result.request_bytes); break;
+      case Variable::speed_download: out += std::to_string(bytes_per_second(result)); break;
+      case Variable::time_pretransfer: out += seconds(result.time_pretransfer); break;
+      case Variable::time_redirect: out += seconds(result.time_redirect); break;
       case Variable::errormsg: out += verdict.reason; break;
       case Variable::round: out += std::to_string(result.round); break;
       case Variable::state:

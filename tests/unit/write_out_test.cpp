@@ -35,6 +35,12 @@ struct WriteOutTest : ::testing::Test {
     result.time_starttransfer = 10ms;
     result.connects = 1;
     result.remote_ip = "127.0.0.1";
+    result.remote_port = 8080;
+    result.method = "GET";
+    result.header_bytes = 156;
+    result.request_bytes = 79;
+    result.time_pretransfer = 300us;
+    result.time_redirect = 5ms;
     result.http_version = "1.1";
     result.headers = std::make_shared<FixedHeaders>();
   }
@@ -55,7 +61,23 @@ TEST_F(WriteOutTest, CurlVariablesRenderAsCurlPrintsThem) {
 }
 
 TEST_F(WriteOutTest, ResponseHeadersAreLookedUpByName) {
-  EXPECT_EQ(render("[%{header{content-type}}] [%{header{x-absent}}]"), "[text/plain] []");
+  EXPECT_EQ(render("[%header{content-type}] [%header{x-absent}] %{content_type}"),
+            "[text/plain] [] text/plain");
+  EXPECT_EQ(render("[%{header{content-type}}]"), "[text/plain]");  // poller's older spelling
+}
+
+TEST_F(WriteOutTest, CurlsNewerVariablesRenderAsCurlPrintsThem) {
+  EXPECT_EQ(render("%{method} %{remote_port} %{scheme} %{size_header} %{size_request}"),
+            "GET 8080 HTTP 156 79");
+  // 1234 bytes in 12.345 ms: 99959.5 bytes a second, printed whole.
+  EXPECT_EQ(render("%{time_pretransfer} %{time_redirect} %{speed_download}"),
+            "0.000300 0.005000 99959");
+  result.url_effective = "https://127.0.0.1/";
+  EXPECT_EQ(render("%{scheme}"), "HTTPS");
+}
+
+TEST_F(WriteOutTest, APercentSignIsWrittenAsTwo) {
+  EXPECT_EQ(render("%%{round} %%%{round}"), "%{round} %7");
 }
 
 TEST_F(WriteOutTest, FailedFetchHasCode000AndItsErrorMessage) {
@@ -80,13 +102,16 @@ TEST(WriteOutParse, UnknownVariableIsAUsageErrorThatNamesIt) {
     WriteOutTemplate::parse("%{http_code} %{bogus}");
     FAIL() << "no UsageError";
   } catch (const UsageError& error) {
-    EXPECT_NE(std::string(error.what()).find("%{bogus}"), std::string::npos) << error.what();
+    std::string const message = error.what();
+    EXPECT_NE(message.find("%{bogus}"), std::string::npos) << message;
+    EXPECT_NE(message.find("known: %header{NAME} %{content_type} "), std::string::npos) << message;
   }
 }
 
 TEST(WriteOutParse, UnterminatedVariablesAreUsageErrors) {
   EXPECT_THROW(WriteOutTemplate::parse("%{http_code"), UsageError);
   EXPECT_THROW(WriteOutTemplate::parse("%{header{x-a}"), UsageError);
+  EXPECT_THROW(WriteOutTemplate::parse("%header{x-a"), UsageError);
 }
 
 }  // namespace

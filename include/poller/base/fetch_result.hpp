@@ -68,6 +68,12 @@ struct FetchResult {
   unsigned connects = 0;    // new connections this fetch opened
   bool tls_resumed = false; // the (last) new TLS connection resumed an earlier session
   std::string remote_ip;
+  unsigned short remote_port = 0;
+  std::string method;  // of the last request ("GET"; a redirect may change it)
+  // Bytes of the response headers read (interim responses and redirects' included) and of the
+  // requests written, as curl's size_header and size_request count them.
+  std::uint64_t header_bytes = 0;
+  std::uint64_t request_bytes = 0;
   // https: when the leaf certificate of the connection that carried the final response expires
   // (its notAfter). Read at the handshake and kept with the connection, so it is there on a
   // reused connection too.
@@ -78,6 +84,8 @@ struct FetchResult {
   Duration time_namelookup{};  // the name resolved (an IP literal or --resolve: at once)
   Duration time_connect{};
   Duration time_appconnect{};
+  Duration time_pretransfer{};  // the last request about to be written
+  Duration time_redirect{};     // every redirect step before the last request
   Duration time_starttransfer{};
   Duration time_total{};
 };

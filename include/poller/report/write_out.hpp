@@ -19,25 +19,9 @@ std::string write_out_template_text(std::string_view argument);
 
 class WriteOutTemplate {
  public:
-  // Variables: url, url_effective, http_code (response_code), http_version, size_download,
-  // time_total, time_namelookup, time_connect, time_appconnect, time_starttransfer,
-  // num_redirects, num_connects, remote_ip, errormsg (the verdict's reason), round, state (the
-  // entry's: unknown, up, down), json (the --format json record), header{NAME}. Escapes: \n \t \r \\. Throws UsageError naming an
-  // unknown or unterminated variable.
-  static WriteOutTemplate parse(std::string_view text);
-
-  // `state`: the entry's (null: %{state} is "unknown").
-  std::string render(const FetchResult& result, const Verdict& verdict,
-                     const UrlState* state = nullptr) const;
-  // The same, into a record that refers to the body rather than copying it (%{json}).
-  void render(const FetchResult& result, const Verdict& verdict, const UrlState* state,
-              Record& out) const;
-  // Whether the template prints the body (%{json} does); the rest needs only its size.
-  bool uses_body() const;
-  // Whether it prints a response header (%{header{NAME}}).
-  bool uses_headers() const;
-
- private:
+  // curl's variables, spelled as in curl 7.84+ (%{response_code} is %{http_code}, %header{NAME}
+  // a response header), plus poller's own: name, errormsg (the verdict's reason), round, state
+  // (the entry's: unknown, up, down), json (the --format json record).
   enum class Variable {
     literal,
     url,
@@ -54,12 +38,38 @@ class WriteOutTemplate {
     num_redirects,
     num_connects,
     remote_ip,
+    remote_port,
+    method,
+    scheme,
+    content_type,
+    size_header,
+    size_request,
+    speed_download,
+    time_pretransfer,
+    time_redirect,
     errormsg,
     round,
     state,
     json,
     header,
   };
+
+  // Escapes: \n \t \r \\ and %%. Throws UsageError naming an unknown or unterminated variable
+  // (and listing the known ones).
+  static WriteOutTemplate parse(std::string_view text);
+
+  // `state`: the entry's (null: %{state} is "unknown").
+  std::string render(const FetchResult& result, const Verdict& verdict,
+                     const UrlState* state = nullptr) const;
+  // The same, into a record that refers to the body rather than copying it (%{json}).
+  void render(const FetchResult& result, const Verdict& verdict, const UrlState* state,
+              Record& out) const;
+  // Whether the template prints the body (%{json} does); the rest needs only its size.
+  bool uses_body() const;
+  // Whether it prints a response header (%header{NAME}, %{content_type}).
+  bool uses_headers() const;
+
+ private:
   struct Piece {
     Variable variable;
     std::string text;  // the literal, or the header name
