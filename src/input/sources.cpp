@@ -68,7 +68,43 @@ FileText read_list_file(const std::string& path, bool may_block) {
   return result;
 }
 
+// Endings of list files' names that are also top-level domains, or might be taken for them.
+bool names_a_file_kind(std::string_view label) {
+  static constexpr std::string_view kinds[] = {"txt", "list", "lst", "urls", "conf", "cfg", "csv",
+                                               "tsv", "json", "yaml", "yml", "in", "log", "out"};
+  return std::any_of(std::begin(kinds), std::end(kinds),
+                     [&](std::string_view kind) { return iequals(kind, label); });
+}
+
+bool is_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 }  // namespace
+
+std::optional<std::string> url_meant_by(std::string_view operand) {
+  if (operand.empty() || operand.find("://") != std::string_view::npos ||
+      operand.find_first_of("/.~", 0) == 0) {
+    return std::nullopt;
+  }
+  auto const slash = operand.find('/');
+  auto const authority = operand.substr(0, slash);
+  auto candidate = fmt::format("http://{}{}", operand, slash == std::string_view::npos ? "/" : "");
+  auto const parsed = parse_target(candidate);
+  if (!parsed.target) return std::nullopt;
+  // host:port, [v6]:port, or a bare IP literal or localhost: a host.
+  auto const colon = authority.rfind(':');
+  if (colon != std::string_view::npos && is_digits(authority.substr(colon + 1))) return candidate;
+  auto const host = authority;
+  if (iequals(host, "localhost") || host.front() == '[') return candidate;
+  auto const dot = host.rfind('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  auto const last = host.substr(dot + 1);
+  if (is_digits(last)) return candidate;  // an IPv4 address (parse_target checked it)
+  if (slash != std::string_view::npos) return candidate;  // name/path
+  if (names_a_file_kind(last)) return std::nullopt;
+  return candidate;
+}
 
 Source classify_source(std::string_view operand) {
   if (operand == "-") return {Source::Kind::standard_input, "-"};
@@ -154,6 +190,10 @@ UrlList SourceList::read(bool at_start, std::vector<std::string>& not_reread) {
       if (file.error_number == ENOENT && source.operand.find("://") != std::string::npos) {
         file.error =
             "neither a file nor an http:// or https:// URL (only http and https are fetched)";
+      } else if (file.error_number == ENOENT) {
+        if (auto const meant = url_meant_by(source.operand)) {
+          file.error = fmt::format("no such file, and not a URL: did you mean {}?", *meant);
+        }
       }
       list.errors.push_back(
           fmt::format("{}: {}", escape_control_characters(source.operand), file.error));

@@ -51,6 +51,20 @@ TEST(Cli, MissingUrlFileIsAnInputError) {
       << result.err;
 }
 
+// curl would fetch it; poller says which URL it takes it for, and fetches nothing.
+TEST(Cli, AnOperandThatLooksLikeAHostIsAnErrorSuggestingTheUrl) {
+  TestServer server;
+  auto const operand = "127.0.0.1:" + std::to_string(server.port());
+  auto result = run_poller({"--once", operand, server.url("/other")});
+
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find(operand + ": no such file, and not a URL: did you mean http://" +
+                            operand + "/?"),
+            std::string::npos)
+      << result.err;
+  EXPECT_TRUE(server.requests().empty());
+}
+
 TEST(Cli, UrlListIsReadFromStandardInputWithDash) {
   TestServer server;
   auto result = run_poller({"--interval", "0", "--count", "2", "-"},

@@ -279,6 +279,24 @@ TEST(Sources, OperandsThatStartWithHttpOrHttpsAreUrls) {
   EXPECT_EQ(classify_source("http.txt").kind, Source::Kind::file);
 }
 
+TEST(Sources, AnOperandThatLooksLikeAHostSuggestsItsUrl) {
+  EXPECT_EQ(url_meant_by("localhost:22401"), "http://localhost:22401/");
+  EXPECT_EQ(url_meant_by("example.com/health"), "http://example.com/health");
+  EXPECT_EQ(url_meant_by("example.com"), "http://example.com/");
+  EXPECT_EQ(url_meant_by("127.0.0.1:8080/x?y=1"), "http://127.0.0.1:8080/x?y=1");
+  EXPECT_EQ(url_meant_by("[::1]:8080"), "http://[::1]:8080/");
+  EXPECT_EQ(url_meant_by("localhost"), "http://localhost/");
+  // File names stay file names.
+  EXPECT_EQ(url_meant_by("urls.txt"), std::nullopt);
+  EXPECT_EQ(url_meant_by("checks.list"), std::nullopt);
+  EXPECT_EQ(url_meant_by("urls"), std::nullopt);
+  EXPECT_EQ(url_meant_by("./localhost:8080"), std::nullopt);
+  EXPECT_EQ(url_meant_by("/etc/poller/urls"), std::nullopt);
+  EXPECT_EQ(url_meant_by("ftp://example.com/"), std::nullopt);
+  EXPECT_EQ(url_meant_by("my list.txt"), std::nullopt);
+  EXPECT_EQ(url_meant_by("host:99999"), std::nullopt);  // no URL either
+}
+
 TEST(Sources, ABadUrlOperandIsAUsageErrorNamingItWithoutItsPassword) {
   try {
     SourceList sources({"http://user:secret@a.example:99999/"});

@@ -3,6 +3,7 @@
 // "-" for standard input, read into one list of targets in the order given.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,11 @@ struct Source {
 // An operand that starts with http:// or https:// (in any case) is a URL, as curl takes them;
 // "-" is standard input; anything else names a list file.
 Source classify_source(std::string_view operand);
+
+// The URL a missing file's name seems meant as (`localhost:8080` → `http://localhost:8080/`,
+// `example.com/health` → `http://example.com/health`), for the error's "did you mean"; nothing
+// when it reads as a file name (`urls.txt`) or makes no URL. Never used to fetch.
+std::optional<std::string> url_meant_by(std::string_view operand);
 
 class SourceList {
  public:
