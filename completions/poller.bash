@@ -58,16 +58,20 @@ _poller() {
   esac
 
   if [[ "$cur" == -* ]]; then
-    local options="-h --help --version -i --interval -n --count --once --spread --max-retry-after
-      -X --request -d --data
-      --data-binary --json --connect-timeout
-      -m --max-time -L --location -f --fail --max-redirs --resolve -4 --ipv4 -6 --ipv6 -x --proxy
-      --noproxy -H --header
-      -A --user-agent --max-filesize --conditional --compressed --max-connections --expect-status
-      --expect-body --max-latency --cert-expiry --down-after --up-after --on-state
-      --on-state-timeout --alertmanager --cacert -k --insecure --format
-      --name -w --write-out --on-change --metrics-listen --shard -Z --parallel --parallel-max
-      --parallel-max-host --log-format --color -v --verbose -q --quiet"
+    # As --help groups them: Rounds, Requests, Transport, Checks, State and alerts, Output,
+    # Fleet, Logging, Help.
+    local options="-i --interval -n --count --once -Z --parallel --parallel-max
+      --parallel-max-host --spread --max-retry-after
+      -X --request -d --data --data-binary --json -m --max-time -L --location --max-redirs
+      -H --header -A --user-agent --max-filesize --conditional --compressed
+      --connect-timeout --resolve -4 --ipv4 -6 --ipv6 --max-connections -x --proxy --noproxy
+      --cacert -k --insecure
+      -f --fail --expect-status --expect-body --max-latency --cert-expiry
+      --down-after --up-after --on-state --on-state-timeout --alertmanager
+      --name --format --color -w --write-out --on-change
+      --metrics-listen --shard
+      --log-format -v --verbose -q --quiet
+      -h --help --version"
     mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
     return
   fi

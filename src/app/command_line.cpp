@@ -106,6 +106,16 @@ void define_run_options(CLI::App& app, Options& options, OptionTexts& texts) {
   app.add_option("-n,--count", texts.count, "Stop after N rounds (default: until stopped)")
       ->type_name("N");
   app.add_flag("--once", texts.once, "Same as --count 1");
+  app.add_flag("-Z,--parallel", options.parallel,
+               "One lane per origin (scheme, host, port), lanes fetching at the same time, each on "
+               "its own schedule: a slow or dead host delays only itself");
+  app.add_option("--parallel-max", texts.parallel_max,
+                 "With -Z: most response bodies read at once over all origins (default 50)")
+      ->type_name("N");
+  app.add_option("--parallel-max-host", texts.parallel_max_host,
+                 "With -Z: most connections (fetches in flight) per origin (default 1; above 1 the "
+                 "list order within an origin is not kept)")
+      ->type_name("N");
   app.add_flag("--spread", options.spread,
                "Spread round starts over the interval: with -Z each origin's lane at a fixed "
                "offset (a hash of the origin), else URL i of n at i/n of the interval");
@@ -146,32 +156,14 @@ void define_request_options(CLI::App& app, Options& options, OptionTexts& texts)
   add_body_option(app, "--json", BodyOption::Kind::json, texts.body_options,
                   "As --data-binary, with Content-Type and Accept: application/json; several "
                   "are joined without &");
-  app.add_option("--connect-timeout", texts.connect_timeout,
-                 "Bound on resolve + connect + TLS handshake (0 = no limit)")
-      ->type_name("DURATION")
-      ->capture_default_str();
   app.add_option("-m,--max-time", texts.max_time,
                  "Bound on one whole fetch, redirects included (0 = no limit)")
       ->type_name("DURATION")
       ->capture_default_str();
   app.add_flag("-L,--location", options.client.request.follow_redirects, "Follow redirects");
-  app.add_flag("-f,--fail", options.checks.fail_on_http_error,
-               "An HTTP status of 400 or more is a failure: body not printed, exit status 1");
   app.add_option("--max-redirs", texts.max_redirects,
                  "Most redirects followed with -L (default 10)")
       ->type_name("N");
-  app.add_option("--resolve", texts.resolves,
-                 "Connect to these addresses for HOST:PORT instead of looking HOST up; several "
-                 "are raced as a name's are (IPv6 in brackets; repeatable)")
-      ->type_name("HOST:PORT:ADDR[,ADDR]...")
-      ->allow_extra_args(false);
-  auto* const ipv4 = app.add_flag_callback(
-      "-4,--ipv4", [&options] { options.client.request.ip_family = IpFamily::v4; },
-      "Connect over IPv4 only (names resolve to IPv4 addresses only)");
-  auto* const ipv6 = app.add_flag_callback(
-      "-6,--ipv6", [&options] { options.client.request.ip_family = IpFamily::v6; },
-      "Connect over IPv6 only (names resolve to IPv6 addresses only)");
-  ipv4->excludes(ipv6);
   app.add_option("-H,--header", texts.headers,
                  "'Name: value' added to every request, replacing a default; 'Name:' removes it "
                  "(repeatable)")
@@ -190,24 +182,12 @@ void define_request_options(CLI::App& app, Options& options, OptionTexts& texts)
   app.add_flag("--compressed", options.client.request.compressed,
                "Send Accept-Encoding: gzip, deflate and decode such bodies (--max-filesize then "
                "limits the decoded size)");
-  app.add_option("--max-connections", texts.max_connections,
-                 "Idle keep-alive connections kept open, over all hosts (least recently used "
-                 "closed first; default 1024)")
-      ->type_name("N");
-  app.add_flag("-Z,--parallel", options.parallel,
-               "One lane per origin (scheme, host, port), lanes fetching at the same time, each on "
-               "its own schedule: a slow or dead host delays only itself");
-  app.add_option("--parallel-max", texts.parallel_max,
-                 "With -Z: most response bodies read at once over all origins (default 50)")
-      ->type_name("N");
-  app.add_option("--parallel-max-host", texts.parallel_max_host,
-                 "With -Z: most connections (fetches in flight) per origin (default 1; above 1 the "
-                 "list order within an origin is not kept)")
-      ->type_name("N");
 }
 
 // Checks every fetch must pass.
-void define_check_options(CLI::App& app, OptionTexts& texts) {
+void define_check_options(CLI::App& app, Options& options, OptionTexts& texts) {
+  app.add_flag("-f,--fail", options.checks.fail_on_http_error,
+               "An HTTP status of 400 or more is a failure: body not printed, exit status 1");
   app.add_option("--expect-status", texts.expect_status,
                  "Check: a fetch whose final status is not in LIST (200,204,300-399) fails; "
                  "decides instead of -f")
@@ -249,8 +229,28 @@ void define_state_options(CLI::App& app, OptionTexts& texts) {
       ->allow_extra_args(false);
 }
 
-// Proxies and TLS.
-void define_connection_options(CLI::App& app, Options& options) {
+// Connections: their time limit, addresses, pool, proxies and TLS.
+void define_transport_options(CLI::App& app, Options& options, OptionTexts& texts) {
+  app.add_option("--connect-timeout", texts.connect_timeout,
+                 "Bound on resolve + connect + TLS handshake (0 = no limit)")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  app.add_option("--resolve", texts.resolves,
+                 "Connect to these addresses for HOST:PORT instead of looking HOST up; several "
+                 "are raced as a name's are (IPv6 in brackets; repeatable)")
+      ->type_name("HOST:PORT:ADDR[,ADDR]...")
+      ->allow_extra_args(false);
+  auto* const ipv4 = app.add_flag_callback(
+      "-4,--ipv4", [&options] { options.client.request.ip_family = IpFamily::v4; },
+      "Connect over IPv4 only (names resolve to IPv4 addresses only)");
+  auto* const ipv6 = app.add_flag_callback(
+      "-6,--ipv6", [&options] { options.client.request.ip_family = IpFamily::v6; },
+      "Connect over IPv6 only (names resolve to IPv6 addresses only)");
+  ipv4->excludes(ipv6);
+  app.add_option("--max-connections", texts.max_connections,
+                 "Idle keep-alive connections kept open, over all hosts (least recently used "
+                 "closed first; default 1024)")
+      ->type_name("N");
   app.add_option(
          "-x,--proxy", options.client.proxy,
          "Use this HTTP proxy: [http://][USER:PASSWORD@]HOST[:PORT] (port 1080 if none; "
@@ -280,12 +280,16 @@ void define_output_options(CLI::App& app, Options& options, OptionTexts& texts) 
       ->type_name("body|json|none|line|board")
       ->check(CLI::IsMember({"body", "json", "none", "line", "board"}).description(""))
       ->capture_default_str();
+  app.add_option("--color", texts.color,
+                 "Colour log lines, line and board: auto is on a terminal unless NO_COLOR is set")
+      ->type_name("auto|always|never")
+      ->check(CLI::IsMember({"auto", "always", "never"}).description(""))
+      ->capture_default_str();
   app.add_option("-w,--write-out", texts.write_out,
-                 "After each fetch print TEMPLATE with curl's %{variables}: url, name, http_code, "
-                 "size_download, time_total, time_namelookup, time_connect, time_appconnect, "
-                 "time_starttransfer, "
-                 "num_redirects, num_connects, url_effective, remote_ip, http_version, errormsg, "
-                 "round, state, json, header{NAME}; \\n and \\t escapes; @FILE reads it from FILE")
+                 "After each fetch print TEMPLATE with curl's variables, spelled as in curl "
+                 "7.84+ (%{http_code}, %{time_total}, %{remote_ip}, %header{NAME}, ...) and "
+                 "poller's %{name}, %{round}, %{state}, %{json}; \\n, \\t and %% escapes; "
+                 "@FILE reads it from FILE (the list: poller(1))")
       ->type_name("TEMPLATE");
   app.add_flag("--on-change", options.output.on_change,
                "Print a URL's result only when its body differs from the previous round's "
@@ -296,7 +300,7 @@ void define_output_options(CLI::App& app, Options& options, OptionTexts& texts) 
 void define_fleet_options(CLI::App& app, OptionTexts& texts) {
   app.add_option("--metrics-listen", texts.metrics_listen,
                  "Serve Prometheus metrics at http://ADDR:PORT/metrics; ADDR is an IPv4 address, "
-                 "[IPv6] or localhost (e.g. 127.0.0.1:9100)")
+                 "[IPv6] or localhost, or left out for every address (127.0.0.1:9100, :9100)")
       ->type_name("ADDR:PORT");
   app.add_option("--shard", texts.shard,
                  "Fetch only the URLs whose origin (scheme, host, port) falls in shard K of N, by "
@@ -310,11 +314,6 @@ void define_log_options(CLI::App& app, OptionTexts& texts) {
   app.add_option("--log-format", texts.log_format, "stderr log lines as text or JSON objects")
       ->type_name("text|json")
       ->check(CLI::IsMember({"text", "json"}).description(""))
-      ->capture_default_str();
-  app.add_option("--color", texts.color,
-                 "Colour log lines, line and board: auto is on a terminal unless NO_COLOR is set")
-      ->type_name("auto|always|never")
-      ->check(CLI::IsMember({"auto", "always", "never"}).description(""))
       ->capture_default_str();
   auto* verbose_flag =
       app.add_flag("-v,--verbose", texts.verbose, "Log per-request detail to stderr");
@@ -330,13 +329,22 @@ bool is_per_url_option(const CLI::Option& option) {
 }
 
 void define_options(CLI::App& app, Options& options, OptionTexts& texts) {
+  // --help shows the options in these groups, in this order (help_format.hpp).
+  app.option_defaults()->group("Rounds");
   define_run_options(app, options, texts);
+  app.option_defaults()->group("Requests");
   define_request_options(app, options, texts);
-  define_check_options(app, texts);
+  app.option_defaults()->group("Transport");
+  define_transport_options(app, options, texts);
+  app.option_defaults()->group("Checks");
+  define_check_options(app, options, texts);
+  app.option_defaults()->group("State and alerts");
   define_state_options(app, texts);
-  define_connection_options(app, options);
+  app.option_defaults()->group("Output");
   define_output_options(app, options, texts);
+  app.option_defaults()->group("Fleet");
   define_fleet_options(app, texts);
+  app.option_defaults()->group("Logging");
   define_log_options(app, texts);
   for (auto* option : app.get_options()) {
     if (is_per_url_option(*option))

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "command_line.hpp"
+#include "help_format.hpp"
 #include "line_options.hpp"
 #include "parse_error.hpp"
 #include "log.hpp"
@@ -51,11 +52,12 @@ int main(int argc, char** argv) {
       "Fetch every URL of the SOURCEs in rounds on a fixed schedule, over keep-alive "
       "connections, and print the bodies.",
       "poller"};
-  app.set_version_flag("--version", "poller " POLLER_VERSION);
-  app.get_formatter()->column_width(34);
-
+  app.formatter(std::make_shared<poller::HelpFormatter>(poller::help_width()));
   poller::OptionTexts texts;
   poller::define_options(app, options, texts);
+  // After the others, so that --help shows them last.
+  app.set_help_flag("-h,--help", "Print this help and exit")->group("Help");
+  app.set_version_flag("--version", "poller " POLLER_VERSION, "Print the version and exit")->group("Help");
 
   app.footer(
       "Exit status: 0 every fetch succeeded (or stdout's reader went away), 1 at least one fetch "

@@ -49,7 +49,7 @@ expect "urls.txt" https://127.0.0.1/ u
 
 # Every long option --help lists is offered after "--".
 all="$(cd "$tmp" && complete_words --)"
-for option in $("$poller" --help | sed -n 's/^  \(-[^ ]*\).*/\1/p' | tr ',' ' '); do
+for option in $("$poller" --help | sed -n 's/^  \(-., \)\{0,1\} \{0,4\}\(--[^ ]*\).*/\2/p'); do
   case "$option" in --*) ;; *) continue ;; esac
   case " $all " in
     *" $option "*) ;;

@@ -14,8 +14,10 @@ if [ -s "$tmp/warnings" ]; then
   exit 1
 fi
 
-# --help: "  -i,--interval TEXT=5s   Period ..." -> "-i,--interval"; "  --once ..." -> "--once".
-"$poller" --help | sed -n 's/^  \(-[^ ]*\).*/\1/p' | sort >"$tmp/help"
+# --help's groups: "  -i, --interval DURATION   Period ..." -> "-i,--interval";
+# "      --once   Same ..." -> "--once".
+"$poller" --help | sed -n '/^Rounds:$/,/^Exit status/p' |
+  sed -n 's/^  \(-.\), \(--[^ ]*\).*/\1,\2/p; s/^      \(--[^ ]*\).*/\1/p' | sort >"$tmp/help"
 # The OPTIONS section rendered wide enough not to break lines; its items are the lines indented by
 # 7 that start with a dash: "-i, --interval DURATION" -> "-i,--interval".
 MANWIDTH=400 man -l "$page" 2>/dev/null | col -b |
