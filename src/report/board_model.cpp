@@ -185,8 +185,9 @@ std::vector<BoardLine> BoardModel::render(std::size_t columns, std::size_t lines
   for (auto i = first; i < last; ++i) {
     highest = std::max(highest, highest_latency(shown[i]->recent, widths.sparkline));
   }
-  auto const scale = "0-" + short_latency(highest);
-  auto const recent_heading = "RECENT " + scale;
+  // No successful fetch on the screen, no scale to say.
+  auto const scale = highest.count() > 0 ? "0-" + short_latency(highest) : std::string("RECENT");
+  auto const recent_heading = highest.count() > 0 ? "RECENT " + scale : scale;
   auto const heading = fmt::format(
       "  {}  {:<6} {:>6}  {}  {:>6} {:>6}  {:>4}  {}", pad_right("NAME", widths.name), "STATUS",
       "LAST",

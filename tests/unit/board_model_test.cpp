@@ -191,6 +191,13 @@ TEST_F(BoardModelTest, FailingRowsComeFirstEachInTheListsOrder) {
   EXPECT_NE(failing[0].text.find("failing only"), std::string::npos) << failing[0].text;
 }
 
+TEST_F(BoardModelTest, NoScaleWithoutASuccessfulFetch) {
+  fetch(down, 0, false, 1ms);
+  auto const heading = screen(140, 10)[1].text;
+  EXPECT_NE(heading.find("  RECENT  "), std::string::npos) << heading;
+  EXPECT_EQ(heading.find("0-"), std::string::npos) << heading;
+}
+
 TEST_F(BoardModelTest, FailingOnlyWithNoneFailingSaysSo) {
   fetch(up, 0, true, 1ms);
   auto const lines = screen(140, 20, true, BoardView{0, true});
