@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -96,6 +97,16 @@ void ignore_signals_from_now_on() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
+// Whether --format line writes to the terminal the log writes to: then a failure is shown once,
+// as its line (which says why), and not logged as well (SPEC "Output", rev. 4).
+bool failures_shown_on_the_log_terminal(const Options& options) {
+  if (options.output.format != OutputFormat::line) return false;
+  if (::isatty(STDOUT_FILENO) != 1 || ::isatty(STDERR_FILENO) != 1) return false;
+  struct stat out = {}, err = {};
+  return ::fstat(STDOUT_FILENO, &out) == 0 && ::fstat(STDERR_FILENO, &err) == 0 &&
+         out.st_rdev == err.st_rdev;
+}
+
 // A reloaded list entry that is what it was: its state goes on.
 bool same_entry(const Target& was, const Target& is) {
   auto const given = [](const Target& target) {
@@ -116,7 +127,8 @@ class Poller {
         request_(std::move(request)),
         client_(io_, std::move(client), https_listed),
         stdout_(io_.get_executor()),
-        sink_(make_output_sink(output_config(options), stdout_, io_.get_executor())),
+        sink_(make_output_sink(output_config(options), stdout_, io_.get_executor(),
+                               [this] { quit_from_board(); })),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         store_(options.metrics_listen ? ResultStore::Metrics::on : ResultStore::Metrics::off),
         states_(options.output.on_change, targets_->size(), options.max_retry_after),
@@ -297,9 +309,11 @@ class Poller {
     list.targets = take_shard(std::move(list.targets), options_.shard, "SIGHUP: ");
     client_.keep_only(list.targets);
     store_.expose_only(list.targets);
-    states_.reload(list.targets.size(), [&](std::size_t entry) {
+    auto const stays = [&](std::size_t entry) {
       return entry < targets_->size() && same_entry((*targets_)[entry], list.targets[entry]);
-    });
+    };
+    states_.reload(list.targets.size(), stays);
+    sink_->list_reloaded(list.targets.size(), stays);
     targets_ = std::make_shared<const std::vector<Target>>(std::move(list.targets));
   }
 
@@ -338,6 +352,14 @@ class Poller {
     }
   }
 
+  // The board's `q`: the run ends as on SIGINT (summary, exit status).
+  void quit_from_board() {
+    if (run_ended_) return;
+    spdlog::info("q: stopping");
+    stopped_by_signal_ = true;
+    stop();
+  }
+
   void stop() {
     stopped_ = true;
     client_.cancel();
@@ -365,7 +387,9 @@ class Poller {
       [this](const FetchResult& result, const Verdict& verdict, const UrlState& state) {
         store_.record(result, verdict, state);
       },
-      ResultLog(options_.verbosity == Verbosity::verbose), &log_politeness};
+      ResultLog(options_.verbosity == Verbosity::verbose, std::chrono::minutes(10),
+                failures_shown_on_the_log_terminal(options_)),
+      &log_politeness};
   Engine engine_;
   std::unique_ptr<StateHooks> hooks_;  // --on-state: a listener too
   std::unique_ptr<Alertmanager> alertmanager_;  // --alertmanager: a listener too

@@ -28,7 +28,7 @@ void ResultLog::operator()(const FetchResult& result, const Verdict& verdict,
                            const UrlState& state) {
   auto const& target = *result.target;
   if (!verdict.pass()) {
-    log_failure(result, verdict, state);
+    if (!shown_elsewhere_) log_failure(result, verdict, state);
     return;
   }
   said_.erase(result.entry);

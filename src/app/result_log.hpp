@@ -19,8 +19,11 @@ class ResultLog {
  public:
   using Clock = std::chrono::system_clock;
 
-  explicit ResultLog(bool every_failure, Clock::duration reminder = std::chrono::minutes(10))
-      : every_failure_(every_failure), reminder_(reminder) {}
+  // `shown_elsewhere`: failures are shown on the log's terminal already (--format line there),
+  // and are not logged; the UP lines still are.
+  explicit ResultLog(bool every_failure, Clock::duration reminder = std::chrono::minutes(10),
+                     bool shown_elsewhere = false)
+      : every_failure_(every_failure), shown_elsewhere_(shown_elsewhere), reminder_(reminder) {}
 
   void operator()(const FetchResult& result, const Verdict& verdict, const UrlState& state);
 
@@ -35,6 +38,7 @@ class ResultLog {
   void log_failure(const FetchResult& result, const Verdict& verdict, const UrlState& state);
 
   bool every_failure_;
+  bool shown_elsewhere_;
   Clock::duration reminder_;
   std::unordered_map<std::size_t, Said> said_;  // by list entry
 };

@@ -2,13 +2,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <deque>
 #include <optional>
 #include <string>
+#include <utility>
 
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/sinks/base_sink.h>
@@ -77,12 +80,14 @@ class HeldLog final : public spdlog::sinks::base_sink<spdlog::details::null_mute
 
 class BoardSink final : public OutputSink {
  public:
-  BoardSink(const OutputConfig& config, net::any_io_executor executor)
+  BoardSink(const OutputConfig& config, net::any_io_executor executor, std::function<void()> quit)
       : model_(config.rounds),
         color_(color_wanted(config.color, STDOUT_FILENO)),
+        quit_(std::move(quit)),
         // Ours before ncurses looks: it leaves a handled SIGWINCH alone.
         resized_(executor, SIGWINCH),
-        ticker_(executor) {}
+        ticker_(executor),
+        keyboard_(executor) {}
 
   ~BoardSink() override { close(); }
 
@@ -104,10 +109,19 @@ class BoardSink final : public OutputSink {
     co_return;
   }
 
+  void list_reloaded(std::size_t size,
+                     const std::function<bool(std::size_t entry)>& stays) override {
+    model_.reloaded(size, stays);
+    draw_soon();
+  }
+
   void close() override {
     if (!terminal_) return;
     resized_.cancel();
     ticker_.cancel();
+    // The descriptor is a copy (dup): curses keeps its own, and closes it with the terminal.
+    boost::system::error_code ignored;
+    keyboard_.close(ignored);
     terminal_->close();
     terminal_.reset();
     restore_log();
@@ -124,6 +138,13 @@ class BoardSink final : public OutputSink {
     hold_log();
     wait_for_resize();
     tick();
+    if (terminal_->input() >= 0) {
+      int const input = ::dup(terminal_->input());
+      if (input >= 0) {
+        keyboard_.assign(input);
+        wait_for_keys();
+      }
+    }
   }
 
   // Now if the last redraw was long enough ago, else at a tick.
@@ -144,8 +165,11 @@ class BoardSink final : public OutputSink {
     if (!terminal_) return;
     drawn_ = std::chrono::steady_clock::now();
     dirty_ = false;
-    terminal_->draw(
-        model_.render(terminal_->columns(), terminal_->lines(), drawn_, terminal_->unicode()));
+    view_.scroll =
+        std::min(view_.scroll, model_.most_scroll(terminal_->lines(), view_.failing_only));
+    terminal_->draw(model_.render(terminal_->columns(), terminal_->lines(),
+                                  {drawn_, std::chrono::system_clock::now()},
+                                  terminal_->unicode(), view_));
     last_cost_ = std::chrono::steady_clock::now() - drawn_;
     ++redraws_;
     drawing_ += last_cost_;
@@ -158,6 +182,54 @@ class BoardSink final : public OutputSink {
       draw();
       wait_for_resize();
     });
+  }
+
+  void wait_for_keys() {
+    keyboard_.async_wait(net::posix::descriptor_base::wait_read, [this](error_code ec) {
+      if (ec || !terminal_) return;
+      auto const read = terminal_->read_keys();
+      for (auto const key : read.keys) {
+        take(key);
+        if (!terminal_) return;  // `q` ended the run, and the board with it
+      }
+      if (!read.keys.empty()) draw();
+      if (!read.ended) wait_for_keys();
+    });
+  }
+
+  void take(BoardKey key) {
+    auto const lines = terminal_->lines();
+    auto const page = std::max<std::size_t>(BoardModel::page(lines), 1);
+    // From where the screen is: a scroll past the end (End) is clamped at each draw.
+    auto& scroll = view_.scroll;
+    scroll = std::min(scroll, model_.most_scroll(lines, view_.failing_only));
+    switch (key) {
+      case BoardKey::quit:
+        if (quit_) std::exchange(quit_, nullptr)();
+        break;
+      case BoardKey::up:
+        scroll -= std::min<std::size_t>(scroll, 1);
+        break;
+      case BoardKey::down:
+        ++scroll;
+        break;
+      case BoardKey::page_up:
+        scroll -= std::min(scroll, page);
+        break;
+      case BoardKey::page_down:
+        scroll += page;
+        break;
+      case BoardKey::home:
+        scroll = 0;
+        break;
+      case BoardKey::end:
+        scroll = model_.most_scroll(lines, view_.failing_only);
+        break;
+      case BoardKey::failing_only:
+        view_.failing_only = !view_.failing_only;
+        scroll = 0;
+        break;
+    }
   }
 
   void tick() {
@@ -186,9 +258,12 @@ class BoardSink final : public OutputSink {
   }
 
   BoardModel model_;
+  BoardView view_;
   bool color_;
+  std::function<void()> quit_;  // called once, at the first `q`
   net::signal_set resized_;
   net::steady_timer ticker_;
+  net::posix::stream_descriptor keyboard_;
   std::optional<BoardTerminal> terminal_;
   std::shared_ptr<HeldLog> held_ = std::make_shared<HeldLog>();
   std::vector<spdlog::sink_ptr> log_sinks_;
@@ -201,7 +276,9 @@ class BoardSink final : public OutputSink {
 
 }  // namespace
 
-std::unique_ptr<OutputSink> make_board_sink(const OutputConfig& config, net::any_io_executor executor) {
+std::unique_ptr<OutputSink> make_board_sink(const OutputConfig& config,
+                                            net::any_io_executor executor,
+                                            std::function<void()> quit) {
   if (isatty(STDOUT_FILENO) != 1) {
     throw UsageError(
         "--format board needs a terminal on standard output (for a pipe or a file: --format "
@@ -210,7 +287,7 @@ std::unique_ptr<OutputSink> make_board_sink(const OutputConfig& config, net::any
   if (config.write_out) {
     throw UsageError("--format board takes the whole terminal: -w cannot go with it");
   }
-  return std::make_unique<BoardSink>(config, std::move(executor));
+  return std::make_unique<BoardSink>(config, std::move(executor), std::move(quit));
 }
 
 }  // namespace poller

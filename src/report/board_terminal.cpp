@@ -1,6 +1,8 @@
 #include "board_terminal.hpp"
 
+#include <fcntl.h>
 #include <langinfo.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include <curses.h>
 
@@ -19,7 +22,18 @@ namespace poller {
 namespace {
 
 // Colour pairs; 0 is the terminal's own.
-constexpr short failing_pair = 1;
+constexpr short failing_pair = 1, warning_pair = 2;
+
+// The terminal on standard output, for reading keys; null if it cannot be opened.
+std::FILE* open_keyboard() {
+  char const* const name = ttyname(STDOUT_FILENO);
+  if (name == nullptr) return nullptr;
+  int const fd = ::open(name, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  std::FILE* const file = fdopen(fd, "r");
+  if (file == nullptr) ::close(fd);
+  return file;
+}
 
 }  // namespace
 
@@ -27,10 +41,13 @@ BoardTerminal::BoardTerminal(bool color) {
   // LC_CTYPE only, for ncursesw to write UTF-8: LC_NUMERIC would change how numbers print.
   std::setlocale(LC_CTYPE, "");
   unicode_ = std::strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-  // Standard output for input too: stdin may be the URL list (`-`), and nothing is read.
+  // Keys from standard output's terminal: stdin may be the URL list (`-`).
+  input_ = open_keyboard();
   // No terminal description for TERM is a usage error, as no terminal at all is: the board
   // cannot be drawn, and nothing has been fetched yet.
-  if (newterm(nullptr, stdout, stdout) == nullptr) {
+  if (newterm(nullptr, stdout, input_ != nullptr ? input_ : stdout) == nullptr) {
+    if (input_ != nullptr) std::fclose(input_);
+    input_ = nullptr;
     char const* const term = std::getenv("TERM");
     throw UsageError(
         term == nullptr || *term == '\0'
@@ -41,12 +58,17 @@ BoardTerminal::BoardTerminal(bool color) {
                   "; set TERM to the terminal's type (such as xterm-256color)");
   }
   open_ = true;
+  // Keys one at a time, as typed, without waiting for one; Ctrl-C still sends SIGINT.
+  cbreak();
   noecho();
+  nodelay(stdscr, TRUE);
+  keypad(stdscr, TRUE);
   curs_set(0);
   if (color && has_colors()) {
     start_color();
     use_default_colors();
     init_pair(failing_pair, COLOR_RED, -1);
+    init_pair(warning_pair, COLOR_YELLOW, -1);
   }
 }
 
@@ -76,6 +98,9 @@ void BoardTerminal::draw(const std::vector<BoardLine>& screen) {
       case BoardLine::Style::failing:
         attributes = A_BOLD | COLOR_PAIR(failing_pair);
         break;
+      case BoardLine::Style::warning:
+        attributes = COLOR_PAIR(warning_pair);
+        break;
       case BoardLine::Style::plain:
         break;
     }
@@ -88,12 +113,39 @@ void BoardTerminal::draw(const std::vector<BoardLine>& screen) {
   wrefresh(stdscr);
 }
 
+BoardTerminal::Keys BoardTerminal::read_keys() {
+  Keys read;
+  if (!open_ || input_ == nullptr) return read;
+  // The keys the board knows; others are dropped.
+  static constexpr std::pair<int, BoardKey> known[] = {
+      {'q', BoardKey::quit},          {'Q', BoardKey::quit},
+      {'f', BoardKey::failing_only},  {'F', BoardKey::failing_only},
+      {KEY_UP, BoardKey::up},         {KEY_DOWN, BoardKey::down},
+      {KEY_PPAGE, BoardKey::page_up}, {KEY_NPAGE, BoardKey::page_down},
+      {KEY_HOME, BoardKey::home},     {KEY_END, BoardKey::end},
+  };
+  for (int key = wgetch(stdscr); key != ERR; key = wgetch(stdscr)) {
+    for (auto const& [code, meaning] : known) {
+      if (key == code) read.keys.push_back(meaning);
+    }
+  }
+  if (read.keys.empty()) {
+    // Readable yet nothing to read: has the terminal gone? Else it would wake us for ever.
+    pollfd terminal{fileno(input_), POLLIN, 0};
+    read.ended = ::poll(&terminal, 1, 0) == 1 &&
+                 (terminal.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+  }
+  return read;
+}
+
 void BoardTerminal::close() {
   if (!open_) return;
   open_ = false;
   curs_set(1);
   endwin();
   std::fflush(stdout);
+  if (input_ != nullptr) std::fclose(input_);
+  input_ = nullptr;
 }
 
 }  // namespace poller

@@ -4,11 +4,15 @@
 // timeout, OK...) clash with any other code they meet.
 
 #include <cstddef>
+#include <cstdio>
 #include <vector>
 
 #include "poller/report/board_model.hpp"
 
 namespace poller {
+
+// The keys the board takes (curses' key codes stay in board_terminal.cpp).
+enum class BoardKey { quit, up, down, page_up, page_down, home, end, failing_only };
 
 class BoardTerminal {
  public:
@@ -30,12 +34,23 @@ class BoardTerminal {
   // Replaces what is on the screen with `screen` (curses sends only what changed).
   void draw(const std::vector<BoardLine>& screen);
 
+  // The descriptor keys come from (the terminal on standard output, opened again for reading:
+  // standard input may be the URL list), to wait on until it is readable; -1 when there is none.
+  int input() const { return input_ != nullptr ? fileno(input_) : -1; }
+  // The keys typed since the last call, without waiting; others are dropped.
+  struct Keys {
+    std::vector<BoardKey> keys;
+    bool ended = false;  // the terminal hung up: there will be no more
+  };
+  Keys read_keys();
+
   // Gives the terminal back as it was: cursor, echo, the screen before. Idempotent.
   void close();
 
  private:
   bool open_ = false;
   bool unicode_ = false;
+  std::FILE* input_ = nullptr;
 };
 
 }  // namespace poller

@@ -1,7 +1,10 @@
 #include "poller/report/fetch_summary.hpp"
 
+#include <locale.h>
 #include <time.h>
+#include <wchar.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -16,6 +19,38 @@ std::size_t next_code_point(std::string_view text, std::size_t at) {
   ++at;
   while (at < text.size() && is_continuation(static_cast<unsigned char>(text[at]))) ++at;
   return at;
+}
+
+// The code point of text[at, end), or -1 when the bytes are not well-formed UTF-8.
+long decode(std::string_view text, std::size_t at, std::size_t end) {
+  auto const lead = static_cast<unsigned char>(text[at]);
+  auto const length = end - at;
+  long value = 0;
+  if (lead < 0x80 && length == 1) return lead;
+  if ((lead & 0xE0) == 0xC0 && length == 2) value = lead & 0x1F;
+  else if ((lead & 0xF0) == 0xE0 && length == 3) value = lead & 0x0F;
+  else if ((lead & 0xF8) == 0xF0 && length == 4) value = lead & 0x07;
+  else return -1;
+  for (auto i = at + 1; i < end; ++i) value = (value << 6) | (text[i] & 0x3F);
+  return value;
+}
+
+// The C library's UTF-8 tables whatever the process's locale is: the board and the line count
+// cells as a UTF-8 terminal shows them (a CJK character takes two), not code points.
+locale_t utf8_locale() {
+  static locale_t const locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+  return locale;
+}
+
+// The cells text[at, end) takes: wcwidth's, and one for what it does not know (malformed
+// UTF-8, a control character).
+std::size_t cells(std::string_view text, std::size_t at, std::size_t end, locale_t locale) {
+  auto const code_point = decode(text, at, end);
+  if (code_point < 0x80 || locale == locale_t{}) return 1;
+  auto const previous = uselocale(locale);
+  auto const width = wcwidth(static_cast<wchar_t>(code_point));
+  uselocale(previous);
+  return width < 0 ? 1 : static_cast<std::size_t>(width);
 }
 
 }  // namespace
@@ -35,6 +70,15 @@ std::string short_latency(Duration duration) {
   if (s < 9.995) return fmt::format("{:.2f}s", s);
   if (s < 99.95) return fmt::format("{:.1f}s", s);
   return fmt::format("{:.0f}s", s);
+}
+
+std::string short_duration(std::chrono::system_clock::duration duration) {
+  using namespace std::chrono;
+  auto const s = std::max<long long>(duration_cast<seconds>(duration).count(), 0);
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  if (s < 86400) return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
+  return fmt::format("{}d{:02}h", s / 86400, s % 86400 / 3600);
 }
 
 std::string short_size(std::uint64_t bytes) {
@@ -63,17 +107,47 @@ std::string short_error(std::string_view error, std::size_t columns) {
 }
 
 std::size_t column_count(std::string_view text) {
+  auto const locale = utf8_locale();
   std::size_t columns = 0;
-  for (std::size_t at = 0; at < text.size(); at = next_code_point(text, at)) ++columns;
+  for (std::size_t at = 0, next = 0; at < text.size(); at = next) {
+    next = next_code_point(text, at);
+    columns += cells(text, at, next, locale);
+  }
   return columns;
 }
 
 std::string fit_columns(std::string_view text, std::size_t columns) {
   if (column_count(text) <= columns) return std::string(text);
   if (columns == 0) return {};
-  std::size_t at = 0;
-  for (std::size_t kept = 0; kept + 1 < columns; ++kept) at = next_code_point(text, at);
-  return std::string(text.substr(0, at)) + "…";
+  return std::string(text.substr(0, prefix_fitting(text, columns - 1))) + "…";
+}
+
+std::size_t prefix_fitting(std::string_view text, std::size_t columns) {
+  auto const locale = utf8_locale();
+  std::size_t used = 0, at = 0;
+  while (at < text.size()) {
+    auto const next = next_code_point(text, at);
+    auto const width = cells(text, at, next, locale);
+    if (used + width > columns) break;
+    used += width;
+    at = next;
+  }
+  return at;
+}
+
+std::size_t suffix_fitting(std::string_view text, std::size_t columns) {
+  // From the end: back over continuation bytes to each code point's start.
+  auto const locale = utf8_locale();
+  std::size_t used = 0, start = text.size();
+  while (start > 0) {
+    auto at = start - 1;
+    while (at > 0 && is_continuation(static_cast<unsigned char>(text[at]))) --at;
+    auto const width = cells(text, at, start, locale);
+    if (used + width > columns) break;
+    used += width;
+    start = at;
+  }
+  return start;
 }
 
 }  // namespace poller
@@ -81,15 +155,11 @@ std::string fit_columns(std::string_view text, std::size_t columns) {
 namespace poller {
 
 std::string fit_columns_middle(std::string_view text, std::size_t columns) {
-  auto const total = column_count(text);
-  if (total <= columns) return std::string(text);
+  if (column_count(text) <= columns) return std::string(text);
   if (columns < 3) return fit_columns(text, columns);
   auto const head = (columns - 1) / 2, tail = columns - 1 - head;
-  std::size_t head_end = 0, tail_start = 0;
-  for (std::size_t kept = 0; kept < head; ++kept) head_end = next_code_point(text, head_end);
-  for (std::size_t skipped = 0; skipped < total - tail; ++skipped) {
-    tail_start = next_code_point(text, tail_start);
-  }
+  auto const head_end = prefix_fitting(text, head);
+  auto const tail_start = std::max(head_end, suffix_fitting(text, tail));
   return std::string(text.substr(0, head_end)) + "…" + std::string(text.substr(tail_start));
 }
 

@@ -1,5 +1,8 @@
 #include "poller/report/output.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,17 +49,27 @@ class JsonPart final : public RecordPart {
   }
 };
 
-// --format line: one aligned line per fetch, failed ones included.
+// --format line: one aligned line per fetch, failed ones included; on a terminal, a failure's
+// cause is cut to the terminal's width (as it is now: it may have been resized).
 class LinePart final : public RecordPart {
  public:
-  explicit LinePart(bool color) : color_(color) {}
+  explicit LinePart(bool color) : color_(color), terminal_(::isatty(STDOUT_FILENO) == 1) {}
   void render(const FetchResult& result, const Verdict& verdict, const UrlState&,
               Record& out) override {
-    append_fetch_line(result, verdict, color_, out);
+    append_fetch_line(result, verdict, color_, width(), out);
   }
 
  private:
+  std::optional<std::size_t> width() const {
+    winsize size{};
+    if (!terminal_ || ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0 || size.ws_col == 0) {
+      return std::nullopt;
+    }
+    return size.ws_col;
+  }
+
   bool color_;
+  bool terminal_;
 };
 
 class WriteOutPart final : public RecordPart {
@@ -114,9 +127,12 @@ class OnChangeFilter final : public OutputSink {
 }  // namespace
 
 std::unique_ptr<OutputSink> make_output_sink(const OutputConfig& config, StdoutWriter& out,
-                                             net::any_io_executor executor) {
+                                             net::any_io_executor executor,
+                                             std::function<void()> quit) {
   // Every fetch is news on the board: --on-change does not filter it.
-  if (config.format == OutputFormat::board) return make_board_sink(config, std::move(executor));
+  if (config.format == OutputFormat::board) {
+    return make_board_sink(config, std::move(executor), std::move(quit));
+  }
   std::vector<std::unique_ptr<RecordPart>> parts;
   switch (config.format) {
     case OutputFormat::body:

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "poller_test.hpp"
+#include "support/pty_process.hpp"
 #include "support/test_server.hpp"
 #include "support/tmux_screen.hpp"
 
@@ -96,11 +97,12 @@ TEST_P(LineColorOnATerminal, FollowsColorAndNoColor) {
   TmuxScreen screen(argv, 160, 20, GetParam().environment);
   ASSERT_EQ(screen.wait_for_exit(screen_bound), 1) << screen.capture();
   auto const shown = screen.capture(true);
-  // The result line, the failed one, and the log line of the failure.
+  // The result line, the failed one, and a log line (the summary: the failure is not logged on
+  // the terminal its line is on).
   EXPECT_EQ(has_escape(line_with(shown, "/health")), GetParam().coloured) << shown;
   EXPECT_EQ(has_escape(line_with(shown, "/gone  Connection refused")), GetParam().coloured)
       << shown;
-  EXPECT_EQ(has_escape(line_with(shown, "error")), GetParam().coloured) << shown;
+  EXPECT_EQ(has_escape(line_with(shown, "summary:")), GetParam().coloured) << shown;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -110,6 +112,67 @@ INSTANTIATE_TEST_SUITE_P(
                       ColorCase{"Never", {"--color=never"}, {}, false},
                       ColorCase{"AlwaysWithNoColor", {"--color=always"}, {"NO_COLOR=1"}, true}),
     [](const ::testing::TestParamInfo<ColorCase>& info) { return info.param.name; });
+
+// Without -f a 503 is a successful fetch, but not a healthy one: yellow, not a 200's green.
+TEST(LineFormat, A5xxWithoutFailIsColouredAsAWarning) {
+  TestServer server;
+  auto result = run_poller(
+      {"--format", "line", "--color=always", "--once", server.url("/status/503")});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("\x1b[33m503\x1b[0m"), std::string::npos) << result.out;
+  EXPECT_EQ(result.out.find("\x1b[32m"), std::string::npos) << result.out;
+}
+
+// A body check's pattern (the cause names it) longer than any terminal's line.
+std::string long_pattern() { return "never-there-" + std::string(90, 'z'); }
+
+TEST(LineFormat, InAPipeTheCauseIsWhole) {
+  TestServer server;
+  auto result = run_poller({"--format", "line", "--once", "--expect-body", long_pattern(),
+                            server.url("/health")});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_TRUE(result.out.ends_with("body does not match \"" + long_pattern() + "\"\n"))
+      << result.out;
+}
+
+TEST(LineFormat, OnATerminalTheCauseEndsAtTheEdge) {
+  TestServer server;
+  TmuxScreen screen({POLLER_BINARY, "--format", "line", "--once", "--expect-body", long_pattern(),
+                     server.url("/health")},
+                    120, 20);
+  ASSERT_EQ(screen.wait_for_exit(screen_bound), 1) << screen.capture();
+  auto const lines = screen_lines(screen.capture());
+  ASSERT_FALSE(lines.empty());
+  // The first line is the fetch's, cut at the 120th cell; the next one is not its tail.
+  EXPECT_TRUE(lines[0].find("/health  body does not match") != std::string::npos) << lines[0];
+  EXPECT_TRUE(lines[0].ends_with("z…")) << lines[0];
+  ASSERT_GT(lines.size(), 1u);
+  EXPECT_EQ(lines[1].find("zz"), std::string::npos) << screen.capture();
+}
+
+// stdout and stderr on one terminal: a failure is its line, which says why; not also a log line.
+TEST(LineFormat, OnTheLogsTerminalAFailureIsShownOnce) {
+  TestServer server;
+  auto const refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/gone";
+  TmuxScreen screen({POLLER_BINARY, "--format", "line", "--count", "2", "--interval", "0",
+                     server.url("/health"), refused},
+                    160, 20);
+  ASSERT_EQ(screen.wait_for_exit(screen_bound), 1) << screen.capture();
+  auto const shown = screen.capture();
+  EXPECT_EQ(count_of(shown, "Connection refused"), 2u) << shown;  // a line per fetch, no more
+  EXPECT_EQ(count_of(shown, "/gone  Connection refused"), 2u) << shown;
+  EXPECT_EQ(shown.find("error:"), std::string::npos) << shown;
+}
+
+// The log on another terminal, or in a file: there the failure is logged as before.
+TEST(LineFormat, WithTheLogElsewhereTheFailureIsLoggedThere) {
+  auto const refused = "http://127.0.0.1:" + std::to_string(closed_port()) + "/gone";
+  PtyProcess poller({POLLER_BINARY, "--format", "line", "--once", refused});
+  auto const result = poller.wait(screen_bound);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(count_of(result.out, "Connection refused"), 1u) << result.out;
+  EXPECT_NE(result.err.find("error: DOWN " + refused + ": "), std::string::npos) << result.err;
+}
 
 TEST(Board, OffATerminalIsAUsageError) {
   TestServer server;
@@ -183,10 +246,11 @@ TEST_F(BoardTest, AResizeIsLaidOutAgain) {
   TmuxScreen screen(command({"--interval", "60"}), 140, 20);
   ASSERT_TRUE(screen.wait_until([&](auto const& s) { return shows_rows(s, urls); }, screen_bound))
       << screen.capture();
-  // Too short for three rows: one, and a line that counts the rest (the failing one with them).
+  // Too short for three rows: one (the failing one, first), and a line that counts the rest.
   screen.resize(60, 4);
-  EXPECT_TRUE(screen.wait_for_text("2 more URLs, 1 of them failing", screen_bound))
+  EXPECT_TRUE(screen.wait_for_text("2 more URLs, 0 of them failing", screen_bound))
       << screen.capture();
+  EXPECT_TRUE(screen_lines(screen.capture())[2].starts_with("✗ ")) << screen.capture();
   for (auto const& line : screen_lines(screen.capture())) EXPECT_LE(line.size(), 3u * 60) << line;
   screen.resize(140, 20);
   EXPECT_TRUE(screen.wait_until([&](auto const& s) { return shows_rows(s, urls); }, screen_bound))
@@ -225,6 +289,133 @@ TEST_F(BoardTest, SigtermAndTheLastRoundGiveTheTerminalBackToo) {
   EXPECT_EQ(screen.pane_format("#{alternate_on}#{cursor_flag}"), "01");
   // Three rounds, one log line: the same failure is logged once, as the URL goes down.
   EXPECT_EQ(count_of(screen.capture(), "Connection refused"), 1u) << screen.capture();
+}
+
+TEST_F(BoardTest, FailingRowsComeFirst) {
+  TmuxScreen screen(command({"--interval", "60"}), 140, 20);
+  ASSERT_TRUE(screen.wait_until([&](auto const& s) { return shows_rows(s, urls); }, screen_bound))
+      << screen.capture();
+  auto const lines = screen_lines(screen.capture());
+  ASSERT_GE(lines.size(), 5u);
+  EXPECT_TRUE(lines[2].starts_with("✗ " + refused)) << screen.capture();
+  EXPECT_TRUE(lines[3].starts_with("✓ " + server.url("/one"))) << screen.capture();
+  EXPECT_TRUE(lines[4].starts_with("✓ " + server.url("/two"))) << screen.capture();
+  // How long each row has been in its state, not a clock time.
+  EXPECT_NE(lines[2].find(" down "), std::string::npos) << lines[2];
+  EXPECT_NE(lines[3].find(" up "), std::string::npos) << lines[3];
+}
+
+TEST_F(BoardTest, FShowsTheFailingRowsOnlyAndBack) {
+  TmuxScreen screen(command({"--interval", "60"}), 140, 20);
+  ASSERT_TRUE(screen.wait_until([&](auto const& s) { return shows_rows(s, urls); }, screen_bound))
+      << screen.capture();
+  screen.send_keys("f");
+  ASSERT_TRUE(screen.wait_for_text("failing only", screen_bound)) << screen.capture();
+  auto const failing = screen.capture();
+  EXPECT_FALSE(line_with(failing, refused).empty()) << failing;
+  EXPECT_TRUE(line_with(failing, "/one").empty()) << failing;
+  EXPECT_TRUE(line_with(failing, "/two").empty()) << failing;
+  screen.send_keys("f");
+  EXPECT_TRUE(screen.wait_until(
+      [&](auto const& s) { return shows_rows(s, urls) && s.find("failing only") == s.npos; },
+      screen_bound))
+      << screen.capture();
+}
+
+// `q` ends the run as SIGINT does: the terminal given back, the held log, the summary, and the
+// exit status of a run stopped by a signal (0 unbounded, the status earned with --count).
+TEST_F(BoardTest, QEndsTheRunAsSigintDoes) {
+  {
+    TmuxScreen screen(command({"--interval", "60"}), 140, 20);
+    ASSERT_TRUE(
+        screen.wait_until([&](auto const& s) { return shows_rows(s, urls); }, screen_bound))
+        << screen.capture();
+    screen.send_keys("q");
+    EXPECT_EQ(screen.wait_for_exit(screen_bound), 0) << screen.capture();
+    EXPECT_EQ(screen.pane_format("#{alternate_on}#{cursor_flag}"), "01");
+    auto const shown = screen.capture();
+    EXPECT_FALSE(line_with(shown, "q: stopping").empty()) << shown;
+    EXPECT_FALSE(line_with(shown, "summary:").empty()) << shown;
+  }
+  TmuxScreen screen(command({"--interval", "60", "--count", "5"}), 140, 20);
+  ASSERT_TRUE(screen.wait_until([&](auto const& s) { return shows_rows(s, urls); }, screen_bound))
+      << screen.capture();
+  screen.send_keys("q");
+  EXPECT_EQ(screen.wait_for_exit(screen_bound), 1) << screen.capture();  // /down failed
+}
+
+// Rows that do not fit are reached with the keys: Down, PageDown, End, and back with Home.
+TEST(BoardKeys, ScrollToTheRowsThatDidNotFit) {
+  TestServer server;
+  std::vector<std::string> argv{POLLER_BINARY, "--format", "board", "--interval", "60"};
+  auto const row_url = [&](int i) {
+    return server.url((i < 10 ? "/row0" : "/row") + std::to_string(i));
+  };
+  for (int i = 0; i < 30; ++i) argv.push_back(row_url(i));
+  // 12 lines: title, heading, nine rows and the line that counts the rest.
+  TmuxScreen screen(argv, 140, 12);
+  auto const on_screen = [&](int i) {
+    return [&, i](const std::string& s) { return !line_with(s, row_url(i)).empty(); };
+  };
+  ASSERT_TRUE(screen.wait_until(on_screen(0), screen_bound)) << screen.capture();
+  ASSERT_TRUE(screen.wait_for_text("21 more URLs", screen_bound)) << screen.capture();
+  EXPECT_TRUE(line_with(screen.capture(), row_url(9)).empty()) << screen.capture();
+  screen.send_keys("Down");
+  EXPECT_TRUE(screen.wait_until(on_screen(9), screen_bound)) << screen.capture();
+  EXPECT_TRUE(line_with(screen.capture(), row_url(0)).empty()) << screen.capture();
+  EXPECT_FALSE(line_with(screen.capture(), "1 above").empty()) << screen.capture();
+  screen.send_keys("NPage");
+  EXPECT_TRUE(screen.wait_until(on_screen(18), screen_bound)) << screen.capture();
+  screen.send_keys("End");
+  EXPECT_TRUE(screen.wait_until(on_screen(29), screen_bound)) << screen.capture();
+  EXPECT_FALSE(line_with(screen.capture(), "21 above").empty()) << screen.capture();
+  screen.send_keys("PPage");
+  EXPECT_TRUE(screen.wait_until(on_screen(12), screen_bound)) << screen.capture();
+  screen.send_keys("Home");
+  EXPECT_TRUE(screen.wait_until(on_screen(0), screen_bound)) << screen.capture();
+  screen.send_keys("Up");  // at the top already: nothing moves
+  EXPECT_FALSE(screen.wait_until(on_screen(9), 300ms)) << screen.capture();
+}
+
+TEST(BoardReload, RowsOfUrlsASighupRemovedLeave) {
+  TestServer server;
+  TempDir dir;
+  auto const list =
+      dir.write_file("urls.txt", server.url("/kept") + "\n" + server.url("/gone") + "\n");
+  TmuxScreen screen({POLLER_BINARY, "--format", "board", "--interval", "60", list}, 140, 20);
+  ASSERT_TRUE(screen.wait_until(
+      [&](auto const& s) {
+        return !line_with(s, "/gone").empty() && !line_with(s, "/kept").empty();
+      },
+      screen_bound))
+      << screen.capture();
+  dir.write_file("urls.txt", server.url("/kept") + "\n");
+  ASSERT_GT(screen.command_pid(), 0);
+  ::kill(screen.command_pid(), SIGHUP);
+  EXPECT_TRUE(screen.wait_until([&](auto const& s) { return line_with(s, "/gone").empty(); },
+                                screen_bound))
+      << screen.capture();
+  EXPECT_FALSE(line_with(screen.capture(), "/kept").empty()) << screen.capture();
+}
+
+// A CJK name takes two cells a character: its row, exactly as wide as the screen, ends at the
+// edge (counted in code points it ran ten cells past it, onto the next line).
+TEST(BoardWidth, ACjkNameFillsTwoCellsACharacter) {
+  TestServer server;
+  TempDir dir;
+  std::string const name = "東京駅前店舗監視用名";  // ten characters, twenty cells
+  auto const list = dir.write_file("urls.txt", server.url("/cjk") + " --name " + name + "\n");
+  // The row: mark, name (20), status, last, sparkline (8), p50, p95, ok, since: 81 cells.
+  TmuxScreen screen({POLLER_BINARY, "--format", "board", "--interval", "60", list}, 81, 10);
+  ASSERT_TRUE(screen.wait_until([&](auto const& s) { return !line_with(s, name).empty(); },
+                                screen_bound))
+      << screen.capture();
+  auto const lines = screen_lines(screen.capture());
+  ASSERT_GE(lines.size(), 3u);
+  EXPECT_TRUE(lines[2].starts_with("✓ " + name + "  200 ")) << screen.capture();
+  EXPECT_NE(lines[2].find(" up "), std::string::npos) << lines[2];
+  // Nothing of it wrapped onto the line below.
+  for (std::size_t i = 3; i < lines.size(); ++i) EXPECT_EQ(lines[i], "") << screen.capture();
 }
 
 // Whether process `pid` ends (or is a zombie: ended, not yet reaped) within `bound`.

@@ -58,6 +58,27 @@ TEST(FitColumns, CutsANameInTheMiddle) {
   EXPECT_EQ(fit_columns_middle("short", 16), "short");
 }
 
+// Cells as the terminal shows them (wcwidth), whatever the process's locale: the board's rows
+// must end at the screen's edge with CJK names too.
+TEST(FitColumns, CountsTheCellsAWideCharacterTakes) {
+  EXPECT_EQ(column_count("東京"), 4u);
+  EXPECT_EQ(column_count("e\u0301"), 1u);  // e and a combining acute accent
+  EXPECT_EQ(fit_columns("東京駅前", 5), "東京…");
+  EXPECT_EQ(fit_columns("東京駅前", 4), "東…");  // no half of 京 at the edge
+  EXPECT_EQ(fit_columns_middle("東京駅前大阪", 9), "東京…大阪");
+  EXPECT_EQ(fit_columns_middle("東京駅前大阪", 8), "東…大阪");  // seven cells: 京 does not fit
+  EXPECT_EQ(column_count("\xff\xfe"), 2u);  // malformed: a cell a byte
+}
+
+TEST(ShortDuration, SecondsThenMinutesThenHoursThenDays) {
+  using namespace std::chrono_literals;
+  EXPECT_EQ(short_duration(45s), "45s");
+  EXPECT_EQ(short_duration(3min + 12s), "3m12s");
+  EXPECT_EQ(short_duration(2h + 5min + 59s), "2h05m");
+  EXPECT_EQ(short_duration(3 * 24h + 4h + 1min), "3d04h");
+  EXPECT_EQ(short_duration(-5s), "0s");  // a clock set back
+}
+
 TEST(ColorWanted, AutoMeansATerminalWithoutNoColor) {
   EXPECT_TRUE(color_wanted(ColorMode::automatic, true, nullptr));
   EXPECT_TRUE(color_wanted(ColorMode::automatic, true, ""));  // no-color.org: set and non-empty

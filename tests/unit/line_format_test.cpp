@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "poller/report/fetch_summary.hpp"
 #include "poller/report/line_format.hpp"
 #include "poller/input/target.hpp"
 
@@ -32,9 +33,9 @@ struct LineFormatTest : ::testing::Test {
     result.reused = true;
   }
 
-  std::string line(bool color = false) {
+  std::string line(bool color = false, std::optional<std::size_t> width = std::nullopt) {
     Record out;
-    append_fetch_line(result, verdict(), color, out);
+    append_fetch_line(result, verdict(), color, width, out);
     return out.to_string();
   }
 };
@@ -70,6 +71,28 @@ TEST_F(LineFormatTest, ColourGoesOnTheStatusOfASuccessAndAllOfAFailure) {
   judged = Verdict{Verdict::Failure::check, "HTTP status 200", "check"};
   EXPECT_TRUE(line(true).starts_with("\x1b[1;31m14:02:07  ✗ 200")) << line(true);
   EXPECT_TRUE(line(true).ends_with("\x1b[0m\n"));
+}
+
+TEST_F(LineFormatTest, A5xxThatPassesIsColouredAsAWarning) {
+  result.status = 503;
+  EXPECT_EQ(line(true),
+            "14:02:07  \x1b[33m503\x1b[0m      12ms  1.2K  reused   "
+            "http://user@127.0.0.1:8080/health\n");
+  result.status = 404;  // not a server's failure to serve: a plain success's colour
+  EXPECT_TRUE(line(true).starts_with("14:02:07  \x1b[32m404\x1b[0m")) << line(true);
+}
+
+TEST_F(LineFormatTest, TheCauseIsWholeWithoutAWidthAndEndsTheLineAtOne) {
+  auto const cause = "TLS handshake: " + std::string(100, 'x');
+  result.status.reset();
+  result.error = FetchError{FetchErrorKind::tls, cause};
+  auto const whole = line();
+  EXPECT_TRUE(whole.ends_with("  " + std::string(100, 'x') + "\n")) << whole;
+  auto const cut = line(false, 120);
+  EXPECT_EQ(column_count(cut.substr(0, cut.size() - 1)), 120u) << cut;
+  EXPECT_TRUE(cut.ends_with("x…\n")) << cut;
+  // A line wider than the screen still says something of why.
+  EXPECT_TRUE(line(false, 10).ends_with("  " + std::string(19, 'x') + "…\n")) << line(false, 10);
 }
 
 }  // namespace

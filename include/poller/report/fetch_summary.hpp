@@ -30,12 +30,22 @@ std::string_view connection_kind(const FetchResult& result);
 // → "Connection refused"), cut at `columns` with an ellipsis.
 std::string short_error(std::string_view error, std::size_t columns);
 
-// `text` cut to at most `columns` code points (each taken as one column), the last one "…"
-// when something was cut. Malformed UTF-8 counts a byte a column.
+// `text` cut to at most `columns` terminal cells, the last one "…" when something was cut.
+// Cells as a UTF-8 terminal shows them (the C library's wcwidth under C.UTF-8, whatever the
+// process's locale): a CJK character takes two, a combining mark none; malformed UTF-8 and
+// control characters one a byte.
 std::string fit_columns(std::string_view text, std::size_t columns);
 // The same, cut in the middle: "http://api.exa…/v1/items" keeps what tells URLs apart.
 std::string fit_columns_middle(std::string_view text, std::size_t columns);
-// How many columns `text` takes, on the same terms.
+// How many cells `text` takes, on the same terms.
 std::size_t column_count(std::string_view text);
+// How many bytes of `text`'s start (whole code points) fit in `columns` cells; and where the
+// end that fits in `columns` cells starts.
+std::size_t prefix_fitting(std::string_view text, std::size_t columns);
+std::size_t suffix_fitting(std::string_view text, std::size_t columns);
+
+// "45s", "3m12s", "2h05m", "3d04h": a duration in a few columns, to the second under an
+// hour, then to the minute, then the hour.
+std::string short_duration(std::chrono::system_clock::duration duration);
 
 }  // namespace poller

@@ -8,6 +8,9 @@
 // The cause of a failure comes last, after the name: in the status column it would push every
 // column after it out of line.
 
+#include <cstddef>
+#include <optional>
+
 #include "poller/base/fetch_result.hpp"
 #include "poller/report/record.hpp"
 #include "poller/report/verdict.hpp"
@@ -15,8 +18,10 @@
 namespace poller {
 
 // Appends the fetch's line, "\n" included. With `color`, ANSI SGR codes: a failure in bold red,
-// a success's status in green (the line stays readable without them: a failure has its ✗).
+// a success's status in green, or yellow for a 500 or more that passed (no -f): the line stays
+// readable without them, a failure has its ✗. The cause of a failure is cut to end the line at
+// `width` (a terminal's), or whole without one (a pipe, a file).
 void append_fetch_line(const FetchResult& result, const Verdict& verdict, bool color,
-                       Record& out);
+                       std::optional<std::size_t> width, Record& out);
 
 }  // namespace poller

@@ -2,7 +2,9 @@
 // Sinks that turn fetch results into records on standard output. Diagnostics never come here.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -29,14 +31,19 @@ class OutputSink {
   // that show the run as a whole (--format board).
   virtual void round_started(std::uint64_t /*round*/,
                              std::optional<std::chrono::steady_clock::time_point> /*next_tick*/) {}
+  // A reload (SIGHUP) brought a list of `size` entries; entry i is what it was if `stays(i)`.
+  virtual void list_reloaded(std::size_t /*size*/,
+                             const std::function<bool(std::size_t entry)>& /*stays*/) {}
   // The run is over: give back what the sink holds (the terminal) and stop its timers.
   virtual void close() {}
 };
 
 // --format, then -w, as one record per fetch; with --on-change only when the body changed.
-// --format board draws on the terminal instead (board_output.hpp), with timers on `executor`.
+// --format board draws on the terminal instead (board_output.hpp), with timers on `executor`,
+// and calls `quit` when its `q` key is typed.
 std::unique_ptr<OutputSink> make_output_sink(const OutputConfig& config, StdoutWriter& out,
-                                             boost::asio::any_io_executor executor);
+                                             boost::asio::any_io_executor executor,
+                                             std::function<void()> quit = {});
 
 // Whether the output prints bodies (--format body or json, -w %{json}); if not, and no check
 // reads them, a body need not be kept (see ClientConfig::keep_body).
