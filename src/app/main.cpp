@@ -1,5 +1,5 @@
 // poller: fetch a list of URLs in fixed-rate rounds. This file only turns the command line into
-// Options; everything else lives in the libraries of src/ (see "Code map" in the README).
+// Options; everything else lives in the libraries of src/ (see "Code map" in docs/ARCHITECTURE.md).
 
 #include <exception>
 #include <functional>

@@ -125,7 +125,8 @@ class BoardSink final : public OutputSink {
     terminal_->close();
     terminal_.reset();
     restore_log();
-    // For -v, and for measuring what the board costs the rounds (README: "In a terminal").
+    // For -v, and for measuring what the board costs the rounds (docs/ARCHITECTURE.md, "Why
+    // single-threaded").
     spdlog::debug("board: {} redraws, {:.1f} ms in all", redraws_,
                   std::chrono::duration<double, std::milli>(drawing_).count());
   }

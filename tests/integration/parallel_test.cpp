@@ -201,10 +201,11 @@ long peak_rss_kib(const TempDir& dir, const std::vector<std::string>& argv) {
   return std::atol(read_text_file(report).c_str());
 }
 
-// README, "Memory bound": a fetch's place costs at most 1.25 x a body that has a Content-Length
-// (its string grows in steps toward the length, never to twice it), plus a constant. Measured
-// as the difference in peak RSS between a 20 MB body and a tiny one, --parallel-max 1 (the
-// figures before and after the change to the growth are in bench/RESULTS.md, -Z).
+// docs/ARCHITECTURE.md, "Memory bound": a fetch's place costs at most 1.25 x a body that has a
+// Content-Length (its string grows in steps toward the length, never to twice it), plus a
+// constant. Measured as the difference in peak RSS between a 20 MB body and a tiny one,
+// --parallel-max 1 (the figures before and after the change to the growth are in
+// bench/RESULTS.md, -Z).
 TEST(Parallel, APlaceHoldsABodyWithAContentLengthInAtMostOneAndAQuarterItsSize) {
   constexpr long body_bytes = 20'000'000;
   constexpr long stated_bound_kib = body_bytes * 5 / 4 / 1024 + 2048;  // + the constant, 2 MiB

@@ -20,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The graph, in one place: which layers each layer may include, besides itself. Data flows one
-// way: sources -> list -> fetch -> verdict -> listeners (see docs in the README's code map).
+// way: sources -> list -> fetch -> verdict -> listeners (see docs/ARCHITECTURE.md).
 const std::map<std::string, std::set<std::string>> may_include = {
     {"base", {}},
     {"input", {"base"}},

@@ -108,7 +108,7 @@ TEST(ShardHash, IsFnv1a64ThenMurmur3Fmix64) {
             fmix64(fnv1a64("1|http://example.com:80")));
 }
 
-// Computed with the README's Python: these must never change, or a fleet that mixes versions
+// Computed with docs/FLEET.md's Python: these must never change, or a fleet that mixes versions
 // fetches some origins twice and others not at all.
 TEST(ShardHash, WeightsAndShardsArePinnedAcrossVersions) {
   EXPECT_EQ(shard_weight(origin("http://example.com/"), 1), 0xca5cad85e491bb55ull);
