@@ -192,7 +192,7 @@ void define_request_options(CLI::App& app, Options& options, OptionTexts& texts)
                "limits the decoded size)");
   app.add_option("--max-connections", texts.max_connections,
                  "Idle keep-alive connections kept open, over all hosts (least recently used "
-                 "closed first; default 1024)")
+                 "closed first; default: what the list needs, at least 1024)")
       ->type_name("N");
   app.add_flag("-Z,--parallel", options.parallel,
                "One lane per origin (scheme, host, port), lanes fetching at the same time, each on "
@@ -417,7 +417,7 @@ void finish_options(const OptionTexts& texts, Options& options) {
                                           "a number of connections per origin: give 1 or more");
   }
   if (texts.max_connections) {
-    options.client.max_connections = to_number("--max-connections", *texts.max_connections, 0,
+    options.max_connections = to_number("--max-connections", *texts.max_connections, 0,
                                                "a number of connections (0 or more)");
   }
   for (auto const& entry : texts.resolves)
