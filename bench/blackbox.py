@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """poller beside prometheus-blackbox-exporter + Prometheus on the same list (issue 29): 10,000
-HTTPS URLs on 1,000 origins (bench/scale.py's nginx and list, 127.0.x.y on loopback), every URL
+HTTPS URLs on 1,000 origins (bench/scale.py's nginx and list, 127.0.x.y on loopback; the
+exporter's targets are the origins' addresses, as IP literals), every URL
 checked once a minute by each, both at once against one nginx. CPU per check: each process's
 user + sys (/proc/PID/stat) over rounds 2..ROUNDS, divided by the requests nginx logged from it
 in that window (told apart by User-Agent). Every request goes to 127.0.0.0/8 only.
@@ -35,7 +36,7 @@ os.environ.setdefault("BENCH_PORT", "28550")
 import scale  # noqa: E402  (its settings are read from the environment set above)
 
 scale.WORK = scale.BENCH / ".work" / "blackbox"
-scale.LOG_FORMAT = '$msec $server_addr $uri $status "$http_user_agent"'
+scale.LOG_FORMAT = '$msec $host $uri $status "$http_user_agent"'
 WORK = scale.WORK
 EXPORTER_PORT = scale.PORT + 2
 PROMETHEUS_PORT = scale.PORT + 3
@@ -58,7 +59,8 @@ def write_configs():
         ca_file: {WORK}/tls/ca.pem
         server_name: blackbox.hosts.bench.test
 """)
-    targets = "".join(f"        - https://{scale.address(i)}:{scale.PORT}/u{u}\n"
+    # The query makes each target its own (Prometheus drops duplicates); nginx ignores it.
+    targets = "".join(f"        - https://{scale.address(i)}:{scale.PORT}/u{u}?origin={i}\n"
                       for u in range(scale.PER_HOST) for i in range(scale.ORIGINS))
     (WORK / "prometheus.yml").write_text(f"""global:
   scrape_interval: {scale.INTERVAL}s
@@ -145,7 +147,7 @@ def main():
         for name, us in per_check.items():
             dat.write(f'"{name}" {us:.1f}\n')
     versions = {
-        "exporter": subprocess.run([EXPORTER, "--version"], capture_output=True, text=True).stderr.split("\n")[0],
+        "exporter": (lambda r: (r.stdout or r.stderr).split("\n")[0])(subprocess.run([EXPORTER, "--version"], capture_output=True, text=True)),
         "prometheus": subprocess.run([PROMETHEUS, "--version"], capture_output=True, text=True).stdout.split("\n")[0],
     }
     urls = scale.ORIGINS * scale.PER_HOST

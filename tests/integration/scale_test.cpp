@@ -97,6 +97,7 @@ TEST(Scale, ThousandHttpsOriginsTenUrlsEachTwoRoundsAllFetchedWithinMemory) {
   for (auto const& [url, n] : times) EXPECT_EQ(n, rounds) << url.first << " " << url.second;
   // One connection per origin, kept from the first round to the second.
   EXPECT_EQ(connections.size(), static_cast<std::size_t>(origin_count));
+  RecordProperty("peak_rss_kib", std::to_string(peak_kib));  // in --gtest_output=xml
 #if !defined(__SANITIZE_ADDRESS__)
   // AddressSanitizer's shadow memory and quarantine are not the program's: there the output is
   // checked, not the memory (as stdout_test does).
