@@ -20,7 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // max_connects_at_once in the client; the integration tests link none of its code.
-constexpr std::size_t connect_window = 64;
+constexpr std::size_t connect_window = 128;
 
 // The test process holds a listener per host and the server side of every connection.
 void raise_descriptor_limit() {
@@ -67,16 +67,16 @@ TEST(ConnectPace, NoMoreNewConnectionsAtOnceThanTheWindowAndEveryUrlFetched) {
   EXPECT_LE(server.max_tls_handshakes_at_once(), connect_window + past_patience);
 }
 
-// 400 origins (names resolved to one address) on one server that takes a connection every
-// 5 ms, with a listen backlog of 64: SYNs beyond it are dropped and retransmitted a
-// second later, then 3 s after the first. All 400 at once (before): many fail after
-// --connect-timeout 2s. In the window's pace (the wait for it not counted): none fails.
+// 800 origins (names resolved to one address) on one server that takes a connection every
+// millisecond, with a listen backlog of 128 (the window): SYNs beyond it are dropped and
+// retransmitted a second later, then 3 s after the first. All 800 at once (before): many fail
+// after --connect-timeout 2s. In the window's pace (the wait for it not counted): none fails.
 TEST(ConnectPace, ManyNewOriginsOnASlowListenerWithASmallBacklogAllFetched) {
-  constexpr int origin_count = 400;
+  constexpr int origin_count = 800;
   TestCa ca;
   TestServer server({.tls = ca.issue({.dns_names = {"*.pace.test"}}),
                      .backlog = static_cast<int>(connect_window),
-                     .accept_pause = 5ms});
+                     .accept_pause = 1ms});
   TempDir dir;
   std::string list_text;
   std::vector<std::string> argv{POLLER_BINARY, "-Z", "--parallel-max", "1000", "--once",

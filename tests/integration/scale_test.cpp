@@ -26,7 +26,7 @@ constexpr int urls_per_origin = 10;
 constexpr int rounds = 2;
 // Twice the peak measured in the release build (bench/RESULTS.md, "Scale"): a loose bound that
 // a per-connection or per-URL leak crosses.
-constexpr long peak_rss_bound_kib = 2 * 60 * 1024;
+constexpr long peak_rss_bound_kib = 110 * 1024;
 
 // nginx (a child) and poller need a descriptor per listener and per connection.
 void raise_descriptor_limit() {

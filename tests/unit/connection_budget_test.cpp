@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "poller/client/connect_window.hpp"
 #include "poller/input/target.hpp"
 
 namespace poller {
@@ -74,7 +75,7 @@ TEST(ConnectionBudget, MaxConnectionsGivenIsKeptWithinTheRoom) {
 
 TEST(ConnectionBudget, WithZMoreDescriptorsAreKeptForConnectionsInUse) {
   EXPECT_EQ(reserved_descriptors(1024, false, 50), 64u);
-  EXPECT_EQ(reserved_descriptors(20000, true, 50), 64u + 50 + 64);
+  EXPECT_EQ(reserved_descriptors(20000, true, 50), 64u + 50 + max_connects_at_once);
   EXPECT_EQ(reserved_descriptors(256, true, 1000), 64u + 128);  // at most half
 }
 

@@ -12,7 +12,7 @@
 //
 // An opening that has not ended within the patience stops counting (it goes on): a host that
 // does not answer, or a SYN that was dropped and waits for its retransmission, holds a place
-// for no longer than that, so a list with many dead hosts still opens at least window per
+// for no longer than that, so a list with many dead hosts still opens at least a window per
 // patience.
 
 #include <chrono>
@@ -28,8 +28,12 @@
 
 namespace poller {
 
-inline constexpr std::size_t max_connects_at_once = 64;
-inline constexpr std::chrono::milliseconds connect_patience{1000};
+// As wide as two waves of origins that never answer can be passed at the TLS handshake's
+// patience (tls_handshake_limit.hpp), so that 300 of them listed first hold up a healthy
+// origin for well under a second, and narrower than its 256 slots, so that the handshakes
+// that have a place are not queued behind each other for long.
+inline constexpr std::size_t max_connects_at_once = 128;
+inline constexpr std::chrono::milliseconds connect_patience{250};
 
 class ConnectWindow {
  public:
