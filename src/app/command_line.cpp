@@ -249,7 +249,7 @@ void define_transport_options(CLI::App& app, Options& options, OptionTexts& text
   ipv4->excludes(ipv6);
   app.add_option("--max-connections", texts.max_connections,
                  "Idle keep-alive connections kept open, over all hosts (least recently used "
-                 "closed first; default 1024)")
+                 "closed first; default: what the list needs, at least 1024)")
       ->type_name("N");
   app.add_option(
          "-x,--proxy", options.client.proxy,
@@ -425,7 +425,7 @@ void finish_options(const OptionTexts& texts, Options& options) {
                                           "a number of connections per origin: give 1 or more");
   }
   if (texts.max_connections) {
-    options.client.max_connections = to_number("--max-connections", *texts.max_connections, 0,
+    options.max_connections = to_number("--max-connections", *texts.max_connections, 0,
                                                "a number of connections (0 or more)");
   }
   for (auto const& entry : texts.resolves)

@@ -40,6 +40,8 @@ struct Options {
   // --max-retry-after: the longest pause a server's Retry-After gets (politeness.hpp).
   Duration max_retry_after = std::chrono::hours(1);
 
+  // --max-connections: idle connections kept; unset, what the list needs (connection_budget.hpp).
+  std::optional<std::size_t> max_connections;
   ClientConfig client;
   Checks checks;  // -f, --expect-status, --expect-body, --max-latency, --cert-expiry
   OutputConfig output;

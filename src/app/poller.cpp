@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "alertmanager.hpp"
+#include "connection_budget.hpp"
 #include "engine.hpp"
 #include "line_options.hpp"
 #include "log.hpp"
@@ -115,13 +116,27 @@ bool same_entry(const Target& was, const Target& is) {
   return was.url == is.url && was.name == is.name && given(was) == given(is);
 }
 
+// The idle connections the run keeps for `targets` (connection_budget.hpp), with what the
+// descriptor limit leaves for them.
+ConnectionBudget plan_connections(const std::vector<Target>& targets, const Options& options,
+                                  std::size_t descriptor_limit) {
+  auto const reserved =
+      reserved_descriptors(descriptor_limit, options.parallel, options.parallel_max);
+  auto const room = descriptor_limit > reserved ? descriptor_limit - reserved : 0;
+  return connection_budget(
+      connections_needed(targets, options.parallel, options.parallel_max_host),
+      options.max_connections, options.parallel, options.parallel_max_host, room);
+}
+
 class Poller {
  public:
   // `request` is the command line's (a copy of client.request) and `https_listed` whether the
   // list has an https URL: given apart, so that no member is built from another one.
   Poller(const Options& options, RequestConfig request, ClientConfig client, bool https_listed,
-         SourceList sources, UrlList list)
+         SourceList sources, UrlList list, ConnectionBudget budget, std::size_t descriptor_limit)
       : options_(options),
+        descriptor_limit_(descriptor_limit),
+        budget_(budget),
         sources_(std::move(sources)),
         targets_(std::make_shared<const std::vector<Target>>(std::move(list.targets))),
         request_(std::move(request)),
@@ -308,6 +323,7 @@ class Poller {
     spdlog::info("SIGHUP: reloaded {}: {} URL(s)", sources_.files(), list.targets.size());
     list.targets = take_shard(std::move(list.targets), options_.shard, "SIGHUP: ");
     client_.keep_only(list.targets);
+    resize_pool(list.targets);
     store_.expose_only(list.targets);
     auto const stays = [&](std::size_t entry) {
       return entry < targets_->size() && same_entry((*targets_)[entry], list.targets[entry]);
@@ -315,6 +331,19 @@ class Poller {
     states_.reload(list.targets.size(), stays);
     sink_->list_reloaded(list.targets.size(), stays);
     targets_ = std::make_shared<const std::vector<Target>>(std::move(list.targets));
+  }
+
+  // A reloaded list may need more idle connections, or fewer (unless --max-connections says).
+  void resize_pool(const std::vector<Target>& targets) {
+    if (options_.max_connections) return;
+    auto const budget = plan_connections(targets, options_, descriptor_limit_);
+    if (budget.max_connections != budget_.max_connections) {
+      client_.set_max_connections(budget.max_connections);
+      spdlog::debug("SIGHUP: {}", describe_budget(budget));
+    }
+    if (budget.short_of_descriptors() && !budget_.short_of_descriptors())
+      spdlog::warn("SIGHUP: {}", descriptor_warning(budget, descriptor_limit_));
+    budget_ = budget;
   }
 
   void wait_for_signal() {
@@ -368,6 +397,8 @@ class Poller {
   }
 
   const Options& options_;
+  std::size_t const descriptor_limit_;
+  ConnectionBudget budget_;  // the idle connections kept, for the list as last loaded
   SourceList sources_;
   net::io_context io_{1};
   std::shared_ptr<const std::vector<Target>> targets_;
@@ -414,20 +445,13 @@ std::size_t raise_descriptor_limit() {
 }
 
 // The client's settings: the options', what the output and the checks ask of bodies, and the
-// descriptors left for idle connections.
-ClientConfig client_config(const Options& options, std::size_t descriptors) {
+// idle connections to keep.
+ClientConfig client_config(const Options& options, const ConnectionBudget& budget) {
   ClientConfig client = options.client;
   client.request.keep_body = keeps_body(options.output, options.checks);
   client.digest_body = options.output.on_change;
   client.keep_headers = options.output.write_out && options.output.write_out->uses_headers();
-  // Keep descriptors for stdio, the resolver and the connections in use beyond the idle pool:
-  // one, or with -Z up to --parallel-max (at most half the descriptors: the pool keeps the rest).
-  std::size_t const reserved_descriptors =
-      64 + (options.parallel ? std::min(options.parallel_max, descriptors / 2) : 0);
-  client.max_connections =
-      descriptors > reserved_descriptors
-          ? std::min(client.max_connections, descriptors - reserved_descriptors)
-          : 0;
+  client.max_connections = budget.max_connections;
   return client;
 }
 
@@ -456,7 +480,11 @@ int run(const Options& options, LineOptions& line_options) {
   }
   list.targets = take_shard(std::move(list.targets), options.shard, "");
 
-  auto client = client_config(options, raise_descriptor_limit());
+  auto const descriptor_limit = raise_descriptor_limit();
+  auto const budget = plan_connections(list.targets, options, descriptor_limit);
+  spdlog::debug("{}", describe_budget(budget));
+  if (budget.short_of_descriptors()) spdlog::warn("{}", descriptor_warning(budget, descriptor_limit));
+  auto client = client_config(options, budget);
 
   // A reader that goes away must end the run quietly (EPIPE), not kill it.
   std::signal(SIGPIPE, SIG_IGN);
@@ -468,7 +496,7 @@ int run(const Options& options, LineOptions& line_options) {
                   [](const Target& target) { return target.origin.is_https(); });
   auto request = client.request;
   Poller poller(options, std::move(request), std::move(client), https_listed, std::move(sources),
-                std::move(list));
+                std::move(list), budget, descriptor_limit);
   return poller.run();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // What the HTTP client keeps for the whole run, shared by every exchange: its settings, the pool
-// of idle connections, the TLS context and sessions, the slots for TLS handshakes, the proxies,
+// of idle connections, the TLS context and sessions, the slots for TLS handshakes and the window
+// for new connections, the proxies,
 // --resolve and the DNS resolver with its cache, the deadline timer, and the exchanges in flight (so that a cancel reaches each).
 // Internal to the client.
 
@@ -20,6 +21,7 @@
 #include "poller/base/asio_defaults.hpp"
 #include "poller/client/async_semaphore.hpp"
 #include "poller/client/client_config.hpp"
+#include "poller/client/connect_window.hpp"
 #include "poller/client/tls_handshake_limit.hpp"
 #include "dns_resolver.hpp"
 #include "fetch_deadline.hpp"
@@ -58,6 +60,7 @@ struct ClientState {
   // certificate check.
   std::shared_ptr<TlsSessionCache> tls_sessions = std::make_shared<TlsSessionCache>();
   AsyncSemaphore tls_handshakes{io, max_tls_handshakes_at_once};  // tls_handshake_limit.hpp
+  ConnectWindow connects{io, max_connects_at_once, connect_patience};
   DeadlineTimer deadlines;
   std::vector<boost::beast::flat_buffer> spare_read_buffers;
   std::vector<std::string> spare_request_buffers;

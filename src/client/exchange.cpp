@@ -46,6 +46,7 @@ void Exchange::abort() {
 }
 
 void Exchange::abort_io() {
+  connect_wait_.cancel();
   connector_.cancel();
   if (in_flight_ != nullptr) in_flight_->cancel();
   session_.abort();
@@ -248,8 +249,17 @@ net::awaitable<std::optional<FetchError>> Exchange::keep_if_current(
   co_return std::nullopt;
 }
 
-// A new connection for `route`, all its steps (connector.hpp) within --connect-timeout.
+// A new connection for `route`, all its steps (connector.hpp) within --connect-timeout, once
+// the client's connect window (connect_window.hpp) has a place for it. That wait is the
+// client's own pace, not the server's: neither --connect-timeout nor --max-time runs meanwhile.
 net::awaitable<Exchange::OpenedConnection> Exchange::open(const Route& route) {
+  auto const wait_began = Clock::now();
+  deadline_.clear();
+  auto const ticket = co_await client_.connects.enter(connect_wait_);
+  ConnectPlace const place(client_.connects, ticket);
+  if (auto stop = cancelled()) co_return OpenedConnection{nullptr, stop};
+  if (ticket == 0) co_return OpenedConnection{nullptr, fetch_cancelled()};
+  if (fetch_deadline_ != Deadline::max()) fetch_deadline_ += Clock::now() - wait_began;
   auto const connect_deadline = this->connect_deadline();
   deadline_.set(connect_deadline);
   auto opened = co_await connector_.open(route);

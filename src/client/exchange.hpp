@@ -74,6 +74,7 @@ class Exchange {
   // The request under way: the configured method, or what a redirect made of it.
   RequestMethod method_;
 
+  SemaphoreWait connect_wait_;        // for a place in the client's connect window
   Connection* in_flight_ = nullptr;  // what a deadline or abort() must cancel
   Clock::time_point start_{};
   Deadline fetch_deadline_{};

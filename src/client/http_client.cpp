@@ -75,6 +75,7 @@ net::awaitable<FetchResult> HttpClient::fetch(const Target& target, const Reques
 
 void HttpClient::cancel() {
   state_->cancelled = true;
+  state_->connects.close();
   state_->deadlines.shutdown();
   state_->dns.shutdown();
   for (auto* exchange : state_->in_flight) exchange->abort();
@@ -88,7 +89,12 @@ void HttpClient::keep_only(const std::vector<Target>& targets) {
   state_->pool.close_unless([&](const Route& route) { return listed.contains(route); });
 }
 
+void HttpClient::set_max_connections(std::size_t max_connections) {
+  state_->pool.set_capacity(max_connections);
+}
+
 void HttpClient::shutdown() {
+  state_->connects.close();
   state_->deadlines.shutdown();
   state_->dns.shutdown();
   state_->pool.close_all();

@@ -28,12 +28,22 @@ void ConnectionPool::put(std::unique_ptr<Connection> connection) {
   if (capacity_ == 0) return;
   Route route = connection->route();
   idle_.emplace(std::move(route), Idle{std::move(connection), ++clock_});
-  if (idle_.size() <= capacity_) return;
-  // A linear scan: it runs only when the pool is full, and the pool is small next to a round.
-  auto oldest = std::min_element(idle_.begin(), idle_.end(), [](const auto& a, const auto& b) {
-    return a.second.last_used < b.second.last_used;
-  });
-  idle_.erase(oldest);
+  close_beyond_capacity();
+}
+
+void ConnectionPool::set_capacity(std::size_t capacity) {
+  capacity_ = capacity;
+  close_beyond_capacity();
+}
+
+void ConnectionPool::close_beyond_capacity() {
+  while (idle_.size() > capacity_) {
+    // A linear scan: it runs only when the pool is full, and the pool is small next to a round.
+    auto oldest = std::min_element(idle_.begin(), idle_.end(), [](const auto& a, const auto& b) {
+      return a.second.last_used < b.second.last_used;
+    });
+    idle_.erase(oldest);
+  }
 }
 
 }  // namespace poller

@@ -34,6 +34,9 @@ class ConnectionPool {
     std::erase_if(idle_, [&](const auto& entry) { return !keep(entry.first); });
   }
 
+  // From now on keeps at most `capacity`, closing the least recently used beyond it.
+  void set_capacity(std::size_t capacity);
+
   void close_all() { idle_.clear(); }
   std::size_t size() const { return idle_.size(); }
 
@@ -42,6 +45,8 @@ class ConnectionPool {
     std::unique_ptr<Connection> connection;
     std::uint64_t last_used;
   };
+
+  void close_beyond_capacity();
 
   std::size_t capacity_;
   std::uint64_t clock_ = 0;  // orders uses; cheaper and steadier than reading a clock

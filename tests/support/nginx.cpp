@@ -19,6 +19,9 @@ constexpr auto start_timeout = std::chrono::seconds(5);
 
 std::string make_config(const std::string& prefix, std::uint16_t port,
                         const NginxOptions& options) {
+  // Each listener and each client connection takes one; room for two of each per address. (The
+  // descriptors are the test process's: with master_process off nginx sets no limit of its own.)
+  auto const connections = 256 + 2 * options.extra_addresses.size();
   std::ostringstream c;
   c << "daemon off;\n"
        "master_process off;\n"
@@ -26,7 +29,7 @@ std::string make_config(const std::string& prefix, std::uint16_t port,
     << "pid " << prefix << "/nginx.pid;\n"
     << "lock_file " << prefix << "/nginx.lock;\n"
     << "error_log " << prefix << "/logs/error.log info;\n"
-    << "events { worker_connections 256; }\n"
+    << "events { worker_connections " << connections << "; }\n"
        "http {\n"
        "  default_type text/plain;\n"
        "  types { text/html html; text/plain txt; application/json json; }\n"
@@ -37,12 +40,15 @@ std::string make_config(const std::string& prefix, std::uint16_t port,
     << "  uwsgi_temp_path " << prefix << "/tmp/uwsgi;\n"
     << "  scgi_temp_path " << prefix << "/tmp/scgi;\n"
     << "  log_format poller '$connection $connection_requests \"$request\" $status "
-       "$ssl_session_reused';\n"
+       "$ssl_session_reused $server_addr';\n"
     // No buffer= parameter: each line is written as soon as its request is done.
     << "  access_log " << prefix << "/logs/access.log poller;\n"
     << "  keepalive_timeout " << options.keepalive_timeout_s << "s;\n"
     << "  server {\n"
-    << "    listen 127.0.0.1:" << port << (options.tls ? " ssl" : "") << ";\n"
+    << "    listen 127.0.0.1:" << port << (options.tls ? " ssl" : "") << ";\n";
+  for (auto const& address : options.extra_addresses)
+    c << "    listen " << address << ":" << port << (options.tls ? " ssl" : "") << ";\n";
+  c
     << "    server_name localhost;\n"
     << "    root " << prefix << "/html;\n";
   if (options.tls) {
@@ -67,7 +73,7 @@ std::optional<AccessLogEntry> parse_access_line(std::string_view line) {
   std::istringstream tail{std::string(line.substr(close_quote + 1))};
   std::string reused;
   if (!(head >> entry.connection >> entry.connection_requests)) return std::nullopt;
-  if (!(tail >> entry.status >> reused)) return std::nullopt;
+  if (!(tail >> entry.status >> reused >> entry.server_address)) return std::nullopt;
   entry.request = std::string(line.substr(open_quote + 1, close_quote - open_quote - 1));
   entry.ssl_session_reused = reused == "r";  // "." = new session, "-" = no TLS
   return entry;

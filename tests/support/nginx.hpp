@@ -21,6 +21,9 @@ struct NginxOptions {
   std::optional<KeyPair> tls{};                // HTTPS (TLS 1.2 and 1.3, session cache) when set
   std::map<std::string, std::string> files{};  // docroot path ("/a.txt" or "a.txt") -> content
   int keepalive_timeout_s = 65;                // 0 disables keep-alive
+  // More addresses to listen on, on the same port: many origins (127.0.x.y) on one nginx, its
+  // worker_connections grown to match. nginx inherits the test's RLIMIT_NOFILE: raise it first.
+  std::vector<std::string> extra_addresses{};
 };
 
 struct AccessLogEntry {
@@ -29,6 +32,7 @@ struct AccessLogEntry {
   std::string request{};                  // request line, e.g. "GET /a.txt HTTP/1.1"
   int status = 0;
   bool ssl_session_reused = false;  // TLS session resumed (false without TLS)
+  std::string server_address{};     // the address the connection came to ($server_addr)
 };
 
 class NginxServer {

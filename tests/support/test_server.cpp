@@ -792,8 +792,14 @@ asio::awaitable<void> serve_tls(TcpStream tcp_stream, std::shared_ptr<State> sta
   shut_down_tcp(beast::get_lowest_layer(stream));
 }
 
-asio::awaitable<void> accept_connections(Acceptor acceptor, std::shared_ptr<State> state) {
-  for (;;) {
+asio::awaitable<void> accept_connections(Acceptor acceptor, std::shared_ptr<State> state,
+                                         std::chrono::milliseconds pause) {
+  asio::steady_timer paused(acceptor.get_executor());
+  for (bool first = true;; first = false) {
+    if (pause.count() > 0 && !first) {
+      paused.expires_after(pause);
+      co_await paused.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
     auto [ec, socket] = co_await acceptor.async_accept();
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) continue;
@@ -872,9 +878,13 @@ TestServer::TestServer(TestServerOptions options) : impl_(std::make_unique<Impl>
     acceptor.open(endpoint.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
     acceptor.bind(endpoint);
-    acceptor.listen();
+    if (impl.options.backlog > 0)
+      acceptor.listen(impl.options.backlog);
+    else
+      acceptor.listen();
     impl.port = acceptor.local_endpoint().port();
-    asio::co_spawn(impl.io_context, accept_connections(std::move(acceptor), impl.state),
+    asio::co_spawn(impl.io_context,
+                   accept_connections(std::move(acceptor), impl.state, impl.options.accept_pause),
                    report_exception);
   }
   impl.thread = std::thread([&context = impl.io_context] { context.run(); });

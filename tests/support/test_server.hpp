@@ -44,6 +44,11 @@ struct TestServerOptions {
   // More addresses to accept on, on the same port: many "hosts" on loopback (127.0.x.y) without
   // listening beyond it.
   std::vector<std::string> extra_addresses{};
+  // The listen backlog (0: the system's most). With accept_pause, a server slow to take its
+  // connections: after each accept the next waits this long, and SYNs beyond the backlog are
+  // dropped meanwhile (the client retransmits them after a second).
+  int backlog = 0;
+  std::chrono::milliseconds accept_pause{0};
 };
 
 struct RecordedRequest {

@@ -46,6 +46,10 @@ class HttpClient {
   // Closes idle connections to origins no target of `targets` uses.
   void keep_only(const std::vector<Target>& targets);
 
+  // Keeps at most `max_connections` idle connections from now on (least recently used closed
+  // first): a reloaded list may need more, or fewer.
+  void set_max_connections(std::size_t max_connections);
+
   // The run is over: closes idle connections and stops the client's timer.
   void shutdown();
 
