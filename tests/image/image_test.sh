@@ -48,7 +48,7 @@ mkdir -p "$work/context/dist"
 cp "$root/Containerfile" "$work/context/"
 cp "$deb" "$work/context/dist/"
 pod build --quiet --isolation chroot --build-arg BUILD_BASE=localhost/debian-stand-in:12 \
-  --build-arg RUNTIME_BASE=localhost/debian-stand-in:12 --build-arg DEB_FROM=context \
+  --build-arg RUNTIME_BASE=localhost/debian-stand-in:12 \
   -t "$image" "$work/context" >/dev/null || fail "podman build"
 
 user="$(pod image inspect --format '{{.Config.User}}' "$image")"
