@@ -1,10 +1,42 @@
 #include "byte_stream.hpp"
 
 #include <cerrno>
+#include <utility>
 
 #include <sys/socket.h>
 
 namespace poller {
+
+struct ByteStream::IdleWatch {
+  std::uint64_t armed = 0;  // watches armed so far: a late handler of an earlier one is ignored
+  bool quiet = false;       // armed, and nothing has come since; reset by stayed_quiet()
+  bool armed_wait_pending = false;  // the last watch's wait has not completed yet
+};
+
+ByteStream::ByteStream(const net::any_io_executor& executor) : socket_(executor) {}
+ByteStream::~ByteStream() = default;
+
+void ByteStream::watch_while_idle() {
+  if (!watch_) watch_ = std::make_shared<IdleWatch>();
+  auto const armed = ++watch_->armed;
+  watch_->quiet = true;
+  watch_->armed_wait_pending = true;
+  socket_.async_wait(tcp::socket::wait_read, [watch = watch_, armed](const error_code&) {
+    // Readable (bytes or a close), an error, or cancelled: either way no longer known quiet.
+    if (watch->armed != armed) return;
+    watch->quiet = false;
+    watch->armed_wait_pending = false;
+  });
+}
+
+bool ByteStream::watch_armed() const { return watch_ && watch_->armed_wait_pending; }
+
+bool ByteStream::stayed_quiet() {
+  if (!watch_) return false;
+  bool const quiet = watch_->quiet;
+  watch_->quiet = false;  // the connection is taken: the next idle time arms a new watch
+  return quiet;
+}
 
 ByteStream::IdleState ByteStream::peek_socket() {
   char byte = 0;
@@ -44,6 +76,7 @@ net::awaitable<error_code> PlainSocket::write(net::const_buffer buffer, bool& se
 
 ByteStream::IdleState PlainSocket::idle_state() {
   if (!socket().is_open()) return IdleState::closed;
+  if (stayed_quiet()) return IdleState::quiet;
   return peek_socket();
 }
 
