@@ -58,12 +58,17 @@ class ByteStream {
   // Whether the watch's wait is still armed: nothing has come since the connection went idle,
   // so a read now would only find nothing (over TLS, a read() that fails with EAGAIN).
   bool watch_armed() const;
+  // Until the armed watch's wait completes: the socket is readable (or closed, or cancelled).
+  // One wait on the descriptor, not two: a second would complete apart from the first, and the
+  // event loop would poll epoll once more in between.
+  net::awaitable<error_code> wait_on_watch();
   // What a non-blocking peek at the socket finds: nothing yet, a close, or bytes.
   IdleState peek_socket();
 
  private:
   // Shared with the wait's handler, which may run after the stream is gone (a close cancels it).
   struct IdleWatch;
+  class WatchHandler;
 
   tcp::socket socket_;
   std::shared_ptr<IdleWatch> watch_;

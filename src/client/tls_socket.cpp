@@ -76,8 +76,7 @@ net::awaitable<std::tuple<error_code, std::size_t>> TlsSocket::read_some(net::mu
   if (watch_armed() && SSL_has_pending(ssl_.get()) != 1) {
     // A reused connection's first read: nothing has come since it went idle, not even the
     // response yet, so wait for it on the watch's armed wait rather than try a read() first.
-    auto [ec] = co_await socket().async_wait(net::socket_base::wait_read, use_tuple);
-    if (ec) co_return std::tuple{ec, std::size_t{0}};
+    if (auto const ec = co_await wait_on_watch()) co_return std::tuple{ec, std::size_t{0}};
   }
   std::size_t n = 0;
   auto ec = co_await drive([&] { return SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &n); });
