@@ -4,6 +4,8 @@
 // Private to the client.
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <tuple>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -19,8 +21,8 @@ using tcp = net::ip::tcp;
 
 class ByteStream {
  public:
-  explicit ByteStream(const net::any_io_executor& executor) : socket_(executor) {}
-  virtual ~ByteStream() = default;
+  explicit ByteStream(const net::any_io_executor& executor);
+  virtual ~ByteStream();
   ByteStream(const ByteStream&) = delete;
   ByteStream& operator=(const ByteStream&) = delete;
 
@@ -41,12 +43,35 @@ class ByteStream {
   enum class IdleState { quiet, closed, unrequested_bytes };
   virtual IdleState idle_state() = 0;
 
+  // The connection goes idle (into the pool): from now on the event loop, which waits for the
+  // socket anyway, notes whether the server sends anything (a byte, a close), so that the next
+  // idle_state() of a connection that stayed quiet costs no syscall. The wait stays armed while
+  // the connection carries its next request, so the first read of the response then waits on it
+  // (no speculative read, no re-arming of the descriptor).
+  void watch_while_idle();
+
  protected:
+  // Whether the watch says the socket stayed quiet since watch_while_idle(); once per watch,
+  // false without one. What the server sent after the event loop last looked (one batch of
+  // handlers ago at most) is not seen: no more than a byte that comes just after a peek.
+  bool stayed_quiet();
+  // Whether the watch's wait is still armed: nothing has come since the connection went idle,
+  // so a read now would only find nothing (over TLS, a read() that fails with EAGAIN).
+  bool watch_armed() const;
+  // Until the armed watch's wait completes: the socket is readable (or closed, or cancelled).
+  // One wait on the descriptor, not two: a second would complete apart from the first, and the
+  // event loop would poll epoll once more in between.
+  net::awaitable<error_code> wait_on_watch();
   // What a non-blocking peek at the socket finds: nothing yet, a close, or bytes.
   IdleState peek_socket();
 
  private:
+  // Shared with the wait's handler, which may run after the stream is gone (a close cancels it).
+  struct IdleWatch;
+  class WatchHandler;
+
   tcp::socket socket_;
+  std::shared_ptr<IdleWatch> watch_;
 };
 
 // HTTP in the clear: the socket's bytes as they are.

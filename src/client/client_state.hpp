@@ -5,6 +5,7 @@
 // --resolve and the DNS resolver with its cache, the deadline timer, and the exchanges in flight (so that a cancel reaches each).
 // Internal to the client.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -48,6 +49,9 @@ struct ClientState {
   boost::beast::flat_buffer take_read_buffer();
   std::string take_request_buffer();
   void give_back(boost::beast::flat_buffer read_buffer, std::string request_buffer);
+  // Spares kept of each: enough for the sequential path and a -Z run's steady state, few enough
+  // that an idle connection does not cost a buffer.
+  static constexpr std::size_t max_spare_buffers = 16;
 
   net::io_context& io;
   const ClientConfig config;

@@ -37,6 +37,7 @@ class Connection {
 
   using IdleState = ByteStream::IdleState;
   IdleState idle_state() { return stream_->idle_state(); }
+  void watch_while_idle() { stream_->watch_while_idle(); }
 
   // Once an exchange has succeeded: when this connection closes, its session goes to `cache`
   // for the next connection to the origin. Weak, because the io_context may destroy a suspended

@@ -46,9 +46,15 @@ std::string ClientState::take_request_buffer() {
 }
 
 void ClientState::give_back(boost::beast::flat_buffer read_buffer, std::string request_buffer) {
-  read_buffer.clear();
-  spare_read_buffers.push_back(std::move(read_buffer));
-  spare_request_buffers.push_back(std::move(request_buffer));  // format() replaces what it holds
+  // Beyond a few spares they go back to the heap: a -Z round that had thousands of fetches in
+  // flight at once would otherwise keep a read buffer per origin for the rest of the run.
+  if (spare_read_buffers.size() < max_spare_buffers) {
+    read_buffer.clear();
+    spare_read_buffers.push_back(std::move(read_buffer));
+  }
+  if (spare_request_buffers.size() < max_spare_buffers) {
+    spare_request_buffers.push_back(std::move(request_buffer));  // format() replaces its text
+  }
 }
 
 HttpClient::HttpClient(net::io_context& io, ClientConfig config, bool https_listed)

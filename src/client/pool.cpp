@@ -9,8 +9,9 @@ namespace poller {
 std::unique_ptr<Connection> ConnectionPool::take(const Route& route) {
   auto found = idle_.find(route);
   if (found == idle_.end()) return nullptr;
-  auto connection = std::move(found->second.connection);
-  idle_.erase(found);
+  auto node = idle_.extract(found);
+  auto connection = std::move(node.mapped().connection);
+  if (spare_nodes_.size() < max_spare_nodes) spare_nodes_.push_back(std::move(node));
   switch (connection->idle_state()) {
     case Connection::IdleState::quiet:
       return connection;
@@ -26,8 +27,19 @@ std::unique_ptr<Connection> ConnectionPool::take(const Route& route) {
 
 void ConnectionPool::put(std::unique_ptr<Connection> connection) {
   if (capacity_ == 0) return;
-  Route route = connection->route();
-  idle_.emplace(std::move(route), Idle{std::move(connection), ++clock_});
+  connection->watch_while_idle();
+  if (spare_nodes_.empty()) {
+    Route route = connection->route();
+    idle_.emplace(std::move(route), Idle{std::move(connection), ++clock_});
+  } else {
+    // The node of a connection taken earlier: its route's strings keep their room, so a
+    // connection that goes back and forth costs no allocation here.
+    auto node = std::move(spare_nodes_.back());
+    spare_nodes_.pop_back();
+    node.key() = connection->route();
+    node.mapped() = Idle{std::move(connection), ++clock_};
+    idle_.insert(std::move(node));
+  }
   close_beyond_capacity();
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "connection.hpp"
 
@@ -20,8 +21,9 @@ class ConnectionPool {
 
   // The route's idle connection if nothing at all waits to be read on it, else nullptr: one the
   // server closed, or one it sent bytes nobody asked for (they would be read as the next
-  // response), is closed. Checked before every reuse, however short the idle time: the check
-  // costs a non-blocking peek (one syscall), measured in bench/MICRO.md.
+  // response), is closed. Checked before every reuse, however short the idle time: a connection
+  // the event loop saw stay quiet while it sat here (ByteStream::watch_while_idle) costs no
+  // syscall; any other, a non-blocking peek (bench/RESULTS.md, "CPU per check").
   std::unique_ptr<Connection> take(const Route& route);
 
   // Keeps a connection that finished its exchange cleanly and may be reused; beyond the
@@ -47,10 +49,15 @@ class ConnectionPool {
   };
 
   void close_beyond_capacity();
+  using Idles = std::multimap<Route, Idle>;
+  // Nodes of connections taken, for the next put(): enough for the fetches in flight at once of
+  // most runs; beyond that, a put() allocates.
+  static constexpr std::size_t max_spare_nodes = 16;
 
   std::size_t capacity_;
   std::uint64_t clock_ = 0;  // orders uses; cheaper and steadier than reading a clock
-  std::multimap<Route, Idle> idle_;
+  Idles idle_;
+  std::vector<Idles::node_type> spare_nodes_;
 };
 
 }  // namespace poller

@@ -22,6 +22,13 @@ class Resumption {
   }
   explicit operator bool() const { return kept_ != nullptr; }
 
+  // Resumes now, from the handler that delivers the event (itself run by the io_context): for an
+  // event that is the very completion the coroutine waits for.
+  void resume_now(Args... args) {
+    auto kept = std::move(kept_);
+    kept->call(std::move(args)...);
+  }
+
   // Posts the resumption with `args`; nothing is kept afterwards.
   void post(boost::asio::io_context& io, Args... args) {
     boost::asio::post(io, [kept = std::move(kept_), ... args = std::move(args)]() mutable {

@@ -73,6 +73,11 @@ net::awaitable<error_code> TlsSocket::handshake() {
 }
 
 net::awaitable<std::tuple<error_code, std::size_t>> TlsSocket::read_some(net::mutable_buffer buffer) {
+  if (watch_armed() && SSL_has_pending(ssl_.get()) != 1) {
+    // A reused connection's first read: nothing has come since it went idle, not even the
+    // response yet, so wait for it on the watch's armed wait rather than try a read() first.
+    if (auto const ec = co_await wait_on_watch()) co_return std::tuple{ec, std::size_t{0}};
+  }
   std::size_t n = 0;
   auto ec = co_await drive([&] { return SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &n); });
   co_return std::tuple{ec, n};
@@ -108,7 +113,7 @@ TlsSocket::IdleState TlsSocket::idle_state() {
   if (!socket().is_open()) return IdleState::closed;
   // Read ahead, OpenSSL may hold a record that came with the end of the last response.
   if (SSL_has_pending(ssl_.get()) != 1) {
-    auto const state = peek_socket();
+    auto const state = stayed_quiet() ? IdleState::quiet : peek_socket();
     if (state != IdleState::unrequested_bytes) return state;
   }
   // The bytes may be a record that carries no data: a session ticket, a key update, or the

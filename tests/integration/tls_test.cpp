@@ -103,6 +103,24 @@ TEST_F(TlsFixture, ServerClosingIdleTlsConnectionsCausesNoFailure) {
   EXPECT_EQ(server.requests_served(), 6u);
 }
 
+TEST_F(TlsFixture, PostOnATlsConnectionTheServerClosedWhileIdleGoesOnANewOne) {
+  // The close (without close_notify, as nginx's keep-alive timeout) is seen while the connection
+  // sits in the pool, before a byte of the POST is written: had it gone out on the dead
+  // connection, it could not have been sent again, and the fetch would have failed.
+  TestServer server({.tls = ca.issue({.ip_addresses = {"127.0.0.1"}}), .close_idle_connections = true});
+
+  auto result = run_poller({"--count", "2", "--interval", "0.3", "--cacert", ca_file, "-d", "x=1",
+                            server.url("/anything")});
+
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.err, "");
+  auto const requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].method, "POST");
+  EXPECT_EQ(server.connections_accepted(), 2u);
+  EXPECT_TRUE(server.unanswered_requests().empty());
+}
+
 TEST_F(TlsFixture, ConnectionAfterOneTheServerClosedWhileIdleResumesItsSession) {
   // Idle for over a second, the pooled connection is found closed before it is used, and its
   // session goes on to the next one. (Had a request gone out on it first, the read that found
