@@ -101,7 +101,8 @@ struct Family {
   // Appends the lines of one URL, given its label (`url="..."`, escaped); may append nothing.
   void (*per_url)(const Family& family, std::string_view url_label,
                   const ResultStore::Series& series, std::string& out) = nullptr;
-  void (*overall)(const Family& family, const ResultStore& store, std::string& out) = nullptr;
+  void (*overall)(const Family& family, const ResultStore::Snapshot& store, std::string& out) =
+      nullptr;
 };
 
 const std::vector<Family>& families() {
@@ -186,31 +187,31 @@ const std::vector<Family>& families() {
          fmt::format_to(std::back_inserter(out), "{}\n", expiry.count());
        }},
       {"poller_rounds_total", "counter", "Rounds started.", nullptr,
-       [](const Family& f, const ResultStore& r, std::string& out) {
-         append_sample(out, f.name, "", r.rounds());
+       [](const Family& f, const ResultStore::Snapshot& r, std::string& out) {
+         append_sample(out, f.name, "", r.rounds);
        }},
       {"poller_round_lateness_seconds", "histogram",
        "How long after its scheduled start each round began.", nullptr,
-       [](const Family& f, const ResultStore& r, std::string& out) {
-         append_histogram(out, f.name, "", r.round_lateness());
+       [](const Family& f, const ResultStore::Snapshot& r, std::string& out) {
+         append_histogram(out, f.name, "", r.round_lateness);
        }},
       {"poller_connections_opened_total", "counter", "Connections opened (TCP, and TLS for https).",
        nullptr,
-       [](const Family& f, const ResultStore& r, std::string& out) {
-         append_sample(out, f.name, "", r.connections_opened());
+       [](const Family& f, const ResultStore::Snapshot& r, std::string& out) {
+         append_sample(out, f.name, "", r.connections_opened);
        }},
       {"poller_connections_reused_total", "counter",
        "Fetches whose request went over a keep-alive connection opened earlier.", nullptr,
-       [](const Family& f, const ResultStore& r, std::string& out) {
-         append_sample(out, f.name, "", r.connections_reused());
+       [](const Family& f, const ResultStore::Snapshot& r, std::string& out) {
+         append_sample(out, f.name, "", r.connections_reused);
        }},
       {"poller_shard_info", "gauge",
        "The shard of the fleet this instance fetches (--shard K/N): shard K of shards N; always 1.",
        nullptr,
-       [](const Family& f, const ResultStore& r, std::string& out) {
-         if (!r.shard()) return;
+       [](const Family& f, const ResultStore::Snapshot& r, std::string& out) {
+         if (!r.shard) return;
          append_sample(out, f.name,
-                       fmt::format("shard=\"{}\",shards=\"{}\"", r.shard()->index, r.shard()->count),
+                       fmt::format("shard=\"{}\",shards=\"{}\"", r.shard->index, r.shard->count),
                        1);
        }},
   };
@@ -230,9 +231,9 @@ std::string escape_label_value(std::string_view value) {
   return out;
 }
 
-bool render_metrics_some(const ResultStore& store, MetricsCursor& cursor, std::string& out,
-                         std::size_t budget) {
-  auto const& urls = store.urls();
+bool render_metrics_some(const ResultStore::Snapshot& snapshot, MetricsCursor& cursor,
+                         std::string& out, std::size_t budget) {
+  auto const& urls = snapshot.urls;
   auto const start = out.size();
   auto const& all = families();
   auto over_budget = [&] { return out.size() - start >= budget; };
@@ -241,21 +242,18 @@ bool render_metrics_some(const ResultStore& store, MetricsCursor& cursor, std::s
     if (family.overall != nullptr) {
       // Without a series (poller_shard_info without --shard), no header either.
       std::string lines;
-      family.overall(family, store, lines);
+      family.overall(family, snapshot, lines);
       if (!lines.empty()) {
         render_family_header(family, out);
         out += lines;
       }
     } else {
       std::string url_label;
-      auto url = cursor.after_url ? urls.upper_bound(*cursor.after_url) : urls.begin();
-      for (; url != urls.end(); ++url) {
-        // Not exposed: without --metrics-listen, or dropped by a reload (the summary keeps it).
-        auto const* series = url->second.series.get();
-        if (series == nullptr) continue;
+      while (cursor.url < urls.size()) {
+        auto const& [key, series] = urls[cursor.url++];
         auto const mark = out.size();
         // name: its --name, else the URL, so that a dashboard can always label by name.
-        auto const& [listed_url, name] = url->first;
+        auto const& [listed_url, name] = *key;
         url_label.assign("url=\"");
         append_escaped(url_label, listed_url);
         url_label += "\",name=\"";
@@ -270,14 +268,11 @@ bool render_metrics_some(const ResultStore& store, MetricsCursor& cursor, std::s
           out.insert(mark, header);
           cursor.header_written = true;
         }
-        if (over_budget() && std::next(url) != urls.end()) {
-          cursor.after_url = url->first;
-          return true;
-        }
+        if (over_budget() && cursor.url < urls.size()) return true;
       }
     }
     ++cursor.family;
-    cursor.after_url.reset();
+    cursor.url = 0;
     cursor.header_written = false;
     if (over_budget()) return cursor.family < all.size();
   }
@@ -285,9 +280,10 @@ bool render_metrics_some(const ResultStore& store, MetricsCursor& cursor, std::s
 }
 
 std::string render_metrics(const ResultStore& store) {
+  auto const snapshot = store.snapshot();
   std::string out;
   MetricsCursor cursor;
-  while (render_metrics_some(store, cursor, out, std::string::npos)) {
+  while (render_metrics_some(snapshot, cursor, out, std::string::npos)) {
   }
   return out;
 }

@@ -257,16 +257,21 @@ net::awaitable<error_code> MetricsServer::Impl::write_metrics(beast::tcp_stream&
   auto [ec, n] = co_await http::async_write_header(stream, serializer, use_tuple);
   if (ec || request.method() == http::verb::head) co_return ec;
 
-  // Rendered whole at one moment, between two fetches: two series of a scrape never disagree by
-  // a fetch. Then written in pieces.
-  auto const text = render_metrics(store);
-  for (std::size_t at = 0; at < text.size(); at += chunk_budget) {
-    net::const_buffer const piece(text.data() + at, std::min(chunk_budget, text.size() - at));
+  // Rendered a piece at a time, each written before the next is made, from a snapshot taken
+  // now: the fetches of the rounds go on between the pieces without changing this scrape.
+  auto const snapshot = store.snapshot();
+  MetricsCursor cursor;
+  std::string piece;
+  for (bool more = true; more;) {
+    piece.clear();
+    more = render_metrics_some(snapshot, cursor, piece, chunk_budget);
+    if (piece.empty()) continue;  // an empty chunk would end the body
     stream.expires_after(io_timeout);
     if (chunked) {
-      std::tie(ec, n) = co_await net::async_write(stream, http::make_chunk(piece), use_tuple);
+      std::tie(ec, n) =
+          co_await net::async_write(stream, http::make_chunk(net::buffer(piece)), use_tuple);
     } else {
-      std::tie(ec, n) = co_await net::async_write(stream, piece, use_tuple);
+      std::tie(ec, n) = co_await net::async_write(stream, net::buffer(piece), use_tuple);
     }
     if (ec) co_return ec;
   }

@@ -29,7 +29,31 @@ void record_series(ResultStore::Series& series, const FetchResult& result,
   }
 }
 
+// The series of `record` to change: copied first while a snapshot shares it.
+ResultStore::Series& series_to_change(ResultStore::UrlRecord& record) {
+  if (!record.series) {
+    record.series = std::make_shared<ResultStore::Series>();
+  } else if (record.series.use_count() > 1) {
+    record.series = std::make_shared<ResultStore::Series>(*record.series);
+  }
+  return *record.series;
+}
+
 }  // namespace
+
+ResultStore::Snapshot ResultStore::snapshot() const {
+  Snapshot snapshot;
+  snapshot.urls.reserve(urls_.size());
+  for (auto const& [key, record] : urls_) {
+    if (record.series) snapshot.urls.push_back({&key, record.series});
+  }
+  snapshot.rounds = rounds_;
+  snapshot.round_lateness = lateness_;
+  snapshot.connections_opened = connections_opened_;
+  snapshot.connections_reused = connections_reused_;
+  snapshot.shard = shard_;
+  return snapshot;
+}
 
 void ResultStore::record_round(Duration lateness) {
   ++rounds_;
@@ -67,8 +91,7 @@ void ResultStore::record(const FetchResult& result, const Verdict& verdict,
     ++record.failures;
   }
   if (metrics_ == Metrics::on && record.listed) {
-    if (!record.series) record.series = std::make_unique<Series>();
-    record_series(*record.series, result, verdict, state);
+    record_series(series_to_change(record), result, verdict, state);
   }
   connections_opened_ += result.connects;
   if (result.reused) ++connections_reused_;
@@ -77,7 +100,9 @@ void ResultStore::record(const FetchResult& result, const Verdict& verdict,
 void ResultStore::record_skip(const Target& target) {
   // A skip follows the fetch that asked for it, which made the series (if /metrics has one).
   auto found = urls_.find(UrlKeyLess::View{target.display_url, target.name});
-  if (found != urls_.end() && found->second.series) ++found->second.series->skipped_retry_after;
+  if (found != urls_.end() && found->second.series) {
+    ++series_to_change(found->second).skipped_retry_after;
+  }
 }
 
 void ResultStore::expose_only(const std::vector<Target>& targets) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include <gtest/gtest.h>
 
@@ -56,6 +57,18 @@ std::optional<double> sample(const std::string& text, std::string_view series) {
   return std::nullopt;
 }
 
+// Every sample of an exposition, by its name and labels.
+std::unordered_map<std::string, double> samples_of(const std::string& text) {
+  std::unordered_map<std::string, double> samples;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    auto const space = line.rfind(' ');
+    if (line.starts_with('#') || space == std::string::npos) continue;
+    samples.emplace(line.substr(0, space), std::stod(line.substr(space + 1)));
+  }
+  return samples;
+}
+
 // Scrapes until `series` reaches `at_least`, or the bound passes; returns the last scrape.
 std::string scrape_until(const std::string& url, std::string_view series, double at_least) {
   std::string text;
@@ -70,7 +83,13 @@ std::string scrape_until(const std::string& url, std::string_view series, double
 // A plain TCP client for what curl will not send: garbage, oversized heads, silence.
 class RawClient {
  public:
-  explicit RawClient(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  // A `receive_buffer` in bytes makes the kernel hold little for us: a reader that pauses then
+  // holds the server's writes back.
+  explicit RawClient(std::uint16_t port, int receive_buffer = 0)
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (receive_buffer > 0) {
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    }
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
@@ -94,6 +113,12 @@ class RawClient {
   std::optional<std::string> read_until_close(std::chrono::milliseconds timeout) {
     return read_until(timeout, {});
   }
+  // The same, read a little at a time with a pause before each read.
+  std::optional<std::string> read_slowly_until_close(std::chrono::milliseconds pause,
+                                                     std::chrono::milliseconds timeout) {
+    pause_ = pause;
+    return read_until(timeout, {});
+  }
   // The head of one response (all of a response to HEAD), the connection left open; what came
   // before a close, or nullopt after `timeout`, if the head does not end.
   std::optional<std::string> read_head(std::chrono::milliseconds timeout) {
@@ -110,8 +135,9 @@ class RawClient {
           deadline - std::chrono::steady_clock::now());
       if (left <= 0ms) return std::nullopt;
       pollfd ready{fd_, POLLIN, 0};
+      if (pause_ > 0ms) std::this_thread::sleep_for(pause_);
       if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buffer[4096];
+      char buffer[64 * 1024];
       auto const n = ::recv(fd_, buffer, sizeof buffer, 0);
       if (n <= 0) return received;  // closed (or reset: closed all the same)
       received.append(buffer, static_cast<std::size_t>(n));
@@ -121,6 +147,7 @@ class RawClient {
 
   int fd_;
   bool connected_ = false;
+  std::chrono::milliseconds pause_{0};
 };
 
 struct MetricsScrape : ::testing::Test {
@@ -135,9 +162,11 @@ struct MetricsScrape : ::testing::Test {
 
   // Runs poller over `urls` with --metrics-listen 127.0.0.1:0 and learns where it listens.
   void start(std::initializer_list<std::string> args, std::initializer_list<std::string> urls) {
+    start(args, lines(urls));
+  }
+  void start(std::initializer_list<std::string> args, const std::string& list) {
     auto argv = poller_command(args);
-    argv.insert(argv.end(),
-                {"--metrics-listen", "127.0.0.1:0", dir.write_file("list.txt", lines(urls))});
+    argv.insert(argv.end(), {"--metrics-listen", "127.0.0.1:0", dir.write_file("list.txt", list)});
     poller = std::make_unique<Process>(argv);
     url = metrics_url(*poller, output_bound);
     ASSERT_FALSE(url.empty()) << poller->stderr_text();
@@ -247,6 +276,55 @@ TEST_F(MetricsScrape, ScrapeShowsEachUrlsOutcomeAndPassesPromtool) {
 }
 
 // The state by --down-after, and which check failed: what an alert rule needs beside poller_up.
+// A scrape is written a piece at a time while the rounds go on; what it shows is one moment.
+// Rounds here fetch the list in order, so at any moment the URLs' fetch counts fall along the
+// list by at most one, and the first URL's count is the rounds started or one less.
+TEST_F(MetricsScrape, ASlowScrapeShowsOneMomentWhileTheRoundsGoOn) {
+  // Their exposition is megabytes, more than the kernel's socket buffers hold.
+  constexpr int url_count = 1000;
+  std::string list;
+  for (int i = 0; i < url_count; ++i) list += server.url("/u" + std::to_string(i)) + "\n";
+  ASSERT_NO_FATAL_FAILURE(start({"--interval", "0", "--format", "none"}, list));
+  for (auto waited = 0ms; server.requests_served() < url_count && waited < output_bound;
+       waited += 10ms) {
+    std::this_thread::sleep_for(10ms);
+  }
+  RawClient client(port, 64 * 1024);
+  ASSERT_TRUE(client.connected());
+  client.send("GET /metrics HTTP/1.0\r\n\r\n");  // HTTP/1.0: the body ends with the connection
+  auto const served_before = server.requests_served();
+  auto const response = client.read_slowly_until_close(2ms, 60s);
+  auto const served_during = server.requests_served() - served_before;
+  ASSERT_TRUE(response);
+  auto const body = response->substr(response->find("\r\n\r\n") + 4);
+  // A round or more went on while the scrape was read.
+  EXPECT_GE(served_during, std::size_t{url_count}) << "the scrape took no time";
+
+  auto const samples = samples_of(body);
+  ASSERT_TRUE(samples.contains("poller_rounds_total")) << body.substr(0, 2000);
+  auto const rounds = samples.at("poller_rounds_total");
+  std::vector<double> fetches;
+  for (int i = 0; i < url_count; ++i) {
+    auto const u = server.url("/u" + std::to_string(i));
+    auto const labels = "{url=\"" + u + "\",name=\"" + u + "\"";
+    auto const successes = samples.find("poller_fetches_total" + labels + ",result=\"success\"}");
+    auto const failures = samples.find("poller_fetches_total" + labels + ",result=\"failure\"}");
+    auto const observed = samples.find("poller_fetch_duration_seconds_count" + labels + "}");
+    ASSERT_TRUE(successes != samples.end() && failures != samples.end() &&
+                observed != samples.end())
+        << u;
+    EXPECT_EQ(successes->second + failures->second, observed->second) << u;
+    fetches.push_back(observed->second);
+  }
+  for (int i = 1; i < url_count; ++i) {
+    EXPECT_LE(fetches[i], fetches[i - 1]) << "URL " << i;
+  }
+  EXPECT_LE(fetches.front() - fetches.back(), 1) << "first " << fetches.front();
+  EXPECT_TRUE(rounds == fetches.front() || rounds == fetches.front() + 1)
+      << rounds << " rounds, the first URL fetched " << fetches.front() << " times";
+  stop();
+}
+
 TEST_F(MetricsScrape, StateAndTheFailedCheckHaveSeriesOfTheirOwn) {
   auto const slow = server.url("/sleep/300");
   auto const flapping = server.url("/statuses/200,503,503,503");

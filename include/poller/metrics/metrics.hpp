@@ -17,17 +17,17 @@ namespace poller {
 // Where a rendering in pieces stands. A fresh cursor starts at the beginning.
 struct MetricsCursor {
   std::size_t family = 0;
-  std::optional<ResultStore::UrlKey> after_url;  // the last URL rendered of this family
+  std::size_t url = 0;  // of the snapshot's URLs, the next to render in this family
   bool header_written = false;
 };
 
-// Appends the next piece of the exposition of `store` to `out`, going on until about `budget`
+// Appends the next piece of the exposition of `snapshot` to `out`, going on until about `budget`
 // bytes are appended (a URL's lines are never split); returns false once the end is appended. A
-// scrape of 10,000 URLs is megabytes: rendered in pieces, it never holds the io thread (and the
-// rounds) for long nor all in memory. A URL added or removed between pieces may be missed in this
-// scrape, never doubled: URLs come in sorted order and the cursor remembers the last.
-bool render_metrics_some(const ResultStore& store, MetricsCursor& cursor, std::string& out,
-                         std::size_t budget);
+// scrape of a long list is hundreds of megabytes: rendered a piece at a time, each written
+// before the next is made, it neither holds the io thread (and the rounds) for long nor sits
+// whole in memory, while the snapshot keeps it to one moment.
+bool render_metrics_some(const ResultStore::Snapshot& snapshot, MetricsCursor& cursor,
+                         std::string& out, std::size_t budget);
 std::string render_metrics(const ResultStore& store);  // all at once
 
 // A label value as the text format wants it: backslash, double quote and line feed escaped.

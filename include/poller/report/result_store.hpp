@@ -60,8 +60,9 @@ class ResultStore {
     // of /metrics, and a fetch of the round under way, which may still finish after the reload,
     // makes none: the summary counts it, the exposition does not. Listed anew, it starts afresh.
     bool listed = true;
-    // Null without --metrics-listen, and while the URL is not listed.
-    std::unique_ptr<Series> series;
+    // Null without --metrics-listen, and while the URL is not listed. Shared with the
+    // snapshots of scrapes under way, and copied before a change while one holds it.
+    std::shared_ptr<Series> series;
   };
   // What a record is kept by: the URL as listed (password removed) and its --name (empty: none).
   // One URL listed twice with two names is two records, as it is two checks.
@@ -82,6 +83,23 @@ class ResultStore {
   // Sorted: the exposition renders in pieces with a cursor that remembers the last URL rendered
   // (metrics.hpp).
   using Urls = std::map<UrlKey, UrlRecord, UrlKeyLess>;
+
+  // What /metrics renders: the exposed series and the run's totals as they were at one moment.
+  // Taking one costs a pointer per URL; a fetch that changes a series a snapshot holds changes
+  // a copy, so a scrape written in pieces while fetches go on still shows one moment.
+  struct Snapshot {
+    struct Exposed {
+      const UrlKey* key;
+      std::shared_ptr<const Series> series;
+    };
+    std::vector<Exposed> urls;  // sorted by key
+    std::uint64_t rounds = 0;
+    SecondsHistogram round_lateness;
+    std::uint64_t connections_opened = 0;
+    std::uint64_t connections_reused = 0;
+    std::optional<Shard> shard;
+  };
+  Snapshot snapshot() const;
 
   // Whether /metrics reads the store. Only then does a URL get its Series: a run without
   // --metrics-listen does not pay for a URL's histograms that nobody reads.
