@@ -45,11 +45,7 @@ TEST(ConnectPace, NoMoreNewConnectionsAtOnceThanTheWindowAndEveryUrlFetched) {
   raise_descriptor_limit();
   auto const hosts = loopback_hosts(300);
   TestCa ca;
-  TestServer server({.tls = ca.issue({.ip_addresses = hosts}),
-                     .tls_max_version = TlsVersion::tls1_2,
-                     .tls_answer_delay = 100ms,
-                     .address = hosts.front(),
-                     .extra_addresses = std::vector<std::string>(hosts.begin() + 1, hosts.end())});
+  TestServer server(slow_tls_origins(ca, hosts));
   TempDir dir;
   std::string list_text;
   for (auto const& host : hosts)

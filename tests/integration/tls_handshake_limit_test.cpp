@@ -39,12 +39,7 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
 TEST(TlsHandshakeLimit, NoMoreHandshakesAtOnceThanTheLimitAndEveryUrlFetched) {
   auto const hosts = loopback_hosts(origin_count);
   TestCa ca;
-  TestServer server({.tls = ca.issue({.ip_addresses = hosts}),
-                     // Full handshakes end on the server's side first: its count is a floor.
-                     .tls_max_version = TlsVersion::tls1_2,
-                     .tls_answer_delay = 100ms,
-                     .address = hosts.front(),
-                     .extra_addresses = std::vector<std::string>(hosts.begin() + 1, hosts.end())});
+  TestServer server(slow_tls_origins(ca, hosts));
   TempDir dir;
   std::string list_text;
   std::multiset<std::string> listed;

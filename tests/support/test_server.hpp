@@ -51,6 +51,17 @@ struct TestServerOptions {
   std::chrono::milliseconds accept_pause{0};
 };
 
+// One server for `hosts` (loopback addresses, an origin each) whose TLS answers wait 100 ms, so
+// that the handshakes a client starts together are in progress together. TLS 1.2: full
+// handshakes end on the server's side first, so its count of handshakes at once is a floor.
+inline TestServerOptions slow_tls_origins(const TestCa& ca, const std::vector<std::string>& hosts) {
+  return {.tls = ca.issue({.ip_addresses = hosts}),
+          .tls_max_version = TlsVersion::tls1_2,
+          .tls_answer_delay = std::chrono::milliseconds(100),
+          .address = hosts.front(),
+          .extra_addresses = std::vector<std::string>(hosts.begin() + 1, hosts.end())};
+}
+
 struct RecordedRequest {
   std::size_t connection_id = 0;  // 1 for the first connection accepted, then 2, ...
   std::string method{};
