@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,10 @@ namespace poller {
 // The error a reader reports for a body that does not decode; the decoder's message() says why.
 const boost::system::error_category& body_decode_category();
 inline boost::system::error_code bad_compressed_body() { return {1, body_decode_category()}; }
+
+// The fields of a response the client reads, on memory the session lends them (its arena,
+// http1_session.hpp) rather than one allocation per field.
+using ResponseFields = boost::beast::http::basic_fields<std::pmr::polymorphic_allocator<char>>;
 
 struct DecodedBody {
   // The most room reserved ahead for a body from its Content-Length.
@@ -56,6 +61,7 @@ struct DecodedBody {
   // from the header in init(), which comes once the header is complete.
   class reader {
    public:
+    // Any Fields for Beast's type check (is_body_reader); made with ResponseFields only.
     template <bool isRequest, class Fields>
     reader(boost::beast::http::header<isRequest, Fields>& header, value_type& body)
         : fields_(header), body_(body) {}
@@ -145,7 +151,7 @@ struct DecodedBody {
       body_.digest->update(bytes);
     }
 
-    const boost::beast::http::fields& fields_;
+    const ResponseFields& fields_;
     value_type& body_;
     bool decoding_ = false;
     bool digest_started_ = false;

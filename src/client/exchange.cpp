@@ -66,7 +66,6 @@ net::awaitable<FetchResult> Exchange::run() {
   deadline_.set(fetch_deadline_);
 
   const Target* current = &listed_;
-  std::optional<Target> redirected;
   for (;;) {
     result_.url_effective = current->display_url;
     result_.status.reset();
@@ -100,8 +99,8 @@ net::awaitable<FetchResult> Exchange::run() {
     ++result_.redirects;
     result_.time_redirect = Clock::now() - start_;
     follow_redirect(*current, *next.target);
-    redirected = std::move(*next.target);
-    current = &*redirected;
+    redirected_ = std::move(*next.target);
+    current = &*redirected_;
   }
   deadline_.clear();
   result_.method = method_.name;
@@ -157,7 +156,7 @@ void Exchange::follow_redirect(const Target& from, const Target& to) {
 net::awaitable<std::optional<FetchError>> Exchange::request(const Target& target,
                                                             bool to_listed_origin) {
   auto const* const proxy = client_.proxies.for_origin(target.origin);
-  auto const route = Route::to(target.origin, proxy);
+  auto const route = RouteKey::to(target.origin, proxy);
   // Validators describe the listed URL's response: not sent after a redirect.
   bool const conditional =
       config_.conditional && result_.redirects == 0 && validators_ && !validators_->empty();
@@ -173,7 +172,7 @@ net::awaitable<std::optional<FetchError>> Exchange::request(const Target& target
   bool reused = connection != nullptr;
   for (int attempt = 0;; ++attempt) {
     if (!connection) {
-      auto opened = co_await open(route);
+      auto opened = co_await open(route.route());  // the route copied only for a new one
       if (!opened.connection) co_return std::move(opened.error);
       connection = std::move(opened.connection);
       reused = false;

@@ -73,6 +73,9 @@ class Exchange {
 
   // The request under way: the configured method, or what a redirect made of it.
   RequestMethod method_;
+  // Where the last redirect pointed. A member, not a local of run(): that keeps run()'s coroutine
+  // frame small enough for Asio to recycle (CMakeLists.txt).
+  std::optional<Target> redirected_;
 
   SemaphoreWait connect_wait_;        // for a place in the client's connect window
   Connection* in_flight_ = nullptr;  // what a deadline or abort() must cancel

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <new>
+#include <tuple>
+#include <utility>
 
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -17,10 +19,10 @@ namespace http = beast::http;
 
 constexpr std::uint32_t header_limit = 64 * 1024;
 
-// The final response's fields, moved out of the parser that read them.
+// The final response's fields, copied off the session's arena, which ends with the fetch.
 class ParsedHeaders final : public ResponseHeaders {
  public:
-  explicit ParsedHeaders(http::fields fields) : fields_(std::move(fields)) {}
+  explicit ParsedHeaders(const ResponseFields& fields) : fields_(fields) {}
   std::string_view get(std::string_view name) const override {
     auto found = fields_.find(beast::string_view(name.data(), name.size()));
     if (found == fields_.end()) return {};
@@ -172,7 +174,10 @@ net::awaitable<error_code> Http1Session::read_some(ByteStream& stream, std::size
 ResponseParser& Http1Session::fresh_parser() {
   if (parser_) body_ = std::move(parser_->get().body().text);
   body_.clear();  // keeps the capacity
-  parser_.emplace();
+  parser_.reset();
+  fields_memory_.release();  // the fields on it went with the parser
+  parser_.emplace(std::piecewise_construct, std::make_tuple(),
+                  std::make_tuple(ResponseFields::allocator_type(&fields_memory_)));
   auto& response_body = parser_->get().body();
   response_body.text = std::move(body_);
   // --compressed: the decoded size is what --max-filesize limits, and body_limit below still
@@ -204,7 +209,7 @@ void Http1Session::hand_over(FetchResult& result, bool keep_headers) {
   if (!parser_) return;
   auto& response = parser_->get();
   if (result.status && keep_headers) {
-    result.headers = std::make_shared<ParsedHeaders>(std::move(response.base()));
+    result.headers = std::make_shared<ParsedHeaders>(response.base());
   }
   if (!result.ok()) return;
   result.bytes = response.body().decoded;  // the body may not have been kept

@@ -5,9 +5,12 @@
 // reuse one parser's body string and one read buffer; another protocol would be another
 // session. Private to the client (it pulls in Beast).
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,7 +28,8 @@
 
 namespace poller {
 
-using ResponseParser = boost::beast::http::response_parser<DecodedBody>;
+using ResponseParser =
+    boost::beast::http::response_parser<DecodedBody, ResponseFields::allocator_type>;
 
 class Http1Session {
  public:
@@ -84,6 +88,11 @@ class Http1Session {
   ResponseParser& fresh_parser();
 
   const RequestConfig& config_;
+  // The fields of the response being read, on an arena rather than one allocation each: most
+  // headers fit in its inline part, and what does not takes a few growing blocks. Emptied with
+  // each fresh parser; declared before the parser, which must go first.
+  alignas(std::max_align_t) std::array<std::byte, 2048> fields_space_;
+  std::pmr::monotonic_buffer_resource fields_memory_{fields_space_.data(), fields_space_.size()};
   // The response being read. Its body string is handed back and forth with `body_`, so that the
   // responses of one fetch (interim, redirects) reuse one allocation.
   std::optional<ResponseParser> parser_;

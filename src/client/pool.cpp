@@ -6,7 +6,7 @@
 
 namespace poller {
 
-std::unique_ptr<Connection> ConnectionPool::take(const Route& route) {
+std::unique_ptr<Connection> ConnectionPool::take(const RouteKey& route) {
   auto found = idle_.find(route);
   if (found == idle_.end()) return nullptr;
   auto node = idle_.extract(found);

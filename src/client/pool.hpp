@@ -24,7 +24,7 @@ class ConnectionPool {
   // response), is closed. Checked before every reuse, however short the idle time: a connection
   // the event loop saw stay quiet while it sat here (ByteStream::watch_while_idle) costs no
   // syscall; any other, a non-blocking peek (bench/RESULTS.md, "CPU per check").
-  std::unique_ptr<Connection> take(const Route& route);
+  std::unique_ptr<Connection> take(const RouteKey& route);
 
   // Keeps a connection that finished its exchange cleanly and may be reused; beyond the
   // capacity, the least recently used idle connection is closed.
@@ -49,7 +49,7 @@ class ConnectionPool {
   };
 
   void close_beyond_capacity();
-  using Idles = std::multimap<Route, Idle>;
+  using Idles = std::multimap<Route, Idle, RouteOrder>;
   // Nodes of connections taken, for the next put(): enough for the fetches in flight at once of
   // most runs; beyond that, a put() allocates.
   static constexpr std::size_t max_spare_nodes = 16;

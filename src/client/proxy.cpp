@@ -48,9 +48,15 @@ std::optional<Found> first_set(const ProxySettings::Environment& environment,
 
 }  // namespace
 
+RouteKey RouteKey::to(const Origin& origin, const Proxy* proxy) {
+  // Plain http through a proxy: one route for every http origin.
+  static const Origin any_http_origin{Scheme::http, {}, 0};
+  if (proxy == nullptr || origin.is_https()) return {origin, proxy};
+  return {any_http_origin, proxy};
+}
+
 Route Route::to(const Origin& origin, const Proxy* proxy) {
-  if (proxy == nullptr || origin.is_https()) return Route{origin, proxy};
-  return Route{Origin{Scheme::http, {}, 0}, proxy};
+  return RouteKey::to(origin, proxy).route();
 }
 
 NoProxyList NoProxyList::parse(std::string_view text) {

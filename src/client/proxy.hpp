@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "poller/input/target.hpp"
@@ -34,6 +35,25 @@ struct Route {
   static Route to(const Origin& origin, const Proxy* proxy);
   bool tunnelled() const { return proxy != nullptr && origin.is_https(); }
   auto operator<=>(const Route&) const = default;
+};
+
+// A route named by reference: what a request looks up in the pool, without copying its origin.
+struct RouteKey {
+  const Origin& origin;
+  const Proxy* proxy;
+
+  static RouteKey to(const Origin& origin, const Proxy* proxy);  // as Route::to
+  bool tunnelled() const { return proxy != nullptr && origin.is_https(); }
+  Route route() const { return Route{origin, proxy}; }
+};
+
+// Orders routes and route keys alike, as Route's own order does.
+struct RouteOrder {
+  using is_transparent = void;
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return std::tie(a.origin, a.proxy) < std::tie(b.origin, b.proxy);
+  }
 };
 
 // --noproxy / no_proxy: comma-separated host names (a name matches itself and its subdomains;

@@ -143,6 +143,47 @@ TEST_F(HttpClientTest, RedirectsAreFollowedOverTheOneConnection) {
   EXPECT_EQ(seen[2].target, "/redirect/0");
 }
 
+// A response's fields live on the fetch's own memory, emptied for each response: a header far
+// larger than the room kept inline comes whole after a redirect's, fetch after fetch over the one
+// connection, and the final response's fields are handed over intact.
+TEST_F(HttpClientTest, LargeHeaderAfterARedirectIsReadWholeAndKept) {
+  TestServer server;
+  auto config = direct();
+  config.keep_headers = true;
+  HttpClient client(io_, config, false);
+  RequestConfig follow;
+  follow.follow_redirects = true;
+  auto const url = server.url("/redirect-to?url=/header-and-bytes/100");
+  for (int fetched = 0; fetched < 3; ++fetched) {
+    auto const result = fetch(client, url, follow);
+    ASSERT_TRUE(result.ok()) << why(result);
+    EXPECT_EQ(result.redirects, 1u);
+    EXPECT_EQ(result.body.size(), 100u);
+    ASSERT_NE(result.headers, nullptr);
+    EXPECT_EQ(result.headers->get("X-Filler"), std::string(20000, 'x'));
+    EXPECT_EQ(result.headers->get("Location"), "");  // the redirect's, gone with it
+  }
+  client.shutdown();
+  EXPECT_EQ(server.connections_accepted(), 1u);
+  EXPECT_EQ(server.requests().size(), 6u);
+}
+
+// The interim responses' fields do not outlive them: the final response's are its own.
+TEST_F(HttpClientTest, FieldsOfInterimResponsesAreNotKeptWithTheFinalOnes) {
+  TestServer server;
+  auto config = direct();
+  config.keep_headers = true;
+  HttpClient client(io_, config, false);
+  auto const result = fetch(client, server.url("/fault/interim"));
+  client.shutdown();
+
+  ASSERT_TRUE(result.ok()) << why(result);
+  EXPECT_EQ(result.body, "after interim\n");
+  ASSERT_NE(result.headers, nullptr);
+  EXPECT_EQ(result.headers->get("Content-Type"), "text/plain");
+  EXPECT_EQ(result.headers->get("Link"), "");
+}
+
 TEST_F(HttpClientTest, SecondTlsConnectionResumesTheSessionOfTheFirst) {
   TestCa ca;
   TempDir dir;
