@@ -4,7 +4,6 @@
 
 #include "client_state.hpp"
 #include "exchange.hpp"
-#include "read_buffer.hpp"
 #include "tls.hpp"
 
 namespace poller {
@@ -28,11 +27,8 @@ net::ssl::context& ClientState::tls_context() {
 }
 
 boost::beast::flat_buffer ClientState::take_read_buffer() {
-  if (spare_read_buffers.empty()) {
-    boost::beast::flat_buffer buffer;
-    buffer.reserve(read_buffer::first_capacity);
-    return buffer;
-  }
+  // A fresh one is allocated by its first read (read_buffer.hpp).
+  if (spare_read_buffers.empty()) return {};
   auto buffer = std::move(spare_read_buffers.back());
   spare_read_buffers.pop_back();
   return buffer;

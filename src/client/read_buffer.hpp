@@ -1,7 +1,9 @@
 #pragma once
-// How large an exchange's read buffer is. It starts at a page, so that a thousand fetches in
-// flight at once (-Z --parallel-max 1000) hold 4 MiB of it rather than 64 MiB, and so that fresh
-// buffers do not spread the heap over pages that each cost a page fault; a read that fills all
+// How large an exchange's read buffer is. A fresh buffer is empty until its first read: a -Z
+// round may start thousands of fetches that wait to connect, and a connection refused or timed
+// out never reads. That read gives it a page, so that a thousand fetches in flight at once
+// (-Z --parallel-max 1000) hold 4 MiB of it rather than 64 MiB, and so that fresh buffers do
+// not spread the heap over pages that each cost a page fault; a read that fills all
 // the room it was given says the response goes on, and the buffer doubles, up to 64 KiB, so a
 // large body is still read in large slices. A buffer keeps what it grew to when it goes back to
 // the client's spares: the sequential path reuses one buffer, which grows once.
@@ -18,6 +20,7 @@ inline constexpr std::size_t smallest_read = 512;
 
 // The room for the next read, in a buffer of `capacity` holding `unparsed` bytes.
 inline std::size_t next_room(std::size_t capacity, std::size_t unparsed) {
+  if (capacity == 0) return first_capacity;
   return std::clamp(capacity - unparsed, smallest_read, largest_read);
 }
 

@@ -13,7 +13,12 @@ double const log_ratio = std::log(bucket_ratio);
 
 void LatencyHistogram::record(Duration latency) {
   double const micros = std::max(1.0, std::chrono::duration<double, std::micro>(latency).count());
-  ++buckets_[static_cast<int>(std::floor(std::log(micros) / log_ratio))];
+  auto const index = static_cast<std::int32_t>(std::floor(std::log(micros) / log_ratio));
+  auto bucket = std::lower_bound(buckets_.begin(), buckets_.end(), index,
+                                 [](const Bucket& b, std::int32_t i) { return b.index < i; });
+  if (bucket == buckets_.end() || bucket->index != index)
+    bucket = buckets_.insert(bucket, Bucket{index, 0});
+  ++bucket->count;
   min_ = count_ == 0 ? latency : std::min(min_, latency);
   max_ = std::max(max_, latency);
   ++count_;

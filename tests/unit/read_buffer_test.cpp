@@ -12,6 +12,12 @@ TEST(ReadBuffer, StartsAtAPage) {
   EXPECT_EQ(next_room(first_capacity, 0), 4096u);
 }
 
+// A fetch takes its buffer before it connects, and thousands may wait to connect at once (a -Z
+// round's start): the buffer is empty until the first read, which asks for a page.
+TEST(ReadBuffer, AnEmptyBufferIsGivenAPageByItsFirstRead) {
+  EXPECT_EQ(next_room(0, 0), first_capacity);
+}
+
 // A large body is still read in slices of up to 64 KiB: each read that fills its room doubles the
 // buffer, and the growth stops there.
 TEST(ReadBuffer, DoublesWhileReadsFillItUpTo64KiB) {
