@@ -6,7 +6,6 @@
 // https://github.com/prometheus/docs/blob/main/content/docs/instrumenting/exposition_formats.md
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 

@@ -80,8 +80,7 @@ class ResultStore {
       return view(a) < view(b);
     }
   };
-  // Sorted: the exposition renders in pieces with a cursor that remembers the last URL rendered
-  // (metrics.hpp).
+  // Sorted, so that the exposition lists each family's URLs in one order, scrape after scrape.
   using Urls = std::map<UrlKey, UrlRecord, UrlKeyLess>;
 
   // What /metrics renders: the exposed series and the run's totals as they were at one moment.
