@@ -25,7 +25,8 @@ class LatencyHistogram {
 
  private:
   // Sparse and sorted by index: a URL's latencies fill few buckets, and each URL of a long list
-  // has a histogram, so a bucket costs its 16 bytes rather than a map node's allocation.
+  // has a histogram, so a bucket costs an element here rather than a map node's allocation
+  // (bench/RESULTS.md, "Per origin without a connection").
   struct Bucket {
     std::int32_t index;
     std::uint64_t count;
